@@ -1,0 +1,60 @@
+# tenantops: `make demo` and `make test` work on a fresh machine; both install
+# what they need (Azurite from npm into ./node_modules, vsftpd from Debian).
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/tenantops/tenantops/internal/version.Version=$(VERSION)
+GOOS    ?= $(shell $(GO) env GOOS)
+GOARCH  ?= $(shell $(GO) env GOARCH)
+EXE     := $(if $(filter windows,$(GOOS)),handler.exe,handler)
+DIST    := dist
+
+.PHONY: all build test demo bench package run lint clean deps
+
+all: build
+
+## build: dist/ = host.json + one folder per function + the handler binary
+build:
+	rm -rf $(DIST)
+	mkdir -p $(DIST)
+	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$(EXE) ./handler
+	$(GO) run ./handler manifest $(DIST)
+	sed 's/"defaultExecutablePath": "handler"/"defaultExecutablePath": "$(EXE)"/' host.json > $(DIST)/host.json
+
+## deps: what the tests and the demo need, installed when missing
+deps: node_modules/.bin/azurite
+node_modules/.bin/azurite: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## test: every test, with the servers they start
+test: deps
+	$(GO) test -count=1 ./...
+
+## demo: the main jobs end to end on local stand-ins and Azurite
+demo: deps build
+	$(GO) run ./internal/devhost/demo -dist $(DIST)
+
+## bench: speed and memory figures
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
+
+## package: the zip for zip deploy / Flex one-deploy (Linux amd64)
+package:
+	$(MAKE) build GOOS=linux GOARCH=amd64
+	rm -f tenantops.zip
+	cd $(DIST) && zip -qr ../tenantops.zip . 
+	@echo "tenantops.zip ready: az functionapp deployment source config-zip -g <group> -n <app> --src tenantops.zip"
+
+## run: the real Functions host, when Azure Functions Core Tools are installed
+run: build
+	@if command -v func >/dev/null 2>&1; then cd $(DIST) && func start; \
+	else echo "Azure Functions Core Tools (func) are not installed; 'make demo' runs everything on local stand-ins."; fi
+
+## lint: go vet + staticcheck
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+clean:
+	rm -rf $(DIST) tenantops.zip

@@ -1,0 +1,32 @@
+// Package ftpretrieve is the FtpRetrieve function: the daily pull of extract
+// files from an FTP server to the MIM server, a blob container or a folder.
+package ftpretrieve
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tenantops/tenantops/internal/function"
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// Declaration declares FtpRetrieve.
+var Declaration = function.Declaration{
+	Name:    "FtpRetrieve",
+	Trigger: function.Timer("timer", settings.FTPSchedule),
+	Settings: []settings.Spec{
+		settings.Storage, settings.OpsTimeZone, settings.WebsiteTimeZone,
+		settings.FTPServer, settings.FTPUsername, settings.FTPPassword,
+		settings.FTPSourceDirectory, settings.FTPTargetDirectory, settings.FTPSchedule,
+		settings.FTPFilePattern, settings.FTPTargetSubfolder, settings.FTPTarget,
+		settings.FTPTargetContainer, settings.FTPTLS, settings.FTPMaxConnections, settings.FTPMinFileAge,
+		settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword,
+		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
+		settings.MIMSyncWinRMInsecureSkipVerify,
+	},
+	Run: run,
+}
+
+func run(ctx context.Context, inv *function.Invocation) error {
+	return fmt.Errorf("FtpRetrieve: %w", function.ErrNotConfigured)
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/invoke"
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// maxBodyBytes caps an invocation body. Timer and queue payloads are a few
+// KiB (a queue message is at most 64 KiB before encoding).
+const maxBodyBytes = 4 << 20
+
+// shutdownGrace is how long SIGTERM waits for running invocations.
+const shutdownGrace = 25 * time.Second
+
+func serve(args []string) error {
+	port, err := handlerPort(settings.OSEnv{})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	r := newRunner(settings.OSEnv{}, os.Stdout, os.Stderr)
+	baseCtx, cancelInvocations := context.WithCancel(context.Background())
+	defer cancelInvocations()
+	srv := &http.Server{
+		Handler:           newMux(r),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-stop:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		cancelInvocations() // past the deadline: tell running invocations to stop
+		_ = srv.Close()
+		return fmt.Errorf("serve: invocations still running after %s: %w", shutdownGrace, err)
+	}
+	return nil
+}
+
+// handlerPort returns the port the host chose.
+func handlerPort(env settings.Env) (string, error) {
+	for _, name := range []string{"FUNCTIONS_CUSTOMHANDLER_PORT", "FUNCTIONS_HTTPWORKER_PORT"} {
+		if v, ok := env.Lookup(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return "", errors.New("serve: FUNCTIONS_CUSTOMHANDLER_PORT is not set (the Functions host sets it; for a local run use `make demo` or `handler run NAME`)")
+}
+
+func newMux(r *runner) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.HandleFunc("POST /{function}", func(w http.ResponseWriter, req *http.Request) {
+		handleInvocation(w, req, r)
+	})
+	return mux
+}
+
+func handleInvocation(w http.ResponseWriter, req *http.Request, r *runner) {
+	name := req.PathValue("function")
+	decl, ok := functions.Lookup(name)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no function named %q", name))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("invocation body over %d bytes", maxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading invocation body: "+err.Error())
+		return
+	}
+	envelope, err := invoke.Decode(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	resp, err := r.invoke(req.Context(), decl, req.Header.Get("X-Azure-Functions-InvocationId"), envelope)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, failure{Response: resp, Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// failure is the body of a failed invocation: the usual keys, plus the error.
+type failure struct {
+	invoke.Response
+	Error string `json:"Error"`
+}
+
+// MarshalJSON keeps Response's always-complete shape and adds Error.
+func (f failure) MarshalJSON() ([]byte, error) {
+	base, err := json.Marshal(f.Response)
+	if err != nil {
+		return nil, err
+	}
+	errText, err := json.Marshal(f.Error)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(base[:len(base)-1], []byte(`,"Error":`)...), append(errText, '}')...), nil
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, failure{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"Outputs":{},"Logs":[],"ReturnValue":null,"Error":"encoding the response failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,94 @@
+// Package function declares tenantops' functions in Go: name, trigger,
+// output bindings, the settings each reads, and the code that runs it. The
+// host-facing function.json files are generated from these declarations.
+package function
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/invoke"
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// Binding is one entry of function.json's "bindings" array.
+type Binding struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Direction  string `json:"direction"`
+	Schedule   string `json:"schedule,omitempty"`
+	QueueName  string `json:"queueName,omitempty"`
+	Connection string `json:"connection,omitempty"`
+	DataType   string `json:"dataType,omitempty"`
+	UseMonitor *bool  `json:"useMonitor,omitempty"`
+}
+
+// Timer returns a timer trigger binding whose schedule is the %Setting% reference.
+func Timer(name string, schedule settings.Spec) Binding {
+	monitor := true
+	return Binding{Name: name, Type: "timerTrigger", Direction: "in",
+		Schedule: "%" + schedule.Name + "%", UseMonitor: &monitor}
+}
+
+// Queue returns a queue trigger binding on the queue named by the %Setting% reference.
+func Queue(name string, queue settings.Spec) Binding {
+	return Binding{Name: name, Type: "queueTrigger", Direction: "in",
+		QueueName: "%" + queue.Name + "%", Connection: "AzureWebJobsStorage"}
+}
+
+// RunFunc runs one invocation.
+type RunFunc func(ctx context.Context, inv *Invocation) error
+
+// CheckFunc tries each dependency a function needs and reports on each.
+type CheckFunc func(ctx context.Context, inv *Invocation) []CheckResult
+
+// CheckResult is one row of `handler check`.
+type CheckResult struct {
+	Dependency string
+	OK         bool
+	Why        string
+}
+
+// Declaration is everything about one function.
+type Declaration struct {
+	Name     string          // folder name in the app and the path the host posts to
+	Trigger  Binding         // the trigger binding
+	Outputs  []Binding       // output bindings, if any
+	Settings []settings.Spec // every app setting the function reads
+	Run      RunFunc
+	Check    CheckFunc // optional
+}
+
+// Bindings returns the trigger followed by the outputs.
+func (d Declaration) Bindings() []Binding {
+	return append([]Binding{d.Trigger}, d.Outputs...)
+}
+
+// Invocation is one run of a function, as the function's code sees it.
+type Invocation struct {
+	ID       string         // X-Azure-Functions-InvocationId, or a generated id
+	Function string         // the function's name
+	Request  invoke.Request // Data and Metadata from the host
+	Env      settings.Env   // app settings
+	Log      *slog.Logger   // JSON lines tagged with the invocation id and function name; redacting
+	Clock    func() time.Time
+
+	// Outputs receives output binding values by binding name.
+	Outputs map[string]any
+}
+
+// Now returns the invocation's clock reading (time.Now when no clock is set).
+func (inv *Invocation) Now() time.Time {
+	if inv.Clock != nil {
+		return inv.Clock()
+	}
+	return time.Now()
+}
+
+// Settings returns a parser over the invocation's app settings.
+func (inv *Invocation) Settings() *settings.Parser { return settings.NewParser(inv.Env) }
+
+// ErrNotConfigured is returned by functions whose work is not built yet.
+var ErrNotConfigured = errors.New("not configured")

@@ -1,0 +1,117 @@
+package settings
+
+import "time"
+
+// The catalog: every app setting tenantops reads, with the defaults of
+// DESIGN.md. Names from the original scripts are kept verbatim.
+
+// Storage.
+var (
+	Storage = Spec{Name: "AzureWebJobsStorage", Secret: true, Area: "storage",
+		Help: "connection string, UseDevelopmentStorage=true, or empty for identity-based storage"}
+	StorageAccountName = Spec{Name: "AzureWebJobsStorage__accountName", Area: "storage",
+		Help: "identity-based storage: the account name (endpoints inferred for the public cloud)"}
+	StorageBlobServiceURI = Spec{Name: "AzureWebJobsStorage__blobServiceUri", Area: "storage",
+		Help: "identity-based storage: the blob endpoint"}
+	StorageQueueServiceURI = Spec{Name: "AzureWebJobsStorage__queueServiceUri", Area: "storage",
+		Help: "identity-based storage: the queue endpoint"}
+	StorageCredential = Spec{Name: "AzureWebJobsStorage__credential", Area: "storage",
+		Help: "identity-based storage: managedidentity, or empty for the default credential chain"}
+	StorageClientID = Spec{Name: "AzureWebJobsStorage__clientId", Area: "storage",
+		Help: "identity-based storage: client id of a user-assigned managed identity"}
+)
+
+// Time.
+var (
+	OpsTimeZone = Spec{Name: "OpsTimeZone", Area: "time",
+		Help: "IANA or Windows time zone for dated folders and file-name tokens; default WEBSITE_TIME_ZONE, else UTC"}
+	WebsiteTimeZone = Spec{Name: "WEBSITE_TIME_ZONE", Area: "time",
+		Help: "platform setting, read only as the fallback for OpsTimeZone (ignored by Linux Consumption and Flex)"}
+)
+
+// MIM server (WinRM).
+var (
+	MIMSyncServer                  = Spec{Name: "MIMSyncServer", Required: true, Area: "MIM server", Help: "host name or address of the MIM Sync server"}
+	MIMSyncCredUser                = Spec{Name: "MIMSyncCredUser", Required: true, Area: "MIM server", Help: `account for WinRM (DOMAIN\user or user@domain)`}
+	MIMSyncCredPassword            = Spec{Name: "MIMSyncCredPassword", Required: true, Secret: true, Area: "MIM server", Help: "its password (a Key Vault reference)"}
+	MIMSyncWinRMPort               = Spec{Name: "MIMSyncWinRMPort", Default: "5986", Area: "MIM server", Help: "WinRM listener port"}
+	MIMSyncWinRMUseHTTPS           = Spec{Name: "MIMSyncWinRMUseHTTPS", Default: "true", Area: "MIM server", Help: "HTTPS listener (false only when plain HTTP is really intended)"}
+	MIMSyncWinRMCACert             = Spec{Name: "MIMSyncWinRMCACert", Area: "MIM server", Help: "PEM certificate(s) that the listener's certificate must chain to; default the system roots"}
+	MIMSyncWinRMInsecureSkipVerify = Spec{Name: "MIMSyncWinRMInsecureSkipVerify", Default: "false", Area: "MIM server",
+		Help: "skip certificate validation (logs a warning on every run)"}
+)
+
+// MIM configuration backup.
+var (
+	MIMBackupSchedule      = Spec{Name: "MIMBackupSchedule", Default: "0 30 23 * * *", Area: "backup", Help: "NCRONTAB schedule of MimConfigBackup"}
+	MIMBackupRoot          = Spec{Name: "MIMBackupRoot", Default: `C:\Backup`, Area: "backup", Help: "folder on the MIM server that holds the dated backups"}
+	MIMBackupFolderFormat  = Spec{Name: "MIMBackupFolderFormat", Default: "yyyy-MM-dd-HHmm", Area: "backup", Help: ".NET date format of the backup folder name"}
+	MIMServiceUri          = Spec{Name: "MIMServiceUri", Default: "http://localhost:5725", Area: "backup", Help: "MIM Service address for Export-FIMConfig"}
+	MIMExtensionsPath      = Spec{Name: "MIMExtensionsPath", Default: `C:\Program Files\Microsoft Forefront Identity Manager\2010\Synchronization Service\Extensions`, Area: "backup", Help: "the Sync service's Extensions folder"}
+	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
+	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Area: "backup", Help: "optional blob container for a zipped off-server copy"}
+)
+
+// FTP retrieval.
+var (
+	FTPServer          = Spec{Name: "FTPServer", Required: true, Area: "FTP", Help: "host[:port] of the FTP server"}
+	FTPUsername        = Spec{Name: "FTPUsername", Required: true, Area: "FTP", Help: "FTP user"}
+	FTPPassword        = Spec{Name: "FTPPassword", Required: true, Secret: true, Area: "FTP", Help: "FTP password (a Key Vault reference)"}
+	FTPSourceDirectory = Spec{Name: "FTPSourceDirectory", Default: "/", Area: "FTP", Help: "directory to list on the server"}
+	FTPTargetDirectory = Spec{Name: "FTPTargetDirectory", Area: "FTP", Help: "target folder (winrm: on the MIM server; local: on this machine)"}
+	FTPSchedule        = Spec{Name: "FTPSchedule", Default: "0 30 10 * * *", Area: "FTP", Help: "NCRONTAB schedule of FtpRetrieve"}
+	FTPFilePattern     = Spec{Name: "FTPFilePattern", Default: "*", Area: "FTP", Help: "glob with .NET date tokens, e.g. HR_{yyyyMMdd}_*.csv or {yyyyMMdd:-1d}"}
+	FTPTargetSubfolder = Spec{Name: "FTPTargetSubfolder", Default: "{yyyy-MM-dd}", Area: "FTP", Help: "subfolder under the target, with date tokens; empty = none"}
+	FTPTarget          = Spec{Name: "FTPTarget", Default: "winrm", Area: "FTP", Help: "winrm | blob | local"}
+	FTPTargetContainer = Spec{Name: "FTPTargetContainer", Area: "FTP", Help: "blob container when FTPTarget=blob"}
+	FTPTLS             = Spec{Name: "FTPTLS", Default: "explicit", Area: "FTP", Help: "explicit | implicit | none"}
+	FTPMaxConnections  = Spec{Name: "FTPMaxConnections", Default: "4", Area: "FTP", Help: "parallel FTP connections"}
+	FTPMinFileAge      = Spec{Name: "FTPMinFileAge", Default: "2m", Area: "FTP", Help: "skip files modified more recently than this (still being written)"}
+)
+
+// SharePoint.
+var (
+	SPSiteUrl                 = Spec{Name: "SPSiteUrl", Required: true, Area: "SharePoint", Help: "https://<tenant>.sharepoint.com/sites/<site>"}
+	SPListTitle               = Spec{Name: "SPListTitle", Required: true, Area: "SharePoint", Help: "title of the list whose deletes are watched"}
+	SPChangePollSchedule      = Spec{Name: "SPChangePollSchedule", Default: "0 0 * * * *", Area: "SharePoint", Help: "NCRONTAB schedule of SharePointChangePoll"}
+	SPCleanupQueue            = Spec{Name: "SPCleanupQueue", Default: "sp-deleted-items", Area: "SharePoint", Help: "queue of deleted items"}
+	SPStateContainer          = Spec{Name: "SPStateContainer", Default: "sp-changelog", Area: "SharePoint", Help: "blob container holding the change token"}
+	SPCleanupTargets          = Spec{Name: "SPCleanupTargets", Area: "SharePoint", Help: "List:LookupColumn pairs separated by ';', e.g. Tasks:Project;Documents:ParentItem"}
+	SPCleanupMode             = Spec{Name: "SPCleanupMode", Default: "recycle", Area: "SharePoint", Help: "recycle | delete"}
+	SPTenantId                = Spec{Name: "SPTenantId", Area: "SharePoint", Help: "certificate auth: Entra tenant id"}
+	SPClientId                = Spec{Name: "SPClientId", Area: "SharePoint", Help: "certificate auth: app (client) id"}
+	SPClientCertificate       = Spec{Name: "SPClientCertificate", Secret: true, Area: "SharePoint", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
+	SPManagedIdentityClientId = Spec{Name: "SPManagedIdentityClientId", Area: "SharePoint", Help: "client id of a user-assigned managed identity (else system-assigned)"}
+)
+
+// All returns every setting tenantops reads, in catalog order.
+func All() []Spec {
+	return []Spec{
+		Storage, StorageAccountName, StorageBlobServiceURI, StorageQueueServiceURI, StorageCredential, StorageClientID,
+		OpsTimeZone, WebsiteTimeZone,
+		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
+		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
+		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
+		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge,
+		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
+		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
+	}
+}
+
+// ByName returns the catalog spec with that name.
+func ByName(name string) (Spec, bool) {
+	for _, s := range All() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// Zone returns the operations time zone: OpsTimeZone, else WEBSITE_TIME_ZONE, else UTC.
+func (p *Parser) Zone() *time.Location {
+	if p.Set(OpsTimeZone) {
+		return p.Location(OpsTimeZone)
+	}
+	return p.Location(WebsiteTimeZone)
+}

@@ -1,0 +1,256 @@
+// Package settings reads tenantops' app settings into typed values.
+//
+// Every setting the code reads is declared once, as a Spec in catalog.go,
+// with its default and whether it is a secret. A Parser reads specs from an
+// Env and collects every problem, so a run with bad settings stops with one
+// error that names each bad setting and why.
+package settings
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Env looks up app settings by name. The zero-configuration implementation
+// is OSEnv; tests use MapEnv.
+type Env interface {
+	Lookup(name string) (string, bool)
+}
+
+// OSEnv reads the process environment, where the Functions host puts app settings.
+type OSEnv struct{}
+
+// Lookup implements Env.
+func (OSEnv) Lookup(name string) (string, bool) { return os.LookupEnv(name) }
+
+// MapEnv is an Env backed by a map.
+type MapEnv map[string]string
+
+// Lookup implements Env.
+func (m MapEnv) Lookup(name string) (string, bool) {
+	v, ok := m[name]
+	return v, ok
+}
+
+// Spec declares one app setting.
+type Spec struct {
+	Name     string // the app setting's name, verbatim
+	Default  string // used when the setting is unset or empty; "" means none
+	Required bool   // a run that needs it fails without it
+	Secret   bool   // its value must never reach a log line or an error text
+	Area     string // storage, time, MIM server, backup, FTP, SharePoint
+	Help     string // one line for the README table and check output
+}
+
+// Error names every bad setting of one load, sorted by name.
+type Error struct {
+	Problems map[string]string // setting name -> why
+}
+
+func (e *Error) Error() string {
+	names := make([]string, 0, len(e.Problems))
+	for n := range e.Problems {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + ": " + e.Problems[n]
+	}
+	return fmt.Sprintf("settings: %d bad setting(s): %s", len(names), strings.Join(parts, "; "))
+}
+
+// Parser reads settings and collects every problem. Its getters return the
+// zero value for a bad setting; call Err once at the end.
+type Parser struct {
+	env      Env
+	problems map[string]string
+}
+
+// NewParser returns a Parser reading from env (OSEnv when nil).
+func NewParser(env Env) *Parser {
+	if env == nil {
+		env = OSEnv{}
+	}
+	return &Parser{env: env, problems: map[string]string{}}
+}
+
+// Fail records a problem with a setting. Only the first problem per setting is kept.
+func (p *Parser) Fail(s Spec, why string) {
+	if _, seen := p.problems[s.Name]; !seen {
+		p.problems[s.Name] = why
+	}
+}
+
+// Err returns an *Error naming every bad setting, or nil.
+func (p *Parser) Err() error {
+	if len(p.problems) == 0 {
+		return nil
+	}
+	copied := make(map[string]string, len(p.problems))
+	for k, v := range p.problems {
+		copied[k] = v
+	}
+	return &Error{Problems: copied}
+}
+
+// Raw returns the trimmed value or the default; it records a problem when a
+// required setting is empty.
+func (p *Parser) Raw(s Spec) string {
+	v, _ := p.env.Lookup(s.Name)
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = s.Default
+	}
+	if v == "" && s.Required {
+		p.Fail(s, "missing")
+	}
+	return v
+}
+
+// Set reports whether the setting has a non-empty value of its own.
+func (p *Parser) Set(s Spec) bool {
+	v, _ := p.env.Lookup(s.Name)
+	return strings.TrimSpace(v) != ""
+}
+
+// Require records a problem when the setting has no value (its own or its
+// default), for settings that are required only in some configurations.
+func (p *Parser) Require(s Spec, because string) string {
+	v := p.Raw(s)
+	if v == "" {
+		p.Fail(s, "missing ("+because+")")
+	}
+	return v
+}
+
+// String returns the setting's value.
+func (p *Parser) String(s Spec) string { return p.Raw(s) }
+
+// Int returns the setting as a non-negative integer.
+func (p *Parser) Int(s Spec) int {
+	v := p.Raw(s)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		p.Fail(s, fmt.Sprintf("want a non-negative whole number, got %q", p.shown(s, v)))
+		return 0
+	}
+	return n
+}
+
+// Bool returns the setting as a boolean (true/false, 1/0, yes/no).
+func (p *Parser) Bool(s Spec) bool {
+	v := strings.ToLower(p.Raw(s))
+	switch v {
+	case "", "false", "0", "no":
+		return false
+	case "true", "1", "yes":
+		return true
+	}
+	p.Fail(s, fmt.Sprintf("want true or false, got %q", p.shown(s, v)))
+	return false
+}
+
+// Duration returns the setting as a Go duration ("2m", "90s") or a .NET
+// TimeSpan ("00:02:00").
+func (p *Parser) Duration(s Spec) time.Duration {
+	v := p.Raw(s)
+	if v == "" {
+		return 0
+	}
+	d, err := ParseDuration(v)
+	if err != nil || d < 0 {
+		p.Fail(s, fmt.Sprintf("want a duration such as 2m or 00:02:00, got %q", p.shown(s, v)))
+		return 0
+	}
+	return d
+}
+
+// OneOf returns the lower-cased setting, which must be one of allowed.
+func (p *Parser) OneOf(s Spec, allowed ...string) string {
+	v := strings.ToLower(p.Raw(s))
+	if v == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.Fail(s, fmt.Sprintf("want one of %s, got %q", strings.Join(allowed, ", "), p.shown(s, v)))
+	return ""
+}
+
+// Location returns the setting as a time zone, accepting IANA and Windows names.
+func (p *Parser) Location(s Spec) *time.Location {
+	v := p.Raw(s)
+	if v == "" {
+		return time.UTC
+	}
+	loc, err := LoadLocation(v)
+	if err != nil {
+		p.Fail(s, err.Error())
+		return time.UTC
+	}
+	return loc
+}
+
+// shown returns what an error may quote of a value: never a secret.
+func (p *Parser) shown(s Spec, v string) string {
+	if s.Secret {
+		return "<redacted>"
+	}
+	return v
+}
+
+// ParseDuration accepts Go durations and .NET TimeSpans ([d.]hh:mm[:ss]).
+func ParseDuration(v string) (time.Duration, error) {
+	if d, err := time.ParseDuration(v); err == nil {
+		return d, nil
+	}
+	days := 0
+	rest := v
+	if i := strings.IndexByte(v, '.'); i > 0 && strings.Count(v[:i], ":") == 0 {
+		n, err := strconv.Atoi(v[:i])
+		if err != nil {
+			return 0, fmt.Errorf("bad duration %q", v)
+		}
+		days, rest = n, v[i+1:]
+	}
+	parts := strings.Split(rest, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, fmt.Errorf("bad duration %q", v)
+	}
+	var total time.Duration
+	units := []time.Duration{time.Hour, time.Minute, time.Second}
+	for i, part := range parts {
+		f, err := strconv.ParseFloat(part, 64)
+		if err != nil || f < 0 {
+			return 0, fmt.Errorf("bad duration %q", v)
+		}
+		total += time.Duration(f * float64(units[i]))
+	}
+	return total + time.Duration(days)*24*time.Hour, nil
+}
+
+// SecretValues returns the non-empty values of every secret setting in specs,
+// for a log redactor.
+func SecretValues(env Env, specs []Spec) []string {
+	var out []string
+	for _, s := range specs {
+		if !s.Secret {
+			continue
+		}
+		if v, ok := env.Lookup(s.Name); ok && strings.TrimSpace(v) != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

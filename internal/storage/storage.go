@@ -1,0 +1,221 @@
+// Package storage opens the Function App's storage account (AzureWebJobsStorage)
+// for blobs and queues, from a connection string, the UseDevelopmentStorage
+// shortcut, or identity-based settings, and offers the few operations
+// tenantops needs: ETag-guarded state blobs and base64 queue messages.
+package storage
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
+
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// DevelopmentConnectionString is what UseDevelopmentStorage=true stands for:
+// the well-known Azurite account on its default loopback ports. The SDKs do
+// not parse the shortcut themselves. The key is Azurite's published
+// development key, not a secret.
+const DevelopmentConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+	"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+	"BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
+
+// Account is an opened storage account.
+type Account struct {
+	Blob  *azblob.Client
+	Queue *azqueue.ServiceClient
+}
+
+// Open reads the storage settings from env and returns clients for the account.
+func Open(env settings.Env) (*Account, error) {
+	p := settings.NewParser(env)
+	conn := p.String(settings.Storage)
+	if strings.EqualFold(strings.ReplaceAll(conn, " ", ""), "UseDevelopmentStorage=true") {
+		conn = DevelopmentConnectionString
+	}
+	if conn != "" {
+		return fromConnectionString(conn)
+	}
+	return fromIdentity(p)
+}
+
+func fromConnectionString(conn string) (*Account, error) {
+	blob, err := azblob.NewClientFromConnectionString(conn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: AzureWebJobsStorage is not a usable connection string (%s)", redactedReason(err))
+	}
+	queue, err := azqueue.NewServiceClientFromConnectionString(conn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: AzureWebJobsStorage is not a usable connection string (%s)", redactedReason(err))
+	}
+	return &Account{Blob: blob, Queue: queue}, nil
+}
+
+// redactedReason keeps the SDK's reason but never the connection string.
+func redactedReason(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "AccountKey") || strings.Contains(msg, "SharedAccessSignature") {
+		return "malformed"
+	}
+	return msg
+}
+
+func fromIdentity(p *settings.Parser) (*Account, error) {
+	name := p.String(settings.StorageAccountName)
+	blobURL := p.String(settings.StorageBlobServiceURI)
+	queueURL := p.String(settings.StorageQueueServiceURI)
+	if blobURL == "" && name != "" {
+		blobURL = "https://" + name + ".blob.core.windows.net/"
+	}
+	if queueURL == "" && name != "" {
+		queueURL = "https://" + name + ".queue.core.windows.net/"
+	}
+	if blobURL == "" || queueURL == "" {
+		p.Fail(settings.Storage, "missing: set a connection string, UseDevelopmentStorage=true, "+
+			"AzureWebJobsStorage__accountName, or both AzureWebJobsStorage__blobServiceUri and __queueServiceUri")
+	}
+	cred, err := credential(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	blob, err := azblob.NewClient(blobURL, cred, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: blob endpoint %s: %w", blobURL, err)
+	}
+	queue, err := azqueue.NewServiceClient(queueURL, cred, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: queue endpoint %s: %w", queueURL, err)
+	}
+	return &Account{Blob: blob, Queue: queue}, nil
+}
+
+func credential(p *settings.Parser) (azcore.TokenCredential, error) {
+	kind := strings.ToLower(p.String(settings.StorageCredential))
+	clientID := p.String(settings.StorageClientID)
+	switch kind {
+	case "managedidentity":
+		opts := &azidentity.ManagedIdentityCredentialOptions{}
+		if clientID != "" {
+			opts.ID = azidentity.ClientID(clientID)
+		}
+		cred, err := azidentity.NewManagedIdentityCredential(opts)
+		if err != nil {
+			return nil, fmt.Errorf("storage: managed identity: %w", err)
+		}
+		return cred, nil
+	case "":
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, fmt.Errorf("storage: default credential: %w", err)
+		}
+		return cred, nil
+	}
+	p.Fail(settings.StorageCredential, fmt.Sprintf("want managedidentity or empty, got %q", kind))
+	return nil, p.Err()
+}
+
+// ErrNotFound is returned when a blob does not exist.
+var ErrNotFound = errors.New("storage: not found")
+
+// ErrConflict is returned when a conditional write loses: the blob's ETag
+// no longer matches, or the blob exists when it was expected not to.
+var ErrConflict = errors.New("storage: condition not met (changed by someone else)")
+
+// ReadBlob returns a blob's content and ETag, or ErrNotFound.
+func (a *Account) ReadBlob(ctx context.Context, container, name string) ([]byte, azcore.ETag, error) {
+	resp, err := a.Blob.DownloadStream(ctx, container, name, nil)
+	if err != nil {
+		if isCode(err, "BlobNotFound", "ContainerNotFound") {
+			return nil, "", ErrNotFound
+		}
+		return nil, "", fmt.Errorf("storage: read %s/%s: %w", container, name, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", fmt.Errorf("storage: read %s/%s: %w", container, name, err)
+	}
+	var etag azcore.ETag
+	if resp.ETag != nil {
+		etag = *resp.ETag
+	}
+	return data, etag, nil
+}
+
+// WriteBlob writes a blob only if its ETag is still ifMatch; an empty ifMatch
+// means the blob must not exist yet. A lost race returns ErrConflict. It
+// returns the new ETag.
+func (a *Account) WriteBlob(ctx context.Context, container, name string, data []byte, ifMatch azcore.ETag) (azcore.ETag, error) {
+	cond := &azblob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{}}
+	if ifMatch == "" {
+		cond.ModifiedAccessConditions.IfNoneMatch = ptr(azcore.ETagAny)
+	} else {
+		cond.ModifiedAccessConditions.IfMatch = &ifMatch
+	}
+	resp, err := a.Blob.UploadBuffer(ctx, container, name, data, &azblob.UploadBufferOptions{AccessConditions: cond})
+	if err != nil {
+		if isCode(err, "ConditionNotMet", "BlobAlreadyExists") {
+			return "", ErrConflict
+		}
+		return "", fmt.Errorf("storage: write %s/%s: %w", container, name, err)
+	}
+	if resp.ETag == nil {
+		return "", nil
+	}
+	return *resp.ETag, nil
+}
+
+// EnsureContainer creates a container if it does not exist.
+func (a *Account) EnsureContainer(ctx context.Context, name string) error {
+	_, err := a.Blob.CreateContainer(ctx, name, nil)
+	if err != nil && !isCode(err, "ContainerAlreadyExists") {
+		return fmt.Errorf("storage: create container %s: %w", name, err)
+	}
+	return nil
+}
+
+// EnsureQueue creates a queue if it does not exist.
+func (a *Account) EnsureQueue(ctx context.Context, name string) error {
+	_, err := a.Queue.NewQueueClient(name).Create(ctx, nil)
+	if err != nil && !isCode(err, "QueueAlreadyExists") {
+		return fmt.Errorf("storage: create queue %s: %w", name, err)
+	}
+	return nil
+}
+
+// Enqueue puts one message on a queue, base64-encoded as the Functions host
+// expects by default (extensions.queues.messageEncoding = base64).
+func (a *Account) Enqueue(ctx context.Context, queue string, message []byte) error {
+	_, err := a.Queue.NewQueueClient(queue).EnqueueMessage(ctx, base64.StdEncoding.EncodeToString(message), nil)
+	if err != nil {
+		return fmt.Errorf("storage: enqueue on %s: %w", queue, err)
+	}
+	return nil
+}
+
+func isCode(err error, codes ...string) bool {
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		return false
+	}
+	for _, c := range codes {
+		if re.ErrorCode == c {
+			return true
+		}
+	}
+	return false
+}
+
+func ptr[T any](v T) *T { return &v }
