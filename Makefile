@@ -39,12 +39,14 @@ demo: deps build
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
 
-## package: the zip for zip deploy / Flex one-deploy (Linux amd64)
-package:
-	$(MAKE) build GOOS=linux GOARCH=amd64
-	rm -f tenantops.zip
-	cd $(DIST) && zip -qr ../tenantops.zip . 
-	@echo "tenantops.zip ready: az functionapp deployment source config-zip -g <group> -n <app> --src tenantops.zip"
+## package: tenantops.zip for zip deploy / Flex one-deploy: dist/ built for Linux amd64,
+## zipped by a Go tool (no zip program needed) with the handler's exec bit set
+package: GOOS = linux
+package: GOARCH = amd64
+package: EXE = handler
+package: build
+	$(GO) run ./infra/zipdist -dir $(DIST) -out tenantops.zip
+	@echo "deploy: az functionapp deployment source config-zip -g <group> -n <app> --src tenantops.zip"
 
 ## run: the real Functions host, when Azure Functions Core Tools are installed
 run: build
@@ -54,7 +56,7 @@ run: build
 ## lint: go vet + staticcheck
 lint:
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 clean:
 	rm -rf $(DIST) tenantops.zip

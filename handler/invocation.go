@@ -48,6 +48,7 @@ func (r *runner) invoke(ctx context.Context, decl function.Declaration, id strin
 		Clock: time.Now, Outputs: map[string]any{},
 	}
 	start := time.Now()
+	logStart(log, decl, req)
 	err := safeRun(ctx, decl, inv)
 	resp := invoke.Response{Outputs: inv.Outputs}
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -39,7 +40,7 @@ func serve(args []string) error {
 	baseCtx, cancelInvocations := context.WithCancel(context.Background())
 	defer cancelInvocations()
 	srv := &http.Server{
-		Handler:           newMux(r),
+		Handler:           newMux(r, functions.Lookup),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
@@ -72,20 +73,23 @@ func handlerPort(env settings.Env) (string, error) {
 	return "", errors.New("serve: FUNCTIONS_CUSTOMHANDLER_PORT is not set (the Functions host sets it; for a local run use `make demo` or `handler run NAME`)")
 }
 
-func newMux(r *runner) http.Handler {
+// lookupFunc finds a function's declaration by name.
+type lookupFunc func(name string) (function.Declaration, bool)
+
+func newMux(r *runner, lookup lookupFunc) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.HandleFunc("POST /{function}", func(w http.ResponseWriter, req *http.Request) {
-		handleInvocation(w, req, r)
+		handleInvocation(w, req, r, lookup)
 	})
 	return mux
 }
 
-func handleInvocation(w http.ResponseWriter, req *http.Request, r *runner) {
+func handleInvocation(w http.ResponseWriter, req *http.Request, r *runner, lookup lookupFunc) {
 	name := req.PathValue("function")
-	decl, ok := functions.Lookup(name)
+	decl, ok := lookup(name)
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no function named %q", name))
 		return

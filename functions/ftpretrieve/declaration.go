@@ -3,9 +3,6 @@
 package ftpretrieve
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -20,13 +17,12 @@ var Declaration = function.Declaration{
 		settings.FTPSourceDirectory, settings.FTPTargetDirectory, settings.FTPSchedule,
 		settings.FTPFilePattern, settings.FTPTargetSubfolder, settings.FTPTarget,
 		settings.FTPTargetContainer, settings.FTPTLS, settings.FTPMaxConnections, settings.FTPMinFileAge,
+		settings.FTPCACert, settings.FTPTimeout,
 		settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword,
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
 		settings.MIMSyncWinRMInsecureSkipVerify,
 	},
-	Run: run,
+	Run:   run,
+	Check: check,
 }
 
-func run(ctx context.Context, inv *function.Invocation) error {
-	return fmt.Errorf("FtpRetrieve: %w", function.ErrNotConfigured)
-}

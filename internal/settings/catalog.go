@@ -67,6 +67,8 @@ var (
 	FTPTLS             = Spec{Name: "FTPTLS", Default: "explicit", Area: "FTP", Help: "explicit | implicit | none"}
 	FTPMaxConnections  = Spec{Name: "FTPMaxConnections", Default: "4", Area: "FTP", Help: "parallel FTP connections"}
 	FTPMinFileAge      = Spec{Name: "FTPMinFileAge", Default: "2m", Area: "FTP", Help: "skip files modified more recently than this (still being written)"}
+	FTPCACert          = Spec{Name: "FTPCACert", Area: "FTP", Help: "PEM certificate(s) that the FTP server's certificate must chain to; default the system roots"}
+	FTPTimeout         = Spec{Name: "FTPTimeout", Default: "1m", Area: "FTP", Help: "longest wait for any single read or write on an FTP connection"}
 )
 
 // SharePoint.
@@ -92,7 +94,7 @@ func All() []Spec {
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
-		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge,
+		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
 	}

@@ -1,0 +1,74 @@
+package ftpretrieve
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tenantops/tenantops/internal/ftpsource"
+	"github.com/tenantops/tenantops/internal/function"
+	"github.com/tenantops/tenantops/internal/storage"
+)
+
+// check logs in, lists the source folder and reports what the pattern
+// selects today, without downloading anything.
+func check(ctx context.Context, inv *function.Invocation) []function.CheckResult {
+	row := func(dep string) function.CheckResult { return function.CheckResult{Dependency: "FtpRetrieve " + dep} }
+	settingsRow := row("settings")
+	c, err := loadConfig(inv.Env, inv.Now())
+	if err != nil {
+		settingsRow.Why = err.Error()
+		return []function.CheckResult{settingsRow}
+	}
+	settingsRow.OK, settingsRow.Why = true, fmt.Sprintf("target %s, pattern today %q", c.target, c.pattern.String())
+	rows := []function.CheckResult{settingsRow}
+
+	login := row(fmt.Sprintf("FTP login %s (TLS %s)", c.server, c.tlsMode))
+	src, err := ftpsource.Open(ctx, c.sourceOptions(inv.Log))
+	if err != nil {
+		login.Why = err.Error()
+		return append(rows, login)
+	}
+	defer src.Close()
+	login.OK, login.Why = true, "logged in as "+c.user
+	rows = append(rows, login)
+
+	list := row(fmt.Sprintf("FTP list %q", c.sourceDir))
+	entries, err := src.List(ctx, c.sourceDir)
+	if err != nil {
+		list.Why = err.Error()
+		return append(rows, list)
+	}
+	list.OK, list.Why = true, fmt.Sprintf("%d file(s)", len(entries))
+	rows = append(rows, list)
+
+	return append(rows, selectionRow(ctx, inv, c, entries))
+}
+
+// selectionRow reports what today's run would fetch. Without storage it
+// cannot tell which files were delivered before, and says so.
+func selectionRow(ctx context.Context, inv *function.Invocation, c *config, entries []ftpsource.Entry) function.CheckResult {
+	r := function.CheckResult{Dependency: "FtpRetrieve selection today"}
+	var st *state
+	note := ""
+	if account, err := storage.Open(inv.Env); err == nil {
+		if st, err = loadState(ctx, account, c.stateKey(), c.server+" "+c.sourceDir); err != nil {
+			st, note = nil, "; delivered files unknown: "+err.Error()
+		}
+	} else {
+		note = "; delivered files unknown: " + err.Error()
+	}
+	sel := selectFiles(entries, c, st)
+	var names []string
+	for _, e := range sel.fetch {
+		names = append(names, e.Name)
+	}
+	r.Why = fmt.Sprintf("pattern %q matches %d: would fetch %d [%s], %d already delivered, %d too recent, %d unsafe name(s)%s",
+		c.pattern.String(), sel.matched, len(sel.fetch), strings.Join(names, ", "), len(sel.delivered), len(sel.young), len(sel.rejected), note)
+	r.OK = len(sel.rejected) == 0
+	if sel.matched == 0 {
+		r.Why = fmt.Sprintf("pattern %q matches nothing among %d file(s) (a warning: the run will not fail)%s", c.pattern.String(), len(entries), note)
+		r.OK = true
+	}
+	return r
+}

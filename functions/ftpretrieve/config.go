@@ -1,0 +1,124 @@
+package ftpretrieve
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/ftpsource"
+	"github.com/tenantops/tenantops/internal/remotename"
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// Targets of FTPTarget.
+const (
+	targetWinRM = "winrm"
+	targetBlob  = "blob"
+	targetLocal = "local"
+)
+
+// config is FtpRetrieve's settings for one run, with the date tokens of
+// the pattern and the subfolder resolved for that run's day.
+type config struct {
+	server     string
+	user       string
+	password   string
+	tlsMode    ftpsource.TLSMode
+	caCert     *x509.CertPool // nil: system roots
+	timeout    time.Duration
+	maxConns   int
+	sourceDir  string
+	pattern    *glob
+	minAge     time.Duration
+	target     string
+	targetDir  string // winrm or local
+	container  string // blob
+	subfolder  string // resolved, "" for none
+	zone       *time.Location
+	now        time.Time // the run's clock reading, in zone
+	rawPattern string
+}
+
+// loadConfig reads every FtpRetrieve setting and reports all the bad ones
+// in one error.
+func loadConfig(env settings.Env, now time.Time) (*config, error) {
+	p := settings.NewParser(env)
+	c := &config{
+		server:    p.String(settings.FTPServer),
+		user:      p.String(settings.FTPUsername),
+		password:  p.String(settings.FTPPassword),
+		tlsMode:   ftpsource.TLSMode(p.OneOf(settings.FTPTLS, "explicit", "implicit", "none")),
+		timeout:   p.Duration(settings.FTPTimeout),
+		maxConns:  p.Int(settings.FTPMaxConnections),
+		sourceDir: p.String(settings.FTPSourceDirectory),
+		minAge:    p.Duration(settings.FTPMinFileAge),
+		target:    p.OneOf(settings.FTPTarget, targetWinRM, targetBlob, targetLocal),
+		zone:      p.Zone(),
+	}
+	c.now = now.In(c.zone)
+	if c.maxConns == 0 && p.Set(settings.FTPMaxConnections) {
+		p.Fail(settings.FTPMaxConnections, "want at least 1")
+	}
+	if c.timeout == 0 {
+		p.Fail(settings.FTPTimeout, "want a positive duration")
+	}
+	if pem := p.String(settings.FTPCACert); pem != "" {
+		c.caCert = x509.NewCertPool()
+		if !c.caCert.AppendCertsFromPEM([]byte(pem)) {
+			p.Fail(settings.FTPCACert, "no PEM certificate found")
+		}
+	}
+	c.rawPattern = p.String(settings.FTPFilePattern)
+	if expanded, err := expandDates(c.rawPattern, c.now); err != nil {
+		p.Fail(settings.FTPFilePattern, err.Error())
+	} else if c.pattern, err = compileGlob(expanded); err != nil {
+		p.Fail(settings.FTPFilePattern, err.Error())
+	}
+	if sub, err := expandDates(p.String(settings.FTPTargetSubfolder), c.now); err != nil {
+		p.Fail(settings.FTPTargetSubfolder, err.Error())
+	} else if err := remotename.CheckPath(sub); err != nil {
+		p.Fail(settings.FTPTargetSubfolder, fmt.Sprintf("%q is not a safe folder name", sub))
+	} else {
+		c.subfolder = sub
+	}
+	switch c.target {
+	case targetWinRM:
+		c.targetDir = p.Require(settings.FTPTargetDirectory, "FTPTarget=winrm")
+		for _, s := range []settings.Spec{settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword} {
+			p.String(s)
+		}
+	case targetLocal:
+		c.targetDir = p.Require(settings.FTPTargetDirectory, "FTPTarget=local")
+	case targetBlob:
+		c.container = p.Require(settings.FTPTargetContainer, "FTPTarget=blob")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// sourceOptions returns the FTP client options.
+func (c *config) sourceOptions(log *slog.Logger) ftpsource.Options {
+	o := ftpsource.Options{
+		Addr: c.server, User: c.user, Password: c.password, TLS: c.tlsMode,
+		Timeout: c.timeout, MaxConnections: c.maxConns, Log: log,
+	}
+	if c.caCert != nil {
+		o.TLSConfig = &tls.Config{RootCAs: c.caCert}
+	}
+	return o
+}
+
+// stateKey identifies a source and a target: what was delivered from this
+// folder of this server to this place.
+func (c *config) stateKey() string {
+	to := c.targetDir
+	if c.target == targetBlob {
+		to = c.container
+	}
+	return strings.Join([]string{strings.ToLower(c.server), c.sourceDir, c.target, to}, "\n")
+}

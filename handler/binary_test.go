@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The protocol tests run the real binary, built once per test run with the
+// flags `make build` uses.
+var (
+	buildOnce sync.Once
+	builtPath string
+	buildErr  error
+	buildDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// handlerBinary returns the path of the built handler.
+func handlerBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "handler-test-")
+		if buildErr != nil {
+			return
+		}
+		builtPath = filepath.Join(buildDir, "handler")
+		if runtime.GOOS == "windows" {
+			builtPath += ".exe"
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", builtPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtPath
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from the process's pipes
+// while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// served is the handler running as the host runs it.
+type served struct {
+	cmd            *exec.Cmd
+	url            string
+	stdout, stderr *lockedBuffer
+	exited         chan error
+}
+
+// serveBinary starts the built handler with env as its whole app settings
+// and FUNCTIONS_CUSTOMHANDLER_PORT on a free port, and waits for GET /.
+func serveBinary(t *testing.T, env map[string]string) *served {
+	t.Helper()
+	bin := handlerBinary(t)
+	port := freePort(t)
+	s := &served{url: "http://127.0.0.1:" + port, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	s.cmd = exec.Command(bin)
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FUNCTIONS_CUSTOMHANDLER_PORT=" + port}
+	for k, v := range env {
+		s.cmd.Env = append(s.cmd.Env, k+"="+v)
+	}
+	sort.Strings(s.cmd.Env)
+	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.exited <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	})
+	s.awaitReady(t)
+	return s
+}
+
+func (s *served) awaitReady(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case err := <-s.exited:
+			t.Fatalf("handler exited before answering: %v\nstderr: %s", err, s.stderr)
+		case <-ctx.Done():
+			t.Fatalf("handler did not answer GET /\nstderr: %s", s.stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func freePort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}

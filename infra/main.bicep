@@ -1,0 +1,410 @@
+// tenantops on Azure Functions Flex Consumption (Linux), deployed into one resource group:
+// a user-assigned identity with five narrowly scoped roles, a storage account without
+// shared keys, Log Analytics + Application Insights with Entra-only ingestion, a Key Vault
+// (RBAC, soft delete, purge protection) for the secrets, optional VNet integration so
+// WinRM reaches the MIM server on its private address, and the Function App itself with
+// every app setting tenantops reads.
+//
+//   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
+//
+// The app settings below mirror internal/settings/catalog.go: same names, same defaults.
+// infra/drift_test.go fails when the two disagree.
+
+// ---------------------------------------------------------------------------------------
+// Names and platform
+// ---------------------------------------------------------------------------------------
+
+@description('Azure region for every resource (one where Flex Consumption is offered).')
+param location string = resourceGroup().location
+
+@description('Short name the resource names are built from: lowercase letters, digits and hyphens.')
+@minLength(2)
+@maxLength(20)
+param baseName string = 'tenantops'
+
+@description('Name of the Function App; globally unique, it is the host name.')
+param appName string = '${baseName}-${uniqueString(resourceGroup().id, baseName)}'
+
+@description('Tags for every resource.')
+param tags object = {
+  app: 'tenantops'
+}
+
+@description('Memory of each instance in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Most instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Days Log Analytics keeps logs.')
+param logRetentionInDays int = 30
+
+// ---------------------------------------------------------------------------------------
+// Network (optional). Leave both empty for no VNet integration; then the MIM server must
+// be reachable from the internet, which this template does not set up and does not advise.
+// ---------------------------------------------------------------------------------------
+
+@description('An existing subnet delegated to Microsoft.App/environments to integrate with; takes precedence over vnetName.')
+param integrationSubnetId string = ''
+
+@description('An existing virtual network that reaches the MIM server; a new integration subnet is added to it. Empty for none.')
+param vnetName string = ''
+
+@description('Resource group of vnetName.')
+param vnetResourceGroupName string = resourceGroup().name
+
+@description('Name of the new integration subnet in vnetName; no underscores.')
+param integrationSubnetName string = 'snet-tenantops'
+
+@description('Address prefix of the new integration subnet, inside vnetName\'s address space; /27 or larger.')
+param integrationSubnetPrefix string = '10.0.250.0/27'
+
+// ---------------------------------------------------------------------------------------
+// App settings: one parameter per setting, named after it, with the code's default.
+// ---------------------------------------------------------------------------------------
+
+// time
+@description('OpsTimeZone: IANA or Windows zone for dated folder names and file-name tokens; empty = UTC. Schedules stay UTC on Flex.')
+param opsTimeZone string = ''
+
+// MIM server (WinRM)
+@description('MIMSyncServer: host name or address of the MIM Sync server, as reached from the integration subnet.')
+param mimSyncServer string
+
+@description('MIMSyncCredUser: WinRM account, DOMAIN\\user or user@domain.')
+param mimSyncCredUser string
+
+@secure()
+@description('MIMSyncCredPassword: the WinRM account\'s password; stored in Key Vault.')
+param mimSyncCredPassword string
+
+@description('MIMSyncWinRMPort: WinRM listener port.')
+@minValue(1)
+@maxValue(65535)
+param mimSyncWinRMPort int = 5986
+
+@description('MIMSyncWinRMUseHTTPS: use the HTTPS listener.')
+param mimSyncWinRMUseHTTPS bool = true
+
+@description('MIMSyncWinRMCACert: PEM certificate(s) the listener\'s certificate must chain to; empty = system roots.')
+param mimSyncWinRMCACert string = ''
+
+@description('MIMSyncWinRMInsecureSkipVerify: skip certificate validation (never in production).')
+param mimSyncWinRMInsecureSkipVerify bool = false
+
+// backup
+@description('MIMBackupSchedule: NCRONTAB schedule of MimConfigBackup, in UTC.')
+param mimBackupSchedule string = '0 30 23 * * *'
+
+@description('MIMBackupRoot: folder on the MIM server holding the dated backups.')
+param mimBackupRoot string = 'C:\\Backup'
+
+@description('MIMBackupFolderFormat: .NET date format of a backup folder\'s name.')
+param mimBackupFolderFormat string = 'yyyy-MM-dd-HHmm'
+
+@description('MIMServiceUri: MIM Service address for Export-FIMConfig, as seen from the MIM server.')
+param mimServiceUri string = 'http://localhost:5725'
+
+@description('MIMExtensionsPath: the Sync service\'s Extensions folder.')
+param mimExtensionsPath string = 'C:\\Program Files\\Microsoft Forefront Identity Manager\\2010\\Synchronization Service\\Extensions'
+
+@description('MIMBackupRetentionDays: days to keep backups; 0 keeps all.')
+@minValue(0)
+param mimBackupRetentionDays int = 30
+
+@description('MIMBackupContainer: blob container for a zipped off-server copy; empty = none. Created when set.')
+param mimBackupContainer string = ''
+
+// FTP
+@description('FTPServer: host[:port] of the FTP server.')
+param ftpServer string
+
+@description('FTPUsername: FTP user.')
+param ftpUsername string
+
+@secure()
+@description('FTPPassword: FTP password; stored in Key Vault.')
+param ftpPassword string
+
+@description('FTPSourceDirectory: directory to list on the FTP server.')
+param ftpSourceDirectory string = '/'
+
+@description('FTPTargetDirectory: target folder (winrm: on the MIM server; local: on the app instance).')
+param ftpTargetDirectory string = ''
+
+@description('FTPSchedule: NCRONTAB schedule of FtpRetrieve, in UTC.')
+param ftpSchedule string = '0 30 10 * * *'
+
+@description('FTPFilePattern: glob with .NET date tokens, e.g. HR_{yyyyMMdd}_*.csv.')
+param ftpFilePattern string = '*'
+
+@description('FTPTargetSubfolder: subfolder under the target, with date tokens; empty = none.')
+param ftpTargetSubfolder string = '{yyyy-MM-dd}'
+
+@description('FTPTarget: where downloaded files go.')
+@allowed(['winrm', 'blob', 'local'])
+param ftpTarget string = 'winrm'
+
+@description('FTPTargetContainer: blob container when FTPTarget is blob. Created when set.')
+param ftpTargetContainer string = ''
+
+@description('FTPTLS: FTPS mode.')
+@allowed(['explicit', 'implicit', 'none'])
+param ftpTLS string = 'explicit'
+
+@description('FTPMaxConnections: parallel FTP connections.')
+@minValue(1)
+param ftpMaxConnections int = 4
+
+@description('FTPMinFileAge: skip files modified more recently than this (Go duration, e.g. 2m).')
+param ftpMinFileAge string = '2m'
+
+@description('FTPCACert: PEM certificate(s) the FTP server\'s certificate must chain to; empty = system roots.')
+param ftpCACert string = ''
+
+@description('FTPTimeout: longest wait for any single read or write on an FTP connection (Go duration).')
+param ftpTimeout string = '1m'
+
+// SharePoint
+@description('SPSiteUrl: https://<tenant>.sharepoint.com/sites/<site>.')
+param spSiteUrl string
+
+@description('SPListTitle: title of the list whose deletes are watched.')
+param spListTitle string
+
+@description('SPChangePollSchedule: NCRONTAB schedule of SharePointChangePoll, in UTC.')
+param spChangePollSchedule string = '0 0 * * * *'
+
+@description('SPCleanupQueue: queue of deleted items; it and its -poison queue are created.')
+param spCleanupQueue string = 'sp-deleted-items'
+
+@description('SPStateContainer: blob container holding the change token; created.')
+param spStateContainer string = 'sp-changelog'
+
+@description('SPCleanupTargets: List:LookupColumn pairs separated by ;, e.g. Tasks:Project;Documents:ParentItem.')
+param spCleanupTargets string = ''
+
+@description('SPCleanupMode: recycle (recoverable) or delete.')
+@allowed(['recycle', 'delete'])
+param spCleanupMode string = 'recycle'
+
+@description('SPTenantId: certificate auth only: Entra tenant id.')
+param spTenantId string = ''
+
+@description('SPClientId: certificate auth only: app (client) id. When empty, SharePoint is reached with the app\'s managed identity.')
+param spClientId string = ''
+
+@secure()
+@description('SPClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
+param spClientCertificate string
+
+// ---------------------------------------------------------------------------------------
+// Resources
+// ---------------------------------------------------------------------------------------
+
+var token = uniqueString(resourceGroup().id, baseName)
+var compactName = take(toLower(replace(baseName, '-', '')), 9)
+var storageAccountName = 'st${compactName}${token}'
+var keyVaultName = 'kv${compactName}${token}'
+var deploymentContainerName = 'deployment-package'
+var useCertificateForSharePoint = !empty(spClientId)
+var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
+
+// Containers whose names are fixed in the code: FtpRetrieve's record of delivered files.
+var fixedContainerNames = [
+  'ftpretrieve-state'
+]
+
+// Every blob container tenantops uses, created up front; optional ones only when named.
+var blobContainerNames = union([deploymentContainerName, spStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(mimBackupContainer) ? [] : [mimBackupContainer])
+
+// Every queue tenantops uses, with the -poison queue the host moves failed messages to.
+var queueNames = [
+  spCleanupQueue
+  '${spCleanupQueue}-poison'
+]
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${baseName}-${token}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    tags: tags
+    workspaceName: 'log-${baseName}-${token}'
+    appInsightsName: 'appi-${baseName}-${token}'
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    name: storageAccountName
+    containerNames: blobContainerNames
+    queueNames: queueNames
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    location: location
+    tags: tags
+    name: keyVaultName
+    mimSyncCredPassword: mimSyncCredPassword
+    ftpPassword: ftpPassword
+    spClientCertificate: spClientCertificate
+    storeSpClientCertificate: useCertificateForSharePoint
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  params: {
+    principalId: identity.properties.principalId
+    storageAccountName: storage.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+    keyVaultName: keyVault.outputs.name
+  }
+}
+
+module network 'modules/network.bicep' = if (createSubnet) {
+  name: 'network'
+  scope: resourceGroup(vnetResourceGroupName)
+  params: {
+    location: location
+    tags: tags
+    vnetName: vnetName
+    subnetName: integrationSubnetName
+    subnetPrefix: integrationSubnetPrefix
+  }
+}
+
+var subnetId = !empty(integrationSubnetId) ? integrationSubnetId : (createSubnet ? network.outputs.subnetId : '')
+
+// Settings the code reads that this template leaves unset on purpose. drift_test.go reads
+// this block: each line is "optional-setting NAME: why".
+//
+// optional-setting AzureWebJobsStorage: storage is identity-based (the AzureWebJobsStorage__ settings); a connection string would need a key, and an empty value breaks identity-based storage.
+// optional-setting AzureWebJobsStorage__accountName: the blob, queue and table service URIs are set instead.
+// optional-setting WEBSITE_TIME_ZONE: not supported on Flex Consumption (schedules are UTC); OpsTimeZone names the zone for folder names and file-name tokens.
+
+var appSettings = {
+  // Host storage, identity-based, through the user-assigned identity.
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.properties.clientId
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+
+  // Telemetry with Entra authentication (local auth is off on the component).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+
+  // time
+  OpsTimeZone: opsTimeZone
+
+  // MIM server
+  MIMSyncServer: mimSyncServer
+  MIMSyncCredUser: mimSyncCredUser
+  MIMSyncCredPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.mimSyncCredUri})'
+  MIMSyncWinRMPort: string(mimSyncWinRMPort)
+  MIMSyncWinRMUseHTTPS: mimSyncWinRMUseHTTPS ? 'true' : 'false'
+  MIMSyncWinRMCACert: mimSyncWinRMCACert
+  MIMSyncWinRMInsecureSkipVerify: mimSyncWinRMInsecureSkipVerify ? 'true' : 'false'
+
+  // backup
+  MIMBackupSchedule: mimBackupSchedule
+  MIMBackupRoot: mimBackupRoot
+  MIMBackupFolderFormat: mimBackupFolderFormat
+  MIMServiceUri: mimServiceUri
+  MIMExtensionsPath: mimExtensionsPath
+  MIMBackupRetentionDays: string(mimBackupRetentionDays)
+  MIMBackupContainer: mimBackupContainer
+
+  // FTP
+  FTPServer: ftpServer
+  FTPUsername: ftpUsername
+  FTPPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.ftpCredUri})'
+  FTPSourceDirectory: ftpSourceDirectory
+  FTPTargetDirectory: ftpTargetDirectory
+  FTPSchedule: ftpSchedule
+  FTPFilePattern: ftpFilePattern
+  FTPTargetSubfolder: ftpTargetSubfolder
+  FTPTarget: ftpTarget
+  FTPTargetContainer: ftpTargetContainer
+  FTPTLS: ftpTLS
+  FTPMaxConnections: string(ftpMaxConnections)
+  FTPMinFileAge: ftpMinFileAge
+  FTPCACert: ftpCACert
+  FTPTimeout: ftpTimeout
+
+  // SharePoint
+  SPSiteUrl: spSiteUrl
+  SPListTitle: spListTitle
+  SPChangePollSchedule: spChangePollSchedule
+  SPCleanupQueue: spCleanupQueue
+  SPStateContainer: spStateContainer
+  SPCleanupTargets: spCleanupTargets
+  SPCleanupMode: spCleanupMode
+  SPTenantId: spTenantId
+  SPClientId: spClientId
+  SPClientCertificate: useCertificateForSharePoint ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spCertificateUri})' : ''
+  SPManagedIdentityClientId: identity.properties.clientId
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    location: location
+    tags: tags
+    planName: 'plan-${baseName}-${token}'
+    appName: appName
+    identityId: identity.id
+    blobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    subnetId: subnetId
+    appSettings: appSettings
+  }
+  // The identity must hold its roles before the host starts and resolves Key Vault references.
+  dependsOn: [
+    roles
+  ]
+}
+
+// ---------------------------------------------------------------------------------------
+// Outputs: what the README's manual steps need.
+// ---------------------------------------------------------------------------------------
+
+@description('Function App name, for config-zip and the admin endpoint.')
+output functionAppName string = functionApp.outputs.name
+
+@description('Function App host name.')
+output functionAppHostName string = functionApp.outputs.defaultHostName
+
+@description('Client id of the app\'s identity (Sites.Selected site grant).')
+output identityClientId string = identity.properties.clientId
+
+@description('Object id of the app\'s identity (Graph app role assignment).')
+output identityPrincipalId string = identity.properties.principalId
+
+@description('Storage account name (queues, state, poison messages).')
+output storageAccountName string = storage.outputs.name
+
+@description('Key Vault name (secret rotation).')
+output keyVaultName string = keyVault.outputs.name
+
+@description('Integration subnet id, or empty without VNet integration.')
+output integrationSubnetId string = subnetId

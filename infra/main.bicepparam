@@ -1,0 +1,43 @@
+// Example parameters for main.bicep. Copy, fill in, and deploy with
+//   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
+// Secrets never live in this file: they are read from environment variables at deploy
+// time and stored in Key Vault; the app settings only hold Key Vault references.
+using './main.bicep'
+
+param baseName = 'tenantops'
+
+// Network: add an integration subnet to the VNet that reaches the MIM server
+// (or set integrationSubnetId to a subnet already delegated to Microsoft.App/environments).
+param vnetName = 'vnet-identity'
+param vnetResourceGroupName = 'rg-identity-network'
+param integrationSubnetName = 'snet-tenantops'
+param integrationSubnetPrefix = '10.20.8.0/27'
+
+// time: folder names and file-name tokens in the operators' zone; schedules below are UTC.
+param opsTimeZone = 'AUS Eastern Standard Time'
+
+// MIM server
+param mimSyncServer = 'mimsync01.corp.example.com'
+param mimSyncCredUser = 'CORP\\svc-mimbackup'
+param mimSyncCredPassword = readEnvironmentVariable('MIM_SYNC_CRED_PASSWORD')
+// The WinRM listener's certificate, exported as PEM next to this file (docs/operations.md):
+// param mimSyncWinRMCACert = loadTextContent('mim-winrm.pem')
+
+// backup: schedules are UTC on Flex; 13:30 UTC is 23:30 in Sydney in winter (AEST), 00:30 in summer (AEDT)
+param mimBackupSchedule = '0 30 13 * * *'
+param mimBackupRoot = 'D:\\MIMBackup'
+param mimBackupContainer = 'mim-backups'
+
+// FTP: the default schedule, 10:30 UTC
+param ftpServer = 'ftp.partner.example.com'
+param ftpUsername = 'corp-hr'
+param ftpPassword = readEnvironmentVariable('FTP_PASSWORD')
+param ftpSourceDirectory = '/outbound'
+param ftpTargetDirectory = 'D:\\MIMDrop\\HR'
+param ftpFilePattern = 'HR_{yyyyMMdd}_*.csv'
+
+// SharePoint, through the app's managed identity (Sites.Selected on this one site)
+param spSiteUrl = 'https://contoso.sharepoint.com/sites/projects'
+param spListTitle = 'Projects'
+param spCleanupTargets = 'Tasks:Project;Documents:ParentItem'
+param spClientCertificate = readEnvironmentVariable('SP_CLIENT_CERTIFICATE', '')

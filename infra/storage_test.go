@@ -1,0 +1,121 @@
+package infra
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// Queues and containers: every one the code uses must be created by main.bicep
+// up front (through storage.bicep), named by the parameter of the setting that
+// names it, so a changed name or default in the code cannot leave the app
+// without its queue or container.
+
+// queueSettings returns the settings that name a queue: every %Setting% a queue
+// binding of a function declaration refers to, and every setting named *Queue.
+func queueSettings(specs []settings.Spec) []settings.Spec {
+	names := map[string]bool{}
+	for _, d := range functions.All() {
+		for _, b := range d.Bindings() {
+			if b.QueueName != "" {
+				names[strings.Trim(b.QueueName, "%")] = true
+			}
+		}
+	}
+	var out []settings.Spec
+	for _, s := range specs {
+		if names[s.Name] || strings.HasSuffix(s.Name, "Queue") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// containerSettings returns the settings that name a blob container (named *Container).
+func containerSettings(specs []settings.Spec) []settings.Spec {
+	var out []settings.Spec
+	for _, s := range specs {
+		if strings.HasSuffix(s.Name, "Container") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// createdStorage reports the queue and container settings whose parameter does
+// not feed main.bicep's queueNames / blobContainerNames (and a queue's -poison
+// companion).
+func createdStorage(queues, containers []settings.Spec, t template) []string {
+	queueNames := variable(t.Code, "queueNames")
+	containerNames := variable(t.Code, "blobContainerNames")
+	var problems []string
+	check := func(s settings.Spec, expr, what string) (bicepParam, bool) {
+		p, ok := t.boundParam(s.Name)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: names a %s, but main.bicep has no parameter named after it", s.Name, what))
+			return p, false
+		}
+		if !identifiers(expr)[p.Name] {
+			problems = append(problems, fmt.Sprintf("%s: names a %s, but main.bicep does not create it (%s is not in %s)", s.Name, what, p.Name, expr))
+			return p, false
+		}
+		return p, true
+	}
+	for _, s := range queues {
+		if p, ok := check(s, queueNames, "queue"); ok && !strings.Contains(queueNames, "'${"+p.Name+"}-poison'") {
+			problems = append(problems, fmt.Sprintf("%s: main.bicep does not create its -poison queue", s.Name))
+		}
+	}
+	for _, s := range containers {
+		check(s, containerNames, "blob container")
+	}
+	return problems
+}
+
+// storageModuleCreatesLists reports when main.bicep does not pass its lists to
+// storage.bicep, or storage.bicep does not create one resource per entry.
+func storageModuleCreatesLists(mainCode, storageCode string) []string {
+	var problems []string
+	call := objectEntries(block(block(mainCode, `(?m)^module storage 'modules/storage\.bicep'`), `params:`))
+	if call["queueNames"] != "queueNames" || call["containerNames"] != "blobContainerNames" {
+		problems = append(problems, fmt.Sprintf("main.bicep passes queueNames=%q containerNames=%q to storage.bicep, want queueNames and blobContainerNames", call["queueNames"], call["containerNames"]))
+	}
+	for _, want := range []string{
+		`'Microsoft\.Storage/storageAccounts/queueServices/queues@[^']+'\s*=\s*\[\s*for (\w+) in queueNames:`,
+		`'Microsoft\.Storage/storageAccounts/blobServices/containers@[^']+'\s*=\s*\[\s*for (\w+) in containerNames:`,
+	} {
+		if !regexp.MustCompile(want).MatchString(storageCode) {
+			problems = append(problems, "storage.bicep has no resource loop matching "+want)
+		}
+	}
+	return problems
+}
+
+func TestEveryQueueAndContainerIsCreated(t *testing.T) {
+	specs := codeSettings()
+	queues, containers := queueSettings(specs), containerSettings(specs)
+	if len(queues) == 0 || len(containers) == 0 {
+		t.Fatalf("found %d queue and %d container settings in the code; the derivation is broken", len(queues), len(containers))
+	}
+	reportAll(t, createdStorage(queues, containers, loadTemplate(t)))
+	reportAll(t, storageModuleCreatesLists(loadTemplate(t).Code, stripComments(readFile(t, "modules/storage.bicep"))))
+}
+
+func TestStorageCheckReportsAQueueOrContainerAddedOnlyToTheCode(t *testing.T) {
+	tmpl := loadTemplate(t)
+	for _, probe := range []settings.Spec{
+		{Name: "DriftProbeQueue", Default: "probe-items"},
+		{Name: "DriftProbeContainer", Default: "probe-state"},
+	} {
+		t.Run(probe.Name, func(t *testing.T) {
+			specs := append(codeSettings(), probe)
+			if !mentions(createdStorage(queueSettings(specs), containerSettings(specs), tmpl), probe.Name) {
+				t.Errorf("%s, named only in the code, was not reported", probe.Name)
+			}
+		})
+	}
+}

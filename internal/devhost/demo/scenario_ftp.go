@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/opstime"
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+func init() {
+	register(scenario{Name: "FtpRetrieve", Order: 20, Setup: setUpFTP, Run: runFTP})
+}
+
+// ftpDemo is what the FTP scenario's setup leaves for its run.
+type ftpDemo struct {
+	hostile []string
+	target  string
+	young   string
+}
+
+var ftpState ftpDemo
+
+// setUpFTP starts an explicit-TLS FTP server whose outbox holds today's
+// two extracts, an older one, one still being written, and one whose name
+// tries to climb out of the target folder.
+func setUpFTP(ctx context.Context, st *Stage) (map[string]string, error) {
+	zone, err := settings.LoadLocation(demoTimeZone)
+	if err != nil {
+		return nil, err
+	}
+	today, _ := opstime.Format(time.Now().In(zone), "yyyyMMdd")
+	yesterday, _ := opstime.Format(time.Now().In(zone).AddDate(0, 0, -1), "yyyyMMdd")
+	root := filepath.Join(st.Dir, "ftp-server")
+	outbox := filepath.Join(root, "outbox")
+	if err := os.MkdirAll(outbox, 0o755); err != nil {
+		return nil, err
+	}
+	old := time.Now().Add(-time.Hour)
+	files := map[string]int{
+		"HR_" + today + "_staff.csv":       180_000,
+		"HR_" + today + "_leavers.csv":     2_400,
+		"HR_" + yesterday + "_staff.csv":   175_000,
+		"HR_" + today + "_contractors.csv": 9_000, // still being written
+	}
+	for name, size := range files {
+		if err := writeRandom(filepath.Join(outbox, name), size); err != nil {
+			return nil, err
+		}
+		if !strings.Contains(name, "contractors") {
+			_ = os.Chtimes(filepath.Join(outbox, name), old, old)
+		}
+	}
+	ftpState = ftpDemo{
+		hostile: []string{"HR_" + today + `_..\..\..\evil.csv`, "HR_" + today + "_CON.csv"},
+		target:  filepath.Join(st.Dir, "mim-imports"),
+		young:   "HR_" + today + "_contractors.csv",
+	}
+	srv, err := ftptest.Start(ftptest.Options{Mode: ftptest.Explicit, Dir: root, User: "hr-drop", Password: "demo-ftp-pass", Hostile: ftpState.hostile})
+	if err != nil {
+		return nil, err
+	}
+	st.Cleanup(func() { srv.Close() })
+	return map[string]string{
+		"FTPServer":          srv.Addr,
+		"FTPUsername":        srv.User,
+		"FTPPassword":        srv.Password,
+		"FTPTLS":             "explicit",
+		"FTPCACert":          string(srv.Cert.CertPEM),
+		"FTPSourceDirectory": "/outbox",
+		"FTPFilePattern":     "HR_{yyyyMMdd}_*.csv",
+		"FTPTargetSubfolder": "{yyyy-MM-dd}",
+		"FTPTarget":          "local",
+		"FTPTargetDirectory": ftpState.target,
+		"FTPMinFileAge":      "2m",
+	}, nil
+}
+
+func writeRandom(path string, size int) error {
+	data := make([]byte, size)
+	_, _ = rand.Read(data)
+	return os.WriteFile(path, data, 0o644)
+}
+
+// runFTP fires FtpRetrieve twice: the first run delivers today's files and
+// fails because the server listed unsafe names; the second delivers nothing
+// new.
+func runFTP(ctx context.Context, st *Stage, host Host, out io.Writer) error {
+	for run := 1; run <= 2; run++ {
+		err := host.Fire(ctx, "FtpRetrieve")
+		fmt.Fprintf(out, "run %d: ", run)
+		switch {
+		case err == nil:
+			return fmt.Errorf("the run succeeded although the server listed unsafe names")
+		case strings.Contains(err.Error(), "unsafe file names"):
+			fmt.Fprintf(out, "failed as it should, so someone looks: %v\n", err)
+		default:
+			return err
+		}
+		delivered, err := listTree(ftpState.target)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  delivered under %s:\n", ftpState.target)
+		for _, d := range delivered {
+			fmt.Fprintf(out, "    %s\n", d)
+		}
+		if len(delivered) != 2 {
+			return fmt.Errorf("want today's two complete extracts delivered, found %d", len(delivered))
+		}
+	}
+	for _, h := range ftpState.hostile {
+		fmt.Fprintf(out, "rejected name %q (nothing written for it)\n", h)
+	}
+	fmt.Fprintf(out, "skipped %s: modified within FTPMinFileAge\n", ftpState.young)
+	if escaped, _ := listTree(filepath.Dir(filepath.Dir(ftpState.target))); containsEvil(escaped) {
+		return fmt.Errorf("a hostile name escaped the target folder")
+	}
+	return nil
+}
+
+func listTree(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out = append(out, fmt.Sprintf("%s (%d bytes)", filepath.ToSlash(rel), info.Size()))
+		return nil
+	})
+	return out, err
+}
+
+func containsEvil(paths []string) bool {
+	for _, p := range paths {
+		if strings.Contains(p, "evil") {
+			return true
+		}
+	}
+	return false
+}

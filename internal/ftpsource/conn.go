@@ -1,0 +1,100 @@
+package ftpsource
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"sync"
+	"time"
+)
+
+// deadlineConn sets a fresh deadline before every Read and Write, so that
+// no single network operation can wait longer than timeout. It also
+// replaces deadlines the library sets and never clears.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+// Read implements net.Conn.
+func (c *deadlineConn) Read(p []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
+
+// Write implements net.Conn.
+func (c *deadlineConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
+// connDialer dials the control connection and the data connections of one
+// FTP session. The library hands every dial to it and, given a dial func,
+// adds no TLS of its own to data connections or to an implicit-TLS control
+// connection; for explicit TLS it upgrades the control connection itself
+// after AUTH TLS, so that one must be returned plain.
+type connDialer struct {
+	ctx     context.Context
+	mode    TLSMode
+	tls     *tls.Config
+	timeout time.Duration
+
+	mu      sync.Mutex
+	dialed  int
+	control net.Conn // the raw control connection, closed to unblock a stuck call
+}
+
+// dial implements the dial func of ftp.DialWithDialFunc.
+func (d *connDialer) dial(network, addr string) (net.Conn, error) {
+	d.mu.Lock()
+	first := d.dialed == 0
+	d.dialed++
+	d.mu.Unlock()
+
+	nd := net.Dialer{Timeout: d.timeout, KeepAlive: 30 * time.Second}
+	raw, err := nd.DialContext(d.ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if first {
+		d.mu.Lock()
+		d.control = raw
+		d.mu.Unlock()
+	}
+	conn := net.Conn(&deadlineConn{Conn: raw, timeout: d.timeout})
+	switch {
+	case d.mode == TLSNone:
+		return conn, nil
+	case first && d.mode == TLSExplicit:
+		return conn, nil
+	case first && d.mode == TLSImplicit:
+		// The greeting comes only after the handshake; do it now so that a
+		// plain server fails here, within the timeout, with a TLS error.
+		tc := tls.Client(conn, d.tls)
+		ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+		defer cancel()
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return tc, nil
+	default:
+		// Data connection under PROT P. The handshake happens on the first
+		// read, after RETR; forcing it earlier hangs some servers.
+		return tls.Client(conn, d.tls), nil
+	}
+}
+
+// closeControl closes the raw control connection, which makes any call
+// blocked on it return.
+func (d *connDialer) closeControl() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.control != nil {
+		d.control.Close()
+	}
+}

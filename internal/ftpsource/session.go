@@ -1,0 +1,121 @@
+package ftpsource
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+
+	"github.com/jlaffaye/ftp"
+)
+
+// session is one logged-in control connection.
+type session struct {
+	conn   *ftp.ServerConn
+	dialer *connDialer
+	home   string // working directory after login, for relative paths
+}
+
+// dialSession connects and logs in. ctx bounds the whole setup: cancelling
+// it closes the connection under a blocked call.
+func dialSession(ctx context.Context, o Options) (*session, error) {
+	d := &connDialer{ctx: context.WithoutCancel(ctx), mode: o.TLS, timeout: o.Timeout}
+	opts := []ftp.DialOption{ftp.DialWithDialFunc(d.dial), ftp.DialWithTimeout(o.Timeout)}
+	if o.TLS != TLSNone {
+		d.tls = o.tlsConfig()
+		// The library does no TLS of its own with a dial func; these options
+		// make it send AUTH TLS (explicit) and PBSZ 0 + PROT P after login.
+		if o.TLS == TLSExplicit {
+			opts = append(opts, ftp.DialWithExplicitTLS(d.tls))
+		} else {
+			opts = append(opts, ftp.DialWithTLS(d.tls))
+		}
+	}
+	stop := context.AfterFunc(ctx, d.closeControl)
+	defer stop()
+
+	c, err := ftp.Dial(o.Addr, opts...)
+	if err != nil {
+		return nil, dialError(o, err)
+	}
+	if err := c.Login(o.User, o.Password); err != nil {
+		_ = c.Quit()
+		return nil, loginError(o, err)
+	}
+	home, err := c.CurrentDir()
+	if err != nil {
+		home = ""
+	}
+	if ctx.Err() != nil {
+		_ = c.Quit()
+		return nil, fmt.Errorf("ftpsource: connect to %s: %w", o.Addr, ctx.Err())
+	}
+	return &session{conn: c, dialer: d, home: home}, nil
+}
+
+// dialError explains a failed connect, naming the likely cause.
+func dialError(o Options, err error) error {
+	var tpe *textproto.Error
+	var rec tls.RecordHeaderError
+	switch {
+	case errors.As(err, &tpe) && o.TLS == TLSExplicit && isAuthRefusal(tpe.Code):
+		return fmt.Errorf("ftpsource: %s does not offer TLS (AUTH TLS answered %d %s); "+
+			"set FTPTLS=none if plaintext is really intended: %w", o.Addr, tpe.Code, tpe.Msg, ErrNoTLS)
+	case errors.As(err, &rec) && o.TLS == TLSImplicit:
+		return fmt.Errorf("ftpsource: %s did not answer with TLS on connect; use FTPTLS=explicit for "+
+			"AUTH TLS on the plain port, or FTPTLS=none if plaintext is really intended: %w", o.Addr, ErrNoTLS)
+	case errors.As(err, &tpe) && tpe.Code == ftp.StatusNotAvailable:
+		return fmt.Errorf("ftpsource: connect to %s: %w: %d %s", o.Addr, ErrTooManyConnections, tpe.Code, tpe.Msg)
+	case isTimeout(err):
+		return fmt.Errorf("ftpsource: connect to %s: no answer within %s: %w", o.Addr, o.Timeout, err)
+	}
+	return fmt.Errorf("ftpsource: connect to %s: %w", o.Addr, err)
+}
+
+// isAuthRefusal reports whether a reply during an explicit-TLS connect
+// refused AUTH TLS: any failure other than 421, which is about connection
+// limits.
+func isAuthRefusal(code int) bool {
+	return code >= 400 && code != ftp.StatusNotAvailable
+}
+
+// loginError explains a failed login without repeating the password.
+func loginError(o Options, err error) error {
+	var tpe *textproto.Error
+	if errors.As(err, &tpe) && tpe.Code == ftp.StatusNotAvailable {
+		return fmt.Errorf("ftpsource: log in to %s: %w: %d %s", o.Addr, ErrTooManyConnections, tpe.Code, tpe.Msg)
+	}
+	if errors.As(err, &tpe) {
+		return fmt.Errorf("ftpsource: log in to %s as %q: %d %s", o.Addr, o.User, tpe.Code, tpe.Msg)
+	}
+	return fmt.Errorf("ftpsource: log in to %s as %q: %w", o.Addr, o.User, err)
+}
+
+// healthy sends NOOP, the check before a pooled connection is reused.
+func (s *session) healthy() bool {
+	return s.conn.NoOp() == nil
+}
+
+// close ends the session, politely if the server still listens.
+func (s *session) close() {
+	_ = s.conn.Quit()
+	s.dialer.closeControl()
+}
+
+// ErrNoTLS is wrapped when the server offers no TLS in the mode asked for.
+var ErrNoTLS = errors.New("server offers no TLS")
+
+// ErrTooManyConnections is wrapped when the server refuses a connection
+// with 421, usually because of a per-user or per-address limit.
+var ErrTooManyConnections = errors.New("server refused another connection (421)")
+
+// ErrIncomplete is wrapped when a transfer ended early or with a different
+// byte count than listed.
+var ErrIncomplete = errors.New("incomplete transfer")
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

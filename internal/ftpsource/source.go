@@ -1,0 +1,130 @@
+package ftpsource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/jlaffaye/ftp"
+)
+
+// Source is an FTP server to read files from. It is safe for concurrent
+// use: each operation takes a connection of its own from the pool.
+type Source struct {
+	opts Options
+	pool *pool
+}
+
+// Entry is one file of a directory listing.
+type Entry struct {
+	Name    string    // as the server sent it: check it before using it
+	Size    int64     // bytes
+	ModTime time.Time // as listed; in UTC unless the server lists in its local time
+	// Precise is false when the listing rounds times (LIST without MLSD shows
+	// minutes at best, and only the date for older files).
+	Precise bool
+}
+
+// Open connects and logs in once, so that bad settings or credentials fail
+// here, and returns the Source.
+func Open(ctx context.Context, opts Options) (*Source, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{opts: o, pool: newPool(o)}
+	sess, release, err := s.pool.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.pool.put(sess, release, false)
+	return s, nil
+}
+
+// Addr returns the server's host:port.
+func (s *Source) Addr() string { return s.opts.Addr }
+
+// Close logs out of every idle connection.
+func (s *Source) Close() error {
+	s.pool.close()
+	return nil
+}
+
+// ErrNoDirectory is wrapped when the directory to list does not exist.
+var ErrNoDirectory = errors.New("no such directory")
+
+// List returns the regular files in dir (links and folders are left out).
+// A directory that does not exist is an error wrapping ErrNoDirectory, also
+// on servers that answer LIST of a missing directory with an empty success.
+func (s *Source) List(ctx context.Context, dir string) ([]Entry, error) {
+	sess, release, err := s.pool.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := sess.conn.List(dir)
+	if err != nil {
+		s.pool.put(sess, release, !isReply(err))
+		if isReply(err) && replyCode(err) == ftp.StatusFileUnavailable {
+			return nil, fmt.Errorf("ftpsource: list %q: %w (%v)", dir, ErrNoDirectory, err)
+		}
+		return nil, fmt.Errorf("ftpsource: list %q: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		if err := sess.dirExists(dir); err != nil {
+			s.pool.put(sess, release, !isReply(err))
+			return nil, fmt.Errorf("ftpsource: list %q: %w (%v)", dir, ErrNoDirectory, err)
+		}
+	}
+	precise := sess.conn.IsTimePreciseInList()
+	s.pool.put(sess, release, false)
+
+	var files []Entry
+	for _, e := range entries {
+		if e.Type != ftp.EntryTypeFile {
+			continue
+		}
+		files = append(files, Entry{Name: e.Name, Size: int64(e.Size), ModTime: e.Time, Precise: precise})
+	}
+	return files, nil
+}
+
+// dirExists changes into dir and back to the login directory.
+func (s *session) dirExists(dir string) error {
+	if dir == "" || dir == "." {
+		return nil
+	}
+	if err := s.conn.ChangeDir(dir); err != nil {
+		return err
+	}
+	if s.home != "" {
+		return s.conn.ChangeDir(s.home)
+	}
+	return nil
+}
+
+// Join returns the server path of name in dir.
+func Join(dir, name string) string {
+	switch {
+	case dir == "" || dir == ".":
+		return name
+	case strings.HasSuffix(dir, "/"):
+		return dir + name
+	}
+	return dir + "/" + name
+}
+
+func isReply(err error) bool {
+	var tpe *textproto.Error
+	return errors.As(err, &tpe)
+}
+
+func replyCode(err error) int {
+	var tpe *textproto.Error
+	if errors.As(err, &tpe) {
+		return tpe.Code
+	}
+	return 0
+}

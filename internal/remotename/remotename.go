@@ -1,0 +1,119 @@
+// Package remotename decides whether a file name that came from a remote
+// server may be used as a file name on our side, on any operating system.
+//
+// The rules are the same on Linux and Windows, so a name that would be
+// refused on the MIM server (a Windows machine) is also refused when the
+// binary runs on Linux: no separators of either kind, no traversal, no
+// control characters, no names Windows reserves for devices, no characters
+// Windows forbids, no trailing dot or space, and no more than Windows allows
+// in one path component.
+package remotename
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxLength is the longest name accepted, in UTF-16 code units: the length
+// limit of one path component on NTFS.
+const MaxLength = 255
+
+// ErrUnsafe is wrapped by every error Check returns.
+var ErrUnsafe = errors.New("unsafe remote file name")
+
+// forbidden are the printable characters Windows does not allow in names,
+// plus both path separators.
+const forbidden = `<>:"|?*/\`
+
+// reserved are the device names Windows keeps for itself, with or without an
+// extension and in any case.
+var reserved = map[string]bool{
+	"CON": true, "PRN": true, "AUX": true, "NUL": true, "CONIN$": true, "CONOUT$": true,
+	"COM0": true, "COM1": true, "COM2": true, "COM3": true, "COM4": true,
+	"COM5": true, "COM6": true, "COM7": true, "COM8": true, "COM9": true,
+	"COM¹": true, "COM²": true, "COM³": true,
+	"LPT0": true, "LPT1": true, "LPT2": true, "LPT3": true, "LPT4": true,
+	"LPT5": true, "LPT6": true, "LPT7": true, "LPT8": true, "LPT9": true,
+	"LPT¹": true, "LPT²": true, "LPT³": true,
+}
+
+// Check returns nil when name is safe to use as one file name in a target
+// folder, and otherwise an error wrapping ErrUnsafe that says why.
+func Check(name string) error {
+	if why := problem(name); why != "" {
+		return fmt.Errorf("%w %q: %s", ErrUnsafe, name, why)
+	}
+	return nil
+}
+
+func problem(name string) string {
+	switch {
+	case name == "":
+		return "empty"
+	case name == "." || name == "..":
+		return "a directory reference"
+	case !utf8.ValidString(name):
+		return "not valid UTF-8"
+	case strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`):
+		return "an absolute path"
+	case len(name) >= 2 && name[1] == ':':
+		return "a drive-qualified path"
+	}
+	for _, r := range name {
+		switch {
+		case r < 0x20 || r == 0x7f:
+			return "contains a control character"
+		case r >= 0x80 && r <= 0x9f:
+			return "contains a control character"
+		case strings.ContainsRune(forbidden, r):
+			if r == '/' || r == '\\' {
+				return "contains a path separator"
+			}
+			return fmt.Sprintf("contains %q, which Windows does not allow", r)
+		}
+	}
+	if strings.HasSuffix(name, ".") || strings.HasSuffix(name, " ") {
+		return "ends in a dot or a space, which Windows drops"
+	}
+	if isReserved(name) {
+		return "a device name Windows reserves"
+	}
+	if n := len(utf16.Encode([]rune(name))); n > MaxLength {
+		return fmt.Sprintf("%d characters long; Windows allows %d", n, MaxLength)
+	}
+	return ""
+}
+
+// isReserved reports whether the part before the first dot, without
+// trailing spaces, is a reserved device name.
+func isReserved(name string) bool {
+	base, _, _ := strings.Cut(name, ".")
+	base = strings.TrimRight(base, " ")
+	return reserved[strings.ToUpper(base)]
+}
+
+// CheckPath checks a relative folder path made of names joined by '/' or
+// '\' (such as a dated subfolder), each of which must pass Check. The empty
+// path is allowed and means no subfolder.
+func CheckPath(p string) error {
+	if p == "" {
+		return nil
+	}
+	for _, part := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if err := Check(part); err != nil {
+			return err
+		}
+	}
+	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) {
+		return fmt.Errorf("%w %q: an absolute path", ErrUnsafe, p)
+	}
+	return nil
+}
+
+// Segments splits a relative folder path on either separator.
+func Segments(p string) []string {
+	return strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' })
+}

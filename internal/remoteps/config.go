@@ -1,0 +1,91 @@
+package remoteps
+
+import (
+	"crypto/x509"
+	"strings"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// Auth is how the client proves who it is.
+type Auth string
+
+// Authentication schemes. NTLM is what a Windows WinRM listener accepts by
+// default; Basic is off on Windows servers unless someone turned it on.
+const (
+	AuthNTLM  Auth = "ntlm"
+	AuthBasic Auth = "basic"
+)
+
+// Defaults of a Config.
+const (
+	// DefaultMaxEnvelopeSize is MaxEnvelopeSizekb 500, the Windows Server 2012+ default.
+	DefaultMaxEnvelopeSize = 500 * 1024
+	// DefaultOperationTimeout is the WinRM default (and MaxTimeoutms default).
+	DefaultOperationTimeout = 60 * time.Second
+)
+
+// Config says how to reach a WinRM listener.
+type Config struct {
+	Host               string
+	Port               int
+	HTTPS              bool
+	CACertPEM          []byte // certificates the listener's must chain to; nil = system roots
+	InsecureSkipVerify bool   // no certificate check at all (warned about on every New)
+	TLSServerName      string // name to check the certificate against, when Host is an address
+	User, Password     string // DOMAIN\user, user@domain or a local user
+	Auth               Auth   // default AuthNTLM
+	// MaxEnvelopeSize is the server's MaxEnvelopeSizekb*1024. Requests are
+	// sized to stay within it; default DefaultMaxEnvelopeSize.
+	MaxEnvelopeSize int
+	// OperationTimeout is how long one Receive may wait for output before
+	// the server answers "no output yet"; default DefaultOperationTimeout.
+	OperationTimeout time.Duration
+}
+
+// ConfigFromSettings reads the MIMSync* settings. Problems are recorded on
+// the parser; call p.Err afterwards.
+func ConfigFromSettings(p *settings.Parser) Config {
+	cfg := Config{
+		Host:               p.String(settings.MIMSyncServer),
+		HTTPS:              p.Bool(settings.MIMSyncWinRMUseHTTPS),
+		InsecureSkipVerify: p.Bool(settings.MIMSyncWinRMInsecureSkipVerify),
+		User:               p.String(settings.MIMSyncCredUser),
+		Password:           p.String(settings.MIMSyncCredPassword),
+		Auth:               AuthNTLM,
+	}
+	cfg.Port = p.Int(settings.MIMSyncWinRMPort)
+	if !cfg.HTTPS && !p.Set(settings.MIMSyncWinRMPort) {
+		cfg.Port = 5985 // the HTTP listener's port, when HTTPS is switched off without a port
+	}
+	if cfg.Port < 1 || cfg.Port > 65535 {
+		p.Fail(settings.MIMSyncWinRMPort, "want a TCP port between 1 and 65535")
+	}
+	if pemText := p.String(settings.MIMSyncWinRMCACert); pemText != "" {
+		cfg.CACertPEM = []byte(strings.ReplaceAll(pemText, `\n`, "\n"))
+		if !x509.NewCertPool().AppendCertsFromPEM(cfg.CACertPEM) {
+			p.Fail(settings.MIMSyncWinRMCACert, "want one or more PEM certificates (-----BEGIN CERTIFICATE-----)")
+		}
+	}
+	return cfg
+}
+
+func (c Config) withDefaults() Config {
+	if c.Auth == "" {
+		c.Auth = AuthNTLM
+	}
+	if c.MaxEnvelopeSize == 0 {
+		c.MaxEnvelopeSize = DefaultMaxEnvelopeSize
+	}
+	if c.OperationTimeout == 0 {
+		c.OperationTimeout = DefaultOperationTimeout
+	}
+	if c.Port == 0 {
+		c.Port = 5985
+		if c.HTTPS {
+			c.Port = 5986
+		}
+	}
+	return c
+}

@@ -1,0 +1,152 @@
+package remoteps
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/masterzen/winrm"
+)
+
+// Result is what a script printed and how it ended.
+type Result struct {
+	Stdout   string
+	Stderr   string // readable: PowerShell's CLIXML error records turned into text
+	ExitCode int
+}
+
+// Run runs a PowerShell script with input, marshalled to JSON, as its
+// parameters: the script starts with param([string]$ParamsJson, $Lines)
+// and reads them with ConvertFrom-Json. A non-zero exit code returns an
+// *ExitError carrying the script's error text. Cancelling ctx terminates the
+// script; the shell is deleted on every path.
+func (c *Client) Run(ctx context.Context, script string, input any) (Result, error) {
+	return c.run(ctx, script, input, nil)
+}
+
+// feeder writes a script's own input to stdin, after its parameters.
+type feeder func(ctx context.Context, w io.Writer) error
+
+func (c *Client) run(ctx context.Context, script string, input any, feed feeder) (Result, error) {
+	name := scriptName(script)
+	params, err := marshalParams(input)
+	if err != nil {
+		return Result{}, fmt.Errorf("remoteps: %s: parameters: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("remoteps: %s: %w", name, err)
+	}
+	sess, err := c.newSession()
+	if err != nil {
+		return Result{}, err
+	}
+	defer sess.close()
+	shell, err := sess.winrm.CreateShell()
+	if err != nil {
+		return Result{}, c.describe(name, "opening a shell", err)
+	}
+	defer c.deleteShell(shell, name)
+	cmd, err := shell.ExecuteWithContext(ctx, bootstrapCommand)
+	if err != nil {
+		return Result{}, c.describe(name, "starting PowerShell", err)
+	}
+	s := c.sendInput(ctx, cmd, script, params, feed)
+	if s.sendErr != nil {
+		if first := sess.tr.failure(); first != nil {
+			s.sendErr = first // the real cause behind masterzen's "short write"
+		}
+	}
+	return c.finish(ctx, name, cmd, s)
+}
+
+func marshalParams(input any) ([]byte, error) {
+	if input == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(input)
+}
+
+// sent is how sending stdin went.
+type sent struct {
+	feedErr error // the feeder failed (say, its source broke): stdin was closed early
+	sendErr error // a Send failed: the command was terminated
+}
+
+// sendInput writes the script and its parameters, then the feeder's data,
+// then closes stdin. A failed Send terminates the command, since the remote
+// side would otherwise wait for input forever.
+func (c *Client) sendInput(ctx context.Context, cmd *winrm.Command, script string, params []byte, feed feeder) sent {
+	w := &stdinWriter{cmd: cmd}
+	header := base64.StdEncoding.EncodeToString([]byte(script)) + "\n" + base64.StdEncoding.EncodeToString(params) + "\n"
+	_, _ = w.Write([]byte(header))
+	var s sent
+	if feed != nil && w.err == nil {
+		s.feedErr = feed(ctx, w)
+	}
+	if w.err == nil {
+		w.err = cmd.Stdin.Close()
+	}
+	if w.err != nil {
+		s.sendErr = w.err
+		_ = cmd.Close()
+	}
+	return s
+}
+
+// stdinWriter remembers the first failed Send and writes nothing after it.
+type stdinWriter struct {
+	cmd *winrm.Command
+	err error
+}
+
+func (w *stdinWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.cmd.Stdin.Write(p)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// finish collects the output, waits for the command, and decides the error.
+func (c *Client) finish(ctx context.Context, name string, cmd *winrm.Command, s sent) (Result, error) {
+	var stdout, stderr bytes.Buffer
+	var outErr, errErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _, outErr = io.Copy(&stdout, cmd.Stdout) }()
+	go func() { defer wg.Done(); _, errErr = io.Copy(&stderr, cmd.Stderr) }()
+	cmd.Wait()
+	wg.Wait()
+	_ = cmd.Close() // Signal: the server may free the finished command
+	res := Result{Stdout: stdout.String(), Stderr: ReadableStderr(stderr.String()), ExitCode: cmd.ExitCode()}
+	switch {
+	case ctx.Err() != nil:
+		return res, fmt.Errorf("remoteps: %s: %w", name, ctx.Err())
+	case s.sendErr != nil:
+		return res, c.describe(name, "sending input", s.sendErr)
+	case outErr != nil:
+		return res, c.describe(name, "reading output", outErr)
+	case errErr != nil:
+		return res, c.describe(name, "reading output", errErr)
+	case s.feedErr != nil:
+		return res, fmt.Errorf("remoteps: %s: %w", name, s.feedErr)
+	case res.ExitCode != 0:
+		return res, &ExitError{Script: name, Code: res.ExitCode, Stderr: res.Stderr}
+	}
+	return res, nil
+}
+
+// deleteShell deletes the shell, whatever happened to the command.
+func (c *Client) deleteShell(shell *winrm.Shell, name string) {
+	if err := shell.Close(); err != nil {
+		c.log.Warn("remoteps: deleting the shell failed; it stays open on the server until its idle timeout",
+			"script", name, "host", c.cfg.Host, "err", c.describe(name, "deleting the shell", err).Error())
+	}
+}

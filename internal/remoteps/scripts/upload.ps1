@@ -1,0 +1,45 @@
+# upload.ps1: receives one file as base64 lines on stdin, ending with "end:<sha256>:<size>". It writes a temporary
+# file next to the target, checks size and SHA-256 against the end line, then moves it into place; on any failure the
+# temporary file is removed and nothing appears under the target name. Prints {"path","size","sha256"}.
+param([string]$ParamsJson, $Lines)
+$ErrorActionPreference = 'Stop'
+$params = ConvertFrom-Json -InputObject $ParamsJson
+$target = [System.IO.Path]::GetFullPath([string]$params.path)
+$folder = [System.IO.Path]::GetDirectoryName($target)
+[void][System.IO.Directory]::CreateDirectory($folder)
+$temp = Join-Path $folder ('.' + [System.IO.Path]::GetFileName($target) + '.' + [guid]::NewGuid().ToString('N') + '.partial')
+$sha = [System.Security.Cryptography.SHA256]::Create()
+$file = [System.IO.File]::Open($temp, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
+$size = [long]0
+$endLine = $null
+try {
+    while ($Lines.MoveNext()) {
+        $line = [string]$Lines.Current
+        if ($line.StartsWith('end:')) { $endLine = $line; break }
+        if ($line.Length -eq 0) { continue }
+        $bytes = [System.Convert]::FromBase64String($line)
+        [void]$sha.TransformBlock($bytes, 0, $bytes.Length, $null, 0)
+        $file.Write($bytes, 0, $bytes.Length)
+        $size += $bytes.Length
+    }
+    [void]$sha.TransformFinalBlock((New-Object byte[] 0), 0, 0)
+    $file.Close()
+    $hash = -join ($sha.Hash | ForEach-Object { $_.ToString('x2') })
+    if ($null -eq $endLine) { throw 'upload cut off: the input ended before the end marker' }
+    $end = $endLine.Split(':')
+    if ($end[1] -ne $hash -or [long]$end[2] -ne $size) {
+        throw ('upload damaged: got {0} bytes with SHA-256 {1}, sender had {2} bytes with SHA-256 {3}' -f $size, $hash, $end[2], $end[1])
+    }
+    if ([System.IO.File]::Exists($target)) {
+        [System.IO.File]::Replace($temp, $target, [NullString]::Value)
+    }
+    else {
+        [System.IO.File]::Move($temp, $target)
+    }
+}
+catch {
+    $file.Dispose()
+    if (Test-Path -LiteralPath $temp) { Remove-Item -LiteralPath $temp -Force }
+    throw
+}
+[pscustomobject]@{ path = $target; size = $size; sha256 = $hash } | ConvertTo-Json -Compress

@@ -1,0 +1,89 @@
+package remoteps_test
+
+import (
+	"testing"
+
+	"github.com/tenantops/tenantops/internal/remoteps"
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+func TestLiteral(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "''"},
+		{"plain", "'plain'"},
+		{"O'Brien", "'O''Brien'"},
+		{"a\u2019b", "'a\u2019\u2019b'"},
+		{"\u2018\u201A\u201B", "'\u2018\u2018\u201A\u201A\u201B\u201B'"},
+		{"$(Remove-Item C:\\) `n; \"x\"", "'$(Remove-Item C:\\) `n; \"x\"'"},
+	}
+	for _, tt := range tests {
+		if got := remoteps.Literal(tt.in); got != tt.want {
+			t.Errorf("Literal(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestReadableStderr(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain text passes", "Access is denied.\r\n", "Access is denied.\r\n"},
+		{"clixml errors", "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">" +
+			"<S S=\"Error\">Get-Item : Cannot find path 'C:\\x' because it does not exist._x000D__x000A_</S>" +
+			"<S S=\"Error\">    + CategoryInfo : ObjectNotFound_x000D__x000A_</S></Objs>",
+			"Get-Item : Cannot find path 'C:\\x' because it does not exist.\r\n    + CategoryInfo : ObjectNotFound\r\n"},
+		{"progress only", "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">" +
+			"<Obj S=\"progress\" RefId=\"0\"><TN RefId=\"0\"><T>System.Management.Automation.PSCustomObject</T></TN></Obj></Objs>", ""},
+		{"text before clixml", "warning\r\n#< CLIXML\r\n<Objs xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">boom_x000A_</S></Objs>", "warning\r\nboom\n"},
+	}
+	for _, tt := range tests {
+		if got := remoteps.ReadableStderr(tt.in); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestConfigFromSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     settings.MapEnv
+		port    int
+		https   bool
+		badKeys []string
+	}{
+		{"defaults", settings.MapEnv{"MIMSyncServer": "mim01", "MIMSyncCredUser": `LAB\svc`, "MIMSyncCredPassword": "pw-secret"}, 5986, true, nil},
+		{"http without a port", settings.MapEnv{"MIMSyncServer": "mim01", "MIMSyncCredUser": "svc", "MIMSyncCredPassword": "pw-secret",
+			"MIMSyncWinRMUseHTTPS": "false"}, 5985, false, nil},
+		{"bad values", settings.MapEnv{"MIMSyncWinRMPort": "99999", "MIMSyncWinRMCACert": "not a pem", "MIMSyncWinRMUseHTTPS": "maybe"}, 99999, false,
+			[]string{"MIMSyncServer", "MIMSyncCredUser", "MIMSyncCredPassword", "MIMSyncWinRMPort", "MIMSyncWinRMCACert", "MIMSyncWinRMUseHTTPS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := settings.NewParser(tt.env)
+			cfg := remoteps.ConfigFromSettings(p)
+			err := p.Err()
+			if len(tt.badKeys) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg.Port != tt.port || cfg.HTTPS != tt.https || cfg.Auth != remoteps.AuthNTLM {
+					t.Errorf("config %+v, want port %d https %v ntlm", cfg, tt.port, tt.https)
+				}
+				return
+			}
+			var se *settings.Error
+			if !asSettingsError(err, &se) {
+				t.Fatalf("err = %v, want *settings.Error", err)
+			}
+			for _, k := range tt.badKeys {
+				if _, ok := se.Problems[k]; !ok {
+					t.Errorf("problem with %s not reported: %v", k, err)
+				}
+			}
+		})
+	}
+}
+
+func asSettingsError(err error, target **settings.Error) bool {
+	se, ok := err.(*settings.Error)
+	*target = se
+	return ok
+}

@@ -1,0 +1,156 @@
+package remoteps
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/go-ntlmssp"
+	"github.com/masterzen/winrm"
+	"github.com/masterzen/winrm/soap"
+)
+
+// transport is the winrm.Transporter of one run. It keeps two HTTP
+// connections: one for Receive, which waits on the server for output, and
+// one for everything else (Create, Command, Send, Signal, Delete). NTLM
+// authenticates a connection, not a request, and its handshake must stay on
+// one connection; with one connection per lane, a Receive can never slip
+// between the two legs of a Send's handshake.
+//
+// It also keeps the first failure (other than the Receive timeout fault),
+// since masterzen reports a failed Send only as io.ErrShortWrite.
+type transport struct {
+	cfg      Config
+	url      string
+	receives *http.Client
+	others   *http.Client
+	idle     []*http.Transport
+
+	mu    sync.Mutex
+	first error
+}
+
+func newTransport(cfg Config) *transport {
+	scheme := "http"
+	if cfg.HTTPS {
+		scheme = "https"
+	}
+	return &transport{cfg: cfg, url: fmt.Sprintf("%s://%s/wsman", scheme, net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)))}
+}
+
+// Transport implements winrm.Transporter: it builds the HTTP clients.
+func (t *transport) Transport(ep *winrm.Endpoint) error {
+	tlsConfig := &tls.Config{InsecureSkipVerify: ep.Insecure, ServerName: ep.TLSServerName} //nolint:gosec // an explicit, warned opt-in
+	if len(ep.CACert) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(ep.CACert) {
+			return errors.New("remoteps: CACertPEM holds no PEM certificate")
+		}
+		tlsConfig.RootCAs = pool
+	}
+	lane := func() *http.Client {
+		tr := &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       tlsConfig,
+			TLSHandshakeTimeout:   30 * time.Second,
+			ResponseHeaderTimeout: ep.Timeout,
+			MaxConnsPerHost:       1,
+			MaxIdleConnsPerHost:   1,
+		}
+		t.idle = append(t.idle, tr)
+		var rt http.RoundTripper = tr
+		if t.cfg.Auth == AuthNTLM {
+			rt = ntlmssp.Negotiator{RoundTripper: tr}
+		}
+		return &http.Client{Transport: rt}
+	}
+	t.receives, t.others = lane(), lane()
+	return nil
+}
+
+// Post implements winrm.Transporter. Errors read like masterzen's own
+// ("http error 500: <fault>"), which its Receive loop relies on to spot
+// the OperationTimeout fault.
+func (t *transport) Post(_ *winrm.Client, m *soap.SoapMessage) (string, error) {
+	body := m.String()
+	client := t.others
+	if strings.Contains(body, "/windows/shell/Receive<") {
+		client = t.receives
+	}
+	resp, err := t.post(client, body)
+	if err != nil && !strings.Contains(err.Error(), "OperationTimeout") {
+		t.mu.Lock()
+		if t.first == nil {
+			t.first = err
+		}
+		t.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (t *transport) post(client *http.Client, body string) (string, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, t.url, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(t.cfg.User, t.cfg.Password) // the NTLM negotiator turns these into a handshake
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("reading the response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("http error %d: %s", resp.StatusCode, data)
+	}
+	if !strings.Contains(resp.Header.Get("Content-Type"), "application/soap+xml") {
+		return "", fmt.Errorf("http error %d: unexpected content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	return string(data), nil
+}
+
+// failure returns the first failed request of the run, if any.
+func (t *transport) failure() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.first
+}
+
+// close drops the run's connections.
+func (t *transport) close() {
+	for _, tr := range t.idle {
+		tr.CloseIdleConnections()
+	}
+}
+
+// session is the masterzen client of one run with its transport.
+type session struct {
+	winrm *winrm.Client
+	tr    *transport
+}
+
+func (c *Client) newSession() (*session, error) {
+	tr := newTransport(c.cfg)
+	params := c.params
+	params.TransportDecorator = func() winrm.Transporter { return tr }
+	endpoint := c.endpoint
+	wc, err := winrm.NewClientWithParameters(&endpoint, c.cfg.User, c.cfg.Password, &params)
+	if err != nil {
+		return nil, fmt.Errorf("remoteps: %s: %w", c.cfg.Host, err)
+	}
+	return &session{winrm: wc, tr: tr}, nil
+}
+
+func (s *session) close() { s.tr.close() }

@@ -1,0 +1,198 @@
+package sharepoint
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"time"
+)
+
+// MaxBatchOperations is the most operations tenantops puts in one $batch.
+const MaxBatchOperations = 100
+
+// Mode is how RemoveItems removes an item.
+type Mode string
+
+// Removal modes.
+const (
+	Recycle Mode = "recycle" // to the site's recycle bin (recoverable)
+	Delete  Mode = "delete"  // permanently
+)
+
+// Removal reports what RemoveItems did.
+type Removal struct {
+	Removed     []int // recycled or deleted now
+	AlreadyGone []int // 404: removed before (a repeated message)
+}
+
+// operation is one write in a $batch.
+type operation struct {
+	itemID int
+	method string
+	url    string
+}
+
+// opResult is one operation's own status from the batch response.
+type opResult struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// RemoveItems recycles or deletes items in $batch requests of at most
+// MaxBatchOperations each, reading each operation's own status. An item
+// that is already gone counts as done. Throttled operations are retried
+// after the wait they name.
+func (c *Client) RemoveItems(ctx context.Context, list List, ids []int, mode Mode) (Removal, error) {
+	var done Removal
+	for start := 0; start < len(ids); start += MaxBatchOperations {
+		chunk := ids[start:min(start+MaxBatchOperations, len(ids))]
+		if err := c.removeChunk(ctx, list, chunk, mode, &done); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+func (c *Client) removeChunk(ctx context.Context, list List, ids []int, mode Mode, done *Removal) error {
+	pending := c.operations(list, ids, mode)
+	for attempt := 1; len(pending) > 0; attempt++ {
+		results, err := c.batch(ctx, pending)
+		if err != nil {
+			return fmt.Errorf("sharepoint: %s items of %s: %w", mode, list, err)
+		}
+		var throttled []operation
+		var wait time.Duration
+		for i, op := range pending {
+			r := results[i]
+			switch {
+			case r.status >= 200 && r.status < 300:
+				done.Removed = append(done.Removed, op.itemID)
+			case r.status == http.StatusNotFound:
+				done.AlreadyGone = append(done.AlreadyGone, op.itemID)
+			case retryable(r.status) && attempt < c.retry.MaxAttempts:
+				throttled = append(throttled, op)
+				wait = max(wait, c.waitBefore(attempt, r.header))
+			default:
+				e := newError(op.method, pathOf(op.url), r.status, r.body)
+				return fmt.Errorf("sharepoint: %s item %d of %s: %w", mode, op.itemID, list, e)
+			}
+		}
+		if len(throttled) > 0 {
+			c.log.Warn("sharepoint: retrying throttled batch operations", "count", len(throttled), "wait", wait.String())
+			if err := sleep(ctx, wait); err != nil {
+				return fmt.Errorf("sharepoint: %s items of %s: %w", mode, list, err)
+			}
+		}
+		pending = throttled
+	}
+	return nil
+}
+
+func (c *Client) operations(list List, ids []int, mode Mode) []operation {
+	ops := make([]operation, len(ids))
+	for i, id := range ids {
+		item := fmt.Sprintf("%s%s/items(%d)", c.siteURL, list.path(), id)
+		if mode == Delete {
+			ops[i] = operation{itemID: id, method: "DELETE", url: item}
+		} else {
+			ops[i] = operation{itemID: id, method: "POST", url: item + "/recycle"}
+		}
+	}
+	return ops
+}
+
+// batch sends operations as one changeset of one $batch request and returns
+// their results in order.
+func (c *Client) batch(ctx context.Context, ops []operation) ([]opResult, error) {
+	batchBoundary, changesetBoundary := "batch_"+newBoundary(), "changeset_"+newBoundary()
+	body := batchBody(batchBoundary, changesetBoundary, ops)
+	rep, err := c.send(ctx, call{method: "POST", url: c.siteURL + "/_api/$batch", body: body,
+		contentType: "multipart/mixed; boundary=" + batchBoundary, accept: "multipart/mixed"})
+	if err != nil {
+		return nil, err
+	}
+	results, err := parseBatchResponse(rep.header.Get("Content-Type"), rep.body)
+	if err != nil {
+		return nil, err
+	}
+	if len(results) != len(ops) {
+		return nil, fmt.Errorf("sharepoint: $batch answered %d operations of %d", len(results), len(ops))
+	}
+	return results, nil
+}
+
+// batchBody writes the multipart/mixed request: one changeset holding every
+// operation as an application/http part, CRLF line endings.
+func batchBody(batchBoundary, changesetBoundary string, ops []operation) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "--%s\r\nContent-Type: multipart/mixed; boundary=%s\r\n\r\n", batchBoundary, changesetBoundary)
+	for _, op := range ops {
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n", changesetBoundary)
+		fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nAccept: %s\r\n", op.method, op.url, acceptNoMetadata)
+		if op.method == "DELETE" {
+			b.WriteString("If-Match: *\r\n")
+		}
+		b.WriteString("\r\n\r\n") // end of headers, empty body, then the delimiter's CRLF
+	}
+	fmt.Fprintf(&b, "--%s--\r\n\r\n--%s--\r\n", changesetBoundary, batchBoundary)
+	return b.Bytes()
+}
+
+// parseBatchResponse reads every embedded HTTP response, descending into
+// changeset responses when the server nests them.
+func parseBatchResponse(contentType string, body []byte) ([]opResult, error) {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || !strings.HasPrefix(mediaType, "multipart/") || params["boundary"] == "" {
+		return nil, fmt.Errorf("sharepoint: $batch response is %q, not multipart", contentType)
+	}
+	var results []opResult
+	reader := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		part, err := reader.NextPart()
+		if err == io.EOF {
+			return results, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sharepoint: $batch response: %w", err)
+		}
+		nested, err := readPart(part.Header, part)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, nested...)
+	}
+}
+
+func readPart(header textproto.MIMEHeader, part io.Reader) ([]opResult, error) {
+	data, err := io.ReadAll(part)
+	if err != nil {
+		return nil, fmt.Errorf("sharepoint: $batch response part: %w", err)
+	}
+	if strings.HasPrefix(strings.ToLower(header.Get("Content-Type")), "multipart/") {
+		return parseBatchResponse(header.Get("Content-Type"), data)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(data)), nil)
+	if err != nil {
+		return nil, fmt.Errorf("sharepoint: $batch response part: %w", err)
+	}
+	defer resp.Body.Close()
+	respBody, _ := io.ReadAll(resp.Body)
+	return []opResult{{status: resp.StatusCode, header: resp.Header, body: respBody}}, nil
+}
+
+func newBoundary() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}

@@ -1,0 +1,69 @@
+package sharepoint_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/koltyakov/gosip"
+	"github.com/koltyakov/gosip/api"
+
+	"github.com/tenantops/tenantops/internal/sharepoint"
+	"github.com/tenantops/tenantops/internal/sptest"
+)
+
+// TestGosipDrivesTheStandIn runs gosip's own API helpers (verbose OData,
+// form digest, its ChangeQuery body, Recycle and Delete) against the
+// stand-in, with the azidentity-backed strategy.
+func TestGosipDrivesTheStandIn(t *testing.T) {
+	site, _ := newSite(t)
+	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &gosip.SPClient{AuthCnfg: sharepoint.NewTokenAuth(site.SiteURL(), cred)}
+	sp := api.NewSP(client)
+	site.AddList("Projects")
+	site.AddList("Tasks", sptest.Field{InternalName: "Project", Type: "Lookup", LookupList: "Projects"})
+	projects := mustAdd(t, site, "Projects", 3, nil)
+	tasks := mustAdd(t, site, "Tasks", 4, func(i int) map[string]int { return map[string]int{"Project": projects[i%2]} })
+
+	changes := sp.Web().Lists().GetByTitle("Projects").Changes()
+	token, err := changes.GetCurrentToken()
+	if err != nil || token == "" {
+		t.Fatalf("GetCurrentToken = %q, %v", token, err)
+	}
+	if err := site.DeleteItems("Projects", projects[0]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := changes.GetChanges(&api.ChangeQuery{ChangeTokenStart: token, Item: true, DeleteObject: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := resp.Data()
+	if len(got) != 1 || got[0].ItemID != projects[0] || got[0].ChangeType != 3 || got[0].ChangeToken == nil {
+		t.Fatalf("changes = %+v", got)
+	}
+
+	items, err := sp.Web().Lists().GetByTitle("Tasks").Items().Select("Id").Filter("ProjectId eq 1").Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var linked []struct {
+		ID int `json:"Id"`
+	}
+	if err := json.Unmarshal(items.Normalized(), &linked); err != nil || len(linked) != 2 {
+		t.Fatalf("linked = %+v, %v (%s)", linked, err, items)
+	}
+	if err := sp.Web().Lists().GetByTitle("Tasks").Items().GetByID(tasks[0]).Recycle(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Web().Lists().GetByTitle("Tasks").Items().GetByID(tasks[1]).Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if left := site.Items("Tasks"); len(left) != 2 || len(site.RecycleBin()) != 1 {
+		t.Fatalf("left %d, recycle bin %d", len(left), len(site.RecycleBin()))
+	}
+	if countRequests(site, "/_api/ContextInfo") == 0 {
+		t.Fatalf("gosip asked for no form digest: %v", site.Requests())
+	}
+}

@@ -1,0 +1,50 @@
+package sharepoint
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MessageVersion is the "v" of DeletedItem messages.
+const MessageVersion = 1
+
+// DeletedItem is the queue message SharePointChangePoll sends and
+// SharePointCleanup reads: one per deleted item.
+type DeletedItem struct {
+	V           int       `json:"v"`
+	SiteURL     string    `json:"siteUrl"`
+	ListID      string    `json:"listId"`
+	ListTitle   string    `json:"listTitle"`
+	ItemID      int       `json:"itemId"`
+	UniqueID    string    `json:"uniqueId"`
+	ChangeToken string    `json:"changeToken"`
+	Time        time.Time `json:"time"`
+}
+
+// ErrMalformedMessage marks a message that can never be processed.
+var ErrMalformedMessage = errors.New("malformed message")
+
+// ParseDeletedItem reads and checks a message: JSON, version 1, a positive
+// item id, and a site URL equal to siteURL.
+func ParseDeletedItem(data []byte, siteURL string) (DeletedItem, error) {
+	var m DeletedItem
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("sharepoint: %w: not a JSON object: %v", ErrMalformedMessage, err)
+	}
+	switch {
+	case m.V != MessageVersion:
+		return m, fmt.Errorf("sharepoint: %w: version %d, want %d", ErrMalformedMessage, m.V, MessageVersion)
+	case m.ItemID <= 0:
+		return m, fmt.Errorf("sharepoint: %w: itemId %d is not positive", ErrMalformedMessage, m.ItemID)
+	case !sameSite(m.SiteURL, siteURL):
+		return m, fmt.Errorf("sharepoint: %w: site %q is not SPSiteUrl %q", ErrMalformedMessage, m.SiteURL, siteURL)
+	}
+	return m, nil
+}
+
+func sameSite(a, b string) bool {
+	return strings.EqualFold(strings.TrimRight(strings.TrimSpace(a), "/"), strings.TrimRight(strings.TrimSpace(b), "/"))
+}

@@ -1,0 +1,41 @@
+// Package sink delivers downloaded files to where they are wanted: a
+// folder on the MIM server over WinRM, a blob container, or a local folder.
+//
+// Every sink streams the content through with bounded memory, and a file
+// becomes visible under its final name only once all of it arrived and was
+// verified; a failed or short stream leaves nothing under the final name.
+// Names must have passed remotename.Check before they reach a sink.
+package sink
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// File describes the file being delivered.
+type File struct {
+	Name    string    // a name that passed remotename.Check
+	Size    int64     // the exact number of bytes the stream will carry
+	ModTime time.Time // kept where the target can keep it
+}
+
+// Sink delivers files. Implementations are safe for concurrent use.
+type Sink interface {
+	// Put reads r to its end and makes the result visible as f.Name. Put
+	// fails, leaving nothing under the final name, if r returns an error
+	// or a byte count other than f.Size.
+	Put(ctx context.Context, f File, r io.Reader) error
+	// Kind names the sink in logs: winrm, blob or local.
+	Kind() string
+	// Where returns where a name ends up, for logs.
+	Where(name string) string
+}
+
+// ErrSizeMismatch is wrapped when a stream is shorter or longer than
+// announced.
+var ErrSizeMismatch = errors.New("sink: size differs from the listing")
+
+// copyBufferSize is the chunk size of streaming copies.
+const copyBufferSize = 256 << 10

@@ -1,0 +1,147 @@
+package winrmtest
+
+import (
+	"errors"
+	"io"
+	"sync"
+)
+
+// stdinLimit bounds the input a command holds before Send waits for the
+// process to read it, as a pipe would.
+const stdinLimit = 8 << 20
+
+// errTerminated is what a terminated process gets from its stdin.
+var errTerminated = errors.New("winrmtest: the process was terminated")
+
+// stdinPipe carries Send data to a process. Writes wait while the process
+// has more than stdinLimit unread bytes; once the process has ended or was
+// terminated, writes are accepted and dropped.
+type stdinPipe struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	buf    []byte
+	closed bool // the client sent End
+	gone   bool // the process ended or was terminated
+}
+
+func newStdinPipe() *stdinPipe {
+	p := &stdinPipe{}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+func (p *stdinPipe) write(data []byte, end bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.buf) > stdinLimit && !p.gone {
+		p.cond.Wait()
+	}
+	if !p.gone && !p.closed {
+		p.buf = append(p.buf, data...)
+	}
+	if end {
+		p.closed = true
+	}
+	p.cond.Broadcast()
+}
+
+// Read implements io.Reader for the process.
+func (p *stdinPipe) Read(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.buf) == 0 && !p.closed && !p.gone {
+		p.cond.Wait()
+	}
+	if p.gone {
+		return 0, errTerminated
+	}
+	if len(p.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, p.buf)
+	p.buf = p.buf[n:]
+	if len(p.buf) == 0 {
+		p.buf = nil
+	}
+	p.cond.Broadcast()
+	return n, nil
+}
+
+// end marks the process as gone: readers and writers stop waiting.
+func (p *stdinPipe) end() {
+	p.mu.Lock()
+	p.gone = true
+	p.buf = nil
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// output holds a process's stdout and stderr until Receive takes them.
+type output struct {
+	mu       sync.Mutex
+	stdout   []byte
+	stderr   []byte
+	done     bool
+	exitCode int
+	ready    chan struct{} // closed and replaced whenever something changes
+}
+
+func newOutput() *output { return &output{ready: make(chan struct{})} }
+
+func (o *output) notify() {
+	close(o.ready)
+	o.ready = make(chan struct{})
+}
+
+// finish records the exit code; Receive reports Done once output is drained.
+func (o *output) finish(code int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.done {
+		o.done, o.exitCode = true, code
+		o.notify()
+	}
+}
+
+// streamWriter appends to one of the output streams.
+type streamWriter struct {
+	o      *output
+	stderr bool
+}
+
+func (w streamWriter) Write(b []byte) (int, error) {
+	w.o.mu.Lock()
+	defer w.o.mu.Unlock()
+	if w.stderr {
+		w.o.stderr = append(w.o.stderr, b...)
+	} else {
+		w.o.stdout = append(w.o.stdout, b...)
+	}
+	w.o.notify()
+	return len(b), nil
+}
+
+// chunk is what one Receive response carries.
+type chunk struct {
+	stdout, stderr []byte
+	done           bool
+	exitCode       int
+}
+
+// take removes up to limit bytes of output. ok is false when there is
+// nothing to report yet; wait on the returned channel.
+func (o *output) take(limit int) (c chunk, ok bool, wait <-chan struct{}) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.stdout) == 0 && len(o.stderr) == 0 && !o.done {
+		return chunk{}, false, o.ready
+	}
+	n := min(limit, len(o.stdout))
+	c.stdout, o.stdout = o.stdout[:n:n], o.stdout[n:]
+	m := min(limit-n, len(o.stderr))
+	c.stderr, o.stderr = o.stderr[:m:m], o.stderr[m:]
+	if o.done && len(o.stdout) == 0 && len(o.stderr) == 0 {
+		c.done, c.exitCode = true, o.exitCode
+	}
+	return c, true, nil
+}
