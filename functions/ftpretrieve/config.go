@@ -77,7 +77,7 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 	} else if c.pattern, err = compileGlob(expanded); err != nil {
 		p.Fail(settings.FTPFilePattern, err.Error())
 	}
-	if sub, err := expandDates(p.String(settings.FTPTargetSubfolder), c.now); err != nil {
+	if sub, err := expandDates(subfolderSetting(env, p), c.now); err != nil {
 		p.Fail(settings.FTPTargetSubfolder, err.Error())
 	} else if err := remotename.CheckPath(sub); err != nil {
 		p.Fail(settings.FTPTargetSubfolder, fmt.Sprintf("%q is not a safe folder name", sub))
@@ -99,6 +99,15 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// subfolderSetting returns FTPTargetSubfolder; set but empty means no
+// subfolder, unset means the default.
+func subfolderSetting(env settings.Env, p *settings.Parser) string {
+	if v, ok := env.Lookup(settings.FTPTargetSubfolder.Name); ok && strings.TrimSpace(v) == "" {
+		return ""
+	}
+	return p.String(settings.FTPTargetSubfolder)
 }
 
 // sourceOptions returns the FTP client options.

@@ -3,9 +3,6 @@
 package mimconfigbackup
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -23,9 +20,6 @@ var Declaration = function.Declaration{
 		settings.MIMServiceUri, settings.MIMExtensionsPath, settings.MIMBackupRetentionDays,
 		settings.MIMBackupContainer,
 	},
-	Run: run,
-}
-
-func run(ctx context.Context, inv *function.Invocation) error {
-	return fmt.Errorf("MimConfigBackup: %w", function.ErrNotConfigured)
+	Run:   run,
+	Check: check,
 }

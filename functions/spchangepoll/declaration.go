@@ -46,7 +46,7 @@ func load(ctx context.Context, inv *function.Invocation) (Options, error) {
 	p := inv.Settings()
 	opts := Options{ListTitle: p.String(settings.SPListTitle), Queue: p.String(settings.SPCleanupQueue),
 		Container: p.String(settings.SPStateContainer), Log: inv.Log, Now: inv.Now}
-	client, err := sharepoint.Open(p, inv.Log)
+	client, err := sharepoint.Shared(p, inv.Log)
 	if err != nil {
 		return opts, fmt.Errorf("SharePointChangePoll: %w", err)
 	}
@@ -69,7 +69,7 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 	row := function.CheckResult{Dependency: "SharePointChangePoll: SharePoint list"}
 	p := inv.Settings()
 	title := p.String(settings.SPListTitle)
-	client, err := sharepoint.Open(p, inv.Log)
+	client, err := sharepoint.Shared(p, inv.Log)
 	if err != nil {
 		row.Why = err.Error()
 		return []function.CheckResult{row}

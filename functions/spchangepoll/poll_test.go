@@ -88,18 +88,24 @@ func TestCrashAtEachStepLosesNoDelete(t *testing.T) {
 	}{
 		{"after the first page fetch", func(c spchangepoll.Checkpoint) bool { return c.Step == spchangepoll.StepPageFetched && c.Page == 1 }},
 		{"after the second page fetch", func(c spchangepoll.Checkpoint) bool { return c.Step == spchangepoll.StepPageFetched && c.Page == 2 }},
-		{"mid-enqueue of page 2", func(c spchangepoll.Checkpoint) bool { return c.Step == spchangepoll.StepEnqueued && c.Page == 2 && c.Enqueued == 500 }},
-		{"before the token write of page 2", func(c spchangepoll.Checkpoint) bool { return c.Step == spchangepoll.StepBeforeTokenWrite && c.Page == 2 }},
-		{"before the token write of the last page", func(c spchangepoll.Checkpoint) bool { return c.Step == spchangepoll.StepBeforeTokenWrite && c.Page == 3 }},
+		{"mid-enqueue of page 2", func(c spchangepoll.Checkpoint) bool {
+			return c.Step == spchangepoll.StepEnqueued && c.Page == 2 && c.Enqueued == 50
+		}},
+		{"before the token write of page 2", func(c spchangepoll.Checkpoint) bool {
+			return c.Step == spchangepoll.StepBeforeTokenWrite && c.Page == 2
+		}},
+		{"before the token write of the last page", func(c spchangepoll.Checkpoint) bool {
+			return c.Step == spchangepoll.StepBeforeTokenWrite && c.Page == 3
+		}},
 	}
 	errCrash := errors.New("crash")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.poll(t, f.options())
-			ids := f.addAndDelete(t, 2500)
+			ids := f.addAndDelete(t, 250)
 			opts := f.options()
-			opts.FetchLimit = 1000
+			opts.FetchLimit = 100
 			var once sync.Once
 			opts.Hook = func(c spchangepoll.Checkpoint) error {
 				crashed := false

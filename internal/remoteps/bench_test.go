@@ -2,8 +2,8 @@ package remoteps_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"

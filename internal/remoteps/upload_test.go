@@ -185,3 +185,56 @@ func TestCheckRemotePath(t *testing.T) {
 		}
 	}
 }
+
+func TestDownload(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true})
+	c := newClient(t, srv.ClientConfig())
+	for _, size := range []int{0, 1, 196608*3 + 7} {
+		data := randomData(size)
+		const remote = `C:\Backup\copy.zip`
+		if err := srv.Disk.WriteFile(remote, data); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		res, err := c.Download(context.Background(), remote, &got, remoteps.DownloadOptions{Remove: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if !bytes.Equal(got.Bytes(), data) || res.Size != int64(size) || res.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("size %d: got %d bytes, result %+v", size, got.Len(), res)
+		}
+		if _, err := srv.Disk.ReadFile(remote); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("size %d: the remote file was not removed", size)
+		}
+	}
+	if _, err := c.Download(context.Background(), `C:\Backup\missing.zip`, io.Discard, remoteps.DownloadOptions{}); err == nil {
+		t.Error("downloading a missing file succeeded")
+	}
+	assertNoShells(t, srv)
+}
+
+func TestUploadsInParallel(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true})
+	c := newClient(t, srv.ClientConfig())
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			data := randomData(600_000 + i)
+			_, err := c.Upload(context.Background(), bytes.NewReader(data), `C:\Drop\parallel-`+string(rune('a'+i))+`.bin`)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	for i := range 4 {
+		got, err := srv.Disk.ReadFile(`C:\Drop\parallel-` + string(rune('a'+i)) + `.bin`)
+		if err != nil || !bytes.Equal(got, randomData(600_000+i)) {
+			t.Errorf("file %d: %d bytes, err %v", i, len(got), err)
+		}
+	}
+	assertNoShells(t, srv)
+}

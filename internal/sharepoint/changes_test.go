@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,9 @@ func TestGetChangesPagesFromCurrentToken(t *testing.T) {
 	}
 	if fmt.Sprint(pageSizes) != "[2 2 1 0]" || fmt.Sprint(seen) != fmt.Sprint(ids) {
 		t.Fatalf("pages %v, deleted %v, want %v", pageSizes, seen, ids)
+	}
+	if agents := site.UserAgents(); len(agents) != 1 || !strings.HasPrefix(agents[0], "NONISV|tenantops|tenantops/") {
+		t.Fatalf("User-Agent %v", agents)
 	}
 }
 

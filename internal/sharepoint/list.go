@@ -68,12 +68,13 @@ func (c *Client) ListInfo(ctx context.Context, list List) (ListInfo, error) {
 type Field struct {
 	InternalName string
 	Type         string // TypeAsString: Lookup, LookupMulti, Text…
+	LookupList   string // id of the list the lookup points at, without braces
 }
 
 // LookupField reads a column by internal name or title and checks that it
 // is a single-value lookup (multi-value lookups cannot be filtered by id).
 func (c *Client) LookupField(ctx context.Context, list List, column string) (Field, error) {
-	u := c.siteURL + list.path() + "/fields/getbyinternalnameortitle(" + odataString(column) + ")?$select=InternalName,TypeAsString"
+	u := c.siteURL + list.path() + "/fields/getbyinternalnameortitle(" + odataString(column) + ")?$select=InternalName,TypeAsString,LookupList"
 	rep, err := c.send(ctx, call{method: "GET", url: u})
 	if err != nil {
 		return Field{}, fmt.Errorf("sharepoint: list %s column %s: %w", list, column, err)
@@ -81,6 +82,7 @@ func (c *Client) LookupField(ctx context.Context, list List, column string) (Fie
 	var f struct {
 		InternalName string `json:"InternalName"`
 		TypeAsString string `json:"TypeAsString"`
+		LookupList   string `json:"LookupList"`
 	}
 	if err := json.Unmarshal(rep.body, &f); err != nil {
 		return Field{}, fmt.Errorf("sharepoint: list %s column %s: response: %w", list, column, err)
@@ -88,5 +90,5 @@ func (c *Client) LookupField(ctx context.Context, list List, column string) (Fie
 	if f.TypeAsString != "Lookup" {
 		return Field{}, fmt.Errorf("sharepoint: list %s column %s is %s, want a single-value Lookup", list, column, f.TypeAsString)
 	}
-	return Field{InternalName: f.InternalName, Type: f.TypeAsString}, nil
+	return Field{InternalName: f.InternalName, Type: f.TypeAsString, LookupList: strings.Trim(f.LookupList, "{}")}, nil
 }

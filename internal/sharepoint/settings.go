@@ -1,7 +1,11 @@
 package sharepoint
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
+	"os"
+	"sync"
 
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -41,4 +45,26 @@ func Open(p *settings.Parser, log *slog.Logger) (*Client, error) {
 		return nil, err
 	}
 	return New(Options{SiteURL: site, Credential: cred, Log: log})
+}
+
+// shared holds the clients Shared made, by a hash of their settings.
+var shared sync.Map
+
+// Shared is Open with a client kept for the life of the process: later
+// invocations with the same settings reuse its token and form digest
+// instead of fetching new ones. Each caller gets its own log.
+func Shared(p *settings.Parser, log *slog.Logger) (*Client, error) {
+	credOpts := CredentialOptionsFrom(p)
+	sum := sha256.Sum256([]byte(p.String(settings.SPSiteUrl) + "\x00" + credOpts.TenantID + "\x00" + credOpts.ClientID +
+		"\x00" + credOpts.Certificate + "\x00" + credOpts.ManagedIdentityClientID + "\x00" + os.Getenv("IDENTITY_ENDPOINT")))
+	key := hex.EncodeToString(sum[:])
+	if c, ok := shared.Load(key); ok {
+		return c.(*Client).WithLog(log), nil
+	}
+	c, err := Open(p, log)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := shared.LoadOrStore(key, c)
+	return actual.(*Client).WithLog(log), nil
 }

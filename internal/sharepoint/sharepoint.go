@@ -61,12 +61,22 @@ func New(opts Options) (*Client, error) {
 		opts.RequestTimeout = 100 * time.Second
 	}
 	sp := &gosip.SPClient{
-		Client:   http.Client{Transport: opts.Transport, Timeout: opts.RequestTimeout},
+		Client:   http.Client{Transport: decorated{base: opts.Transport}, Timeout: opts.RequestTimeout},
 		AuthCnfg: NewTokenAuth(site, opts.Credential),
 		// Retries are ours (send.go): gosip waits on Retry-After only for 429.
 		RetryPolicies: map[int]int{401: 0, 429: 0, 500: 0, 502: 0, 503: 0, 504: 0},
 	}
 	return &Client{siteURL: site, sp: sp, log: opts.Log, retry: opts.Retry.withDefaults()}, nil
+}
+
+// WithLog returns a client that shares c's connection, token and digest
+// but logs to log.
+func (c *Client) WithLog(log *slog.Logger) *Client {
+	copied := *c
+	if log != nil {
+		copied.log = log
+	}
+	return &copied
 }
 
 // SiteURL returns the site's normalized URL (no trailing slash).
@@ -94,3 +104,17 @@ func Scope(siteURL string) string {
 
 // userAgent is the decorated User-Agent Microsoft asks unattended callers to send.
 func userAgent() string { return version.UserAgent() }
+
+// decorated sets the User-Agent on every request, including those gosip
+// makes on its own (the form digest), which would otherwise carry gosip's.
+type decorated struct{ base http.RoundTripper }
+
+func (d decorated) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := d.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("User-Agent", userAgent())
+	return base.RoundTrip(req)
+}

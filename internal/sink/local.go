@@ -50,8 +50,17 @@ func NewLocal(dir, subfolder string) (*Local, error) {
 	return &Local{dir: dir, subfolder: sub, root: root}, nil
 }
 
-// Close releases the folder.
-func (l *Local) Close() error { return l.root.Close() }
+// Close makes the renames of every Put durable and releases the folder.
+// Each Put syncs its file before the rename, so after a crash a name holds
+// either nothing or the whole file; syncing the folder once at the end
+// instead of after every rename keeps many small files fast.
+func (l *Local) Close() error {
+	err := l.syncDir()
+	if cerr := l.root.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // Kind implements Sink.
 func (l *Local) Kind() string { return "local" }
@@ -86,7 +95,9 @@ func (l *Local) Put(ctx context.Context, f File, r io.Reader) (err error) {
 			_ = l.root.Remove(temp)
 		}
 	}()
-	n, err := io.CopyBuffer(onlyWriter{out}, contextReader{ctx, r}, make([]byte, copyBufferSize))
+	buf := getBuffer()
+	n, err := io.CopyBuffer(onlyWriter{out}, contextReader{ctx, r}, *buf)
+	putBuffer(buf)
 	if err != nil {
 		return fmt.Errorf("sink: local: %s: %w", f.Name, err)
 	}
@@ -107,7 +118,7 @@ func (l *Local) Put(ctx context.Context, f File, r io.Reader) (err error) {
 	if err := l.root.Rename(temp, final); err != nil {
 		return fmt.Errorf("sink: local: %s: %w", f.Name, err)
 	}
-	return l.syncDir()
+	return nil
 }
 
 // syncDir makes the rename durable.

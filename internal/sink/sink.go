@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -39,3 +40,13 @@ var ErrSizeMismatch = errors.New("sink: size differs from the listing")
 
 // copyBufferSize is the chunk size of streaming copies.
 const copyBufferSize = 256 << 10
+
+// buffers reuses copy buffers across files, so that thousands of small
+// files do not each allocate one.
+var buffers = sync.Pool{New: func() any {
+	b := make([]byte, copyBufferSize)
+	return &b
+}}
+
+func getBuffer() *[]byte  { return buffers.Get().(*[]byte) }
+func putBuffer(b *[]byte) { buffers.Put(b) }

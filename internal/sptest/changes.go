@@ -75,6 +75,9 @@ func (s *Server) serveGetChanges(w http.ResponseWriter, r *http.Request, f forma
 			"A primitive value was specified; however, a value of type 'Edm.Int64' was expected as a string.")
 		return
 	}
+	if top, err := strconv.Atoi(r.URL.Query().Get("$top")); err == nil && top > 0 {
+		limit = min(limit, top) // gosip pages changes with $top
+	}
 	start, end, status, code, message := s.tokenRange(l, q)
 	if status != 0 {
 		writeError(w, f, status, code, message)

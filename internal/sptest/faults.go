@@ -92,4 +92,16 @@ func (s *Server) countRequest(r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, r.Method+" "+r.URL.Path)
+	s.userAgents[r.UserAgent()]++
+}
+
+// UserAgents returns every User-Agent seen so far.
+func (s *Server) UserAgents() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for ua := range s.userAgents {
+		out = append(out, ua)
+	}
+	return out
 }

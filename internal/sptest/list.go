@@ -41,6 +41,9 @@ func (s *Server) serveField(w http.ResponseWriter, f format, l *list, name strin
 		if strings.EqualFold(field.InternalName, name) || strings.EqualFold(field.Title, name) {
 			fields := map[string]any{"InternalName": field.InternalName, "Title": field.Title,
 				"TypeAsString": field.Type, "Indexed": field.Indexed, "EntityPropertyName": field.InternalName}
+			if target := s.site.listByTitle(field.LookupList); target != nil {
+				fields["LookupList"] = "{" + target.id + "}"
+			}
 			writeEntity(w, f, entity{metadata: map[string]any{"type": "SP.Field" + field.Type}, fields: fields})
 			return
 		}

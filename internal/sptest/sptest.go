@@ -43,7 +43,7 @@ type Server struct {
 	site       *site
 	faults     []*Fault
 	requests   []string
-	changeBase int64
+	userAgents map[string]int
 }
 
 // Start listens on a free loopback port and serves until Close.
@@ -61,7 +61,7 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sptest: listen: %w", err)
 	}
-	s := &Server{opts: opts, listener: listener, site: newSite()}
+	s := &Server{opts: opts, listener: listener, site: newSite(), userAgents: map[string]int{}}
 	s.origin = "http://" + listener.Addr().String()
 	s.siteURL = s.origin + opts.SitePath
 	s.http = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}

@@ -34,5 +34,9 @@ type Process struct {
 // cmdLineLimit is cmd.exe's limit on a command line (8191 characters).
 const cmdLineLimit = 8191
 
+// createProcessLimit is CreateProcess's limit on a command line (32767
+// characters); the shell plugin faults above it before cmd.exe runs.
+const createProcessLimit = 32767
+
 // cmdLineTooLong is what cmd.exe prints when a command line exceeds it.
 const cmdLineTooLong = "The command line is too long.\r\n"

@@ -44,8 +44,8 @@ type Options struct {
 	MaxTimeout time.Duration
 	// Latency is added to every HTTP request, to model a network round trip.
 	Latency time.Duration
-	// Machine runs the commands. Default: a Host that receives uploads onto
-	// a Disk in a new temporary directory (see Server.Disk).
+	// Machine runs the commands. Default: a Host that serves uploads and
+	// downloads on a Disk in a new temporary directory (see Server.Disk).
 	Machine Machine
 }
 
@@ -100,7 +100,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.Disk = d
-		s.opts.Machine = &Host{Scripts: map[string]ScriptFunc{"upload": UploadScript(d)}}
+		s.opts.Machine = &Host{Scripts: map[string]ScriptFunc{"upload": UploadScript(d), "download": DownloadScript(d)}}
 	}
 	s.http = httptest.NewUnstartedServer(s)
 	s.http.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut short by Close are expected

@@ -95,6 +95,10 @@ func (s *Server) command(w http.ResponseWriter, r *request) {
 		return
 	}
 	line := strings.Join(append([]string{r.Body.CommandLine.Command}, r.Body.CommandLine.Arguments...), " ")
+	if len(line) > createProcessLimit {
+		writeFault(w, r.Header.MessageID, faultFilenameTooLong)
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &command{id: newID(), stdin: newStdinPipe(), out: newOutput(), cancel: cancel}
 	s.mu.Lock()

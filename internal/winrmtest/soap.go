@@ -1,6 +1,7 @@
 package winrmtest
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -69,12 +70,50 @@ type request struct {
 	} `xml:"Body"`
 }
 
+// parseRequest reads a request. The base64 content of Send streams can be
+// hundreds of kilobytes, which encoding/xml reads a byte at a time; it is
+// cut out first, and the parser reads the small skeleton.
 func parseRequest(body []byte) (*request, error) {
+	skeleton, payloads := cutStreams(body)
 	var r request
-	if err := xml.Unmarshal(body, &r); err != nil {
+	if err := xml.Unmarshal(skeleton, &r); err != nil {
 		return nil, err
 	}
+	if r.Body.Send != nil {
+		for i := range r.Body.Send.Streams {
+			st := &r.Body.Send.Streams[i]
+			if n, err := strconv.Atoi(strings.TrimPrefix(st.Data, "#")); err == nil && n < len(payloads) {
+				st.Data = string(payloads[n])
+			}
+		}
+	}
 	return &r, nil
+}
+
+var streamStart = regexp.MustCompile(`<(?:[A-Za-z_][\w.-]*:)?Stream[\s>][^>]*>`)
+
+// cutStreams replaces the text of each Stream element with "#<n>" and
+// returns the texts. Base64 holds no '<', so a text ends at the next tag.
+func cutStreams(body []byte) ([]byte, [][]byte) {
+	if !bytes.Contains(body, []byte("Stream")) {
+		return body, nil
+	}
+	var out []byte
+	var payloads [][]byte
+	for {
+		loc := streamStart.FindIndex(body)
+		if loc == nil || bytes.HasSuffix(body[loc[0]:loc[1]], []byte("/>")) {
+			return append(out, body...), payloads
+		}
+		end := bytes.IndexByte(body[loc[1]:], '<')
+		if end < 0 {
+			return append(out, body...), payloads
+		}
+		out = append(out, body[:loc[1]]...)
+		out = append(out, fmt.Sprintf("#%d", len(payloads))...)
+		payloads = append(payloads, body[loc[1]:loc[1]+end])
+		body = body[loc[1]+end:]
+	}
 }
 
 func (r *request) selector(name string) string {
@@ -149,6 +188,7 @@ var (
 	faultTimedOut = fault{"w:TimedOut", 2150858793,
 		"The WS-Management service cannot complete the operation within the time specified in OperationTimeout."}
 	faultInvalidParameter = fault{"w:InvalidParameter", 2147942487, "The parameter is incorrect."}
+	faultFilenameTooLong  = fault{"w:InternalError", 2147942606, "The filename or extension is too long."}
 )
 
 func faultShellNotFound(id string) fault {

@@ -60,7 +60,7 @@ func setUpFTP(ctx context.Context, st *Stage) (map[string]string, error) {
 		}
 	}
 	ftpState = ftpDemo{
-		hostile: []string{"HR_" + today + `_..\..\..\evil.csv`, "HR_" + today + "_CON.csv"},
+		hostile: []string{"HR_" + today + `_..\..\..\evil.csv`, "HR_" + today + "_/../../../evil.csv", "HR_" + today + "_<script>.csv"},
 		target:  filepath.Join(st.Dir, "mim-imports"),
 		young:   "HR_" + today + "_contractors.csv",
 	}
@@ -94,6 +94,7 @@ func writeRandom(path string, size int) error {
 // fails because the server listed unsafe names; the second delivers nothing
 // new.
 func runFTP(ctx context.Context, st *Stage, host Host, out io.Writer) error {
+	var first map[string]os.FileInfo
 	for run := 1; run <= 2; run++ {
 		err := host.Fire(ctx, "FtpRetrieve")
 		fmt.Fprintf(out, "run %d: ", run)
@@ -116,6 +117,17 @@ func runFTP(ctx context.Context, st *Stage, host Host, out io.Writer) error {
 		if len(delivered) != 2 {
 			return fmt.Errorf("want today's two complete extracts delivered, found %d", len(delivered))
 		}
+		now := statTree(ftpState.target)
+		if first == nil {
+			first = now
+			continue
+		}
+		for name, fi := range now {
+			if !os.SameFile(fi, first[name]) {
+				return fmt.Errorf("run 2 fetched %s again", name)
+			}
+		}
+		fmt.Fprintln(out, "  run 2 fetched nothing again: the files delivered by run 1 are recorded in blob storage")
 	}
 	for _, h := range ftpState.hostile {
 		fmt.Fprintf(out, "rejected name %q (nothing written for it)\n", h)
@@ -142,6 +154,20 @@ func listTree(dir string) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// statTree returns the files under dir by relative path.
+func statTree(dir string) map[string]os.FileInfo {
+	out := map[string]os.FileInfo{}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := os.Stat(p); err == nil {
+				out[p] = fi
+			}
+		}
+		return nil
+	})
+	return out
 }
 
 func containsEvil(paths []string) bool {

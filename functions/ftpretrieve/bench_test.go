@@ -1,0 +1,273 @@
+package ftpretrieve_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/azuritetest"
+	"github.com/tenantops/tenantops/internal/ftptest"
+)
+
+// The benchmarks run the built handler (`handler run FtpRetrieve`) as its
+// own process against a real vsftpd, next to curl fetching the same files
+// from the same server, and report throughput, the handler's peak RSS and
+// the speed-up of parallel connections. Each iteration is one full run of
+// each, so -benchtime 1x gives one complete measurement.
+
+// benchEnv is what every benchmark shares.
+type benchEnv struct {
+	root    string // vsftpd's anonymous root
+	vsftpd  *ftptest.Vsftpd
+	azurite *azuritetest.Server
+	handler string // the built binary
+	curl    string
+	out     string // where downloads go: tmpfs when there is one
+}
+
+func newBenchEnv(b *testing.B) *benchEnv {
+	b.Helper()
+	if runtime.GOOS != "linux" {
+		b.Skip("the benchmarks read Linux process accounting")
+	}
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			b.Fatal("curl is needed for the benchmarks")
+		}
+		b.Skip("curl is not installed")
+	}
+	e := &benchEnv{root: b.TempDir(), curl: curl}
+	e.vsftpd = ftptest.VsftpdT(b, ftptest.VsftpdOptions{Root: e.root})
+	e.azurite = azuritetest.Start(b)
+	e.handler = filepath.Join(b.TempDir(), "handler")
+	build := exec.Command("go", "build", "-trimpath", "-o", e.handler, "github.com/tenantops/tenantops/handler")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building the handler: %v\n%s", err, out)
+	}
+	e.out = b.TempDir()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if dir, err := os.MkdirTemp("/dev/shm", "ftpbench-"); err == nil {
+			e.out = dir
+			b.Cleanup(func() { os.RemoveAll(dir) })
+		}
+	}
+	return e
+}
+
+// runResult is one measured process.
+type runResult struct {
+	wall   time.Duration
+	rssKB  int64
+	stdout []byte
+}
+
+// measure runs cmd and returns its wall time and peak resident set size.
+func measure(b *testing.B, cmd *exec.Cmd) runResult {
+	b.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		b.Fatalf("%s: %v\n%s\n%s", cmd.Path, err, stderr.Bytes(), tail(stdout.Bytes()))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss // kilobytes on Linux
+	}
+	return runResult{wall: wall, rssKB: rss, stdout: stdout.Bytes()}
+}
+
+func tail(b []byte) []byte {
+	if len(b) > 4000 {
+		return b[len(b)-4000:]
+	}
+	return b
+}
+
+// fetchWithHandler runs FtpRetrieve once into a fresh target folder.
+func (e *benchEnv) fetchWithHandler(b *testing.B, dir, pattern string, conns int) (runResult, string) {
+	b.Helper()
+	target, err := os.MkdirTemp(e.out, "handler-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(e.handler, "run", "FtpRetrieve")
+	cmd.Env = append(os.Environ(),
+		"AzureWebJobsStorage="+e.azurite.ConnectionString,
+		"OpsTimeZone=UTC",
+		"FTPServer="+e.vsftpd.Addr, "FTPUsername=anonymous", "FTPPassword=anonymous@example.org",
+		"FTPTLS=none", "FTPSourceDirectory="+dir, "FTPFilePattern="+pattern,
+		"FTPTarget=local", "FTPTargetDirectory="+target, "FTPTargetSubfolder=",
+		"FTPMinFileAge=0s", "FTPMaxConnections="+strconv.Itoa(conns),
+	)
+	return measure(b, cmd), target
+}
+
+// fetchWithCurl fetches urls over one connection, as curl reuses it.
+func (e *benchEnv) fetchWithCurl(b *testing.B, dir string, names []string) (runResult, string) {
+	b.Helper()
+	target, err := os.MkdirTemp(e.out, "curl-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cfg strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&cfg, "url = \"ftp://%s/%s/%s\"\noutput = \"%s\"\n", e.vsftpd.Addr, dir, n, filepath.Join(target, n))
+	}
+	cfgFile := filepath.Join(target, ".curlrc")
+	if err := os.WriteFile(cfgFile, []byte(cfg.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(e.curl, "-sS", "--fail", "-K", cfgFile)
+	return measure(b, cmd), target
+}
+
+// summary returns the handler's summary log line.
+func summary(b *testing.B, stdout []byte) map[string]any {
+	b.Helper()
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "FtpRetrieve summary" {
+			return m
+		}
+	}
+	b.Fatalf("no summary line in:\n%s", tail(stdout))
+	return nil
+}
+
+func wantFetched(b *testing.B, stdout []byte, n int) {
+	b.Helper()
+	s := summary(b, stdout)
+	if got, _ := s["fetched"].(float64); int(got) != n || s["failed"].(float64) != 0 {
+		b.Fatalf("handler fetched %v, failed %v; want %d fetched", s["fetched"], s["failed"], n)
+	}
+}
+
+const gib = 1 << 30
+
+// BenchmarkOneGiB fetches one 1 GiB file with the handler and with curl.
+// Must: at least 0.9 of curl's throughput, peak RSS under 40 MB.
+func BenchmarkOneGiB(b *testing.B) {
+	e := newBenchEnv(b)
+	if err := os.MkdirAll(filepath.Join(e.root, "big"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(e.root, "big", "extract.bin"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Truncate(gib); err != nil { // sparse: no disk used
+		b.Fatal(err)
+	}
+	f.Close()
+	old := time.Now().Add(-time.Hour)
+	_ = os.Chtimes(f.Name(), old, old)
+
+	var ours, theirs time.Duration
+	var rss int64
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		c, curlDir := e.fetchWithCurl(b, "big", []string{"extract.bin"})
+		checkSize(b, filepath.Join(curlDir, "extract.bin"), gib)
+		os.RemoveAll(curlDir)
+		b.StartTimer()
+		h, dir := e.fetchWithHandler(b, "big", "extract.bin", 4)
+		b.StopTimer()
+		wantFetched(b, h.stdout, 1)
+		checkSize(b, filepath.Join(dir, "extract.bin"), gib)
+		os.RemoveAll(dir)
+		ours += h.wall
+		theirs += c.wall
+		rss = max(rss, h.rssKB)
+		b.StartTimer()
+	}
+	oursMBps := float64(gib) * float64(b.N) / ours.Seconds() / 1e6
+	curlMBps := float64(gib) * float64(b.N) / theirs.Seconds() / 1e6
+	b.ReportMetric(oursMBps, "MB/s")
+	b.ReportMetric(curlMBps, "curl-MB/s")
+	b.ReportMetric(oursMBps/curlMBps, "x-curl")
+	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
+	if oursMBps < 0.9*curlMBps {
+		b.Errorf("%.0f MB/s is below 0.9 of curl's %.0f MB/s", oursMBps, curlMBps)
+	}
+	if rss >= 40*1024 {
+		b.Errorf("peak RSS %d KB is not under 40 MB", rss)
+	}
+}
+
+func checkSize(b *testing.B, path string, want int64) {
+	b.Helper()
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() != want {
+		b.Fatalf("%s: %v, size %v, want %d", path, err, fi, want)
+	}
+}
+
+// BenchmarkManySmallFiles fetches 2,000 files of 10 KB with one and with
+// four connections, and with curl over one connection. Must: four
+// connections at least 2.5 times faster than one.
+func BenchmarkManySmallFiles(b *testing.B) {
+	const files, size = 2000, 10 << 10
+	e := newBenchEnv(b)
+	dir := filepath.Join(e.root, "many")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	old := time.Now().Add(-time.Hour)
+	names := make([]string, files)
+	for i := range names {
+		names[i] = fmt.Sprintf("HR_%04d.csv", i)
+		p := filepath.Join(dir, names[i])
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		_ = os.Chtimes(p, old, old)
+	}
+
+	var one, four, theirs time.Duration
+	b.ResetTimer()
+	for range b.N {
+		for _, run := range []struct {
+			conns int
+			total *time.Duration
+		}{{1, &one}, {4, &four}} {
+			h, target := e.fetchWithHandler(b, "many", "HR_*.csv", run.conns)
+			b.StopTimer()
+			wantFetched(b, h.stdout, files)
+			os.RemoveAll(target)
+			*run.total += h.wall
+			b.StartTimer()
+		}
+		b.StopTimer()
+		c, target := e.fetchWithCurl(b, "many", names)
+		os.RemoveAll(target)
+		theirs += c.wall
+		b.StartTimer()
+	}
+	n := float64(b.N)
+	b.ReportMetric(one.Seconds()/n, "s-1-conn")
+	b.ReportMetric(four.Seconds()/n, "s-4-conns")
+	b.ReportMetric(theirs.Seconds()/n, "s-curl-1-conn")
+	b.ReportMetric(one.Seconds()/four.Seconds(), "x-speedup-4-vs-1")
+	if one.Seconds()/four.Seconds() < 2.5 {
+		b.Errorf("4 connections took %s, 1 took %s: less than 2.5x faster", four/time.Duration(b.N), one/time.Duration(b.N))
+	}
+}

@@ -1,0 +1,87 @@
+package mimconfigbackup
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Manifest is manifest.json in a backup folder.
+type Manifest struct {
+	Version int            `json:"version"`
+	Folder  string         `json:"folder"`
+	Created string         `json:"created"`
+	Files   []ManifestFile `json:"files"`
+	Steps   []Step         `json:"steps"`
+	Failed  []string       `json:"failed"`
+}
+
+// ManifestFile is one file of a backup.
+type ManifestFile struct {
+	Path        string `json:"path"` // relative, with backslashes: MAExports\HR.xml
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentHash string `json:"contentHash,omitempty"` // XML without its export date
+}
+
+// Step is one part of the backup and how it went.
+type Step struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+	OK      bool    `json:"ok"`
+	Error   string  `json:"error"`
+}
+
+// summary is the JSON line the backup script prints.
+type summary struct {
+	Folder           string   `json:"folder"`
+	Path             string   `json:"path"`
+	ManifestText     string   `json:"manifest"`
+	PreviousFolder   string   `json:"previousFolder"`
+	PreviousManifest string   `json:"previousManifest"`
+	Deleted          []string `json:"deleted"`
+	Zip              string   `json:"zip"`
+
+	manifest Manifest
+	previous *Manifest
+}
+
+// parseSummary reads the script's last stdout line and the manifests in it.
+func parseSummary(stdout string) (*summary, error) {
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	var s summary
+	if err := json.Unmarshal([]byte(last), &s); err != nil {
+		return nil, fmt.Errorf("unreadable summary line %.200q: %w", last, err)
+	}
+	if err := json.Unmarshal([]byte(s.ManifestText), &s.manifest); err != nil {
+		return nil, fmt.Errorf("unreadable manifest: %w", err)
+	}
+	if strings.TrimSpace(s.PreviousManifest) != "" {
+		var prev Manifest
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(s.PreviousManifest, "\ufeff")), &prev); err == nil {
+			s.previous = &prev
+		}
+	}
+	return &s, nil
+}
+
+// failures describes the failed steps, "" when none failed.
+func (m Manifest) failures() string {
+	var parts []string
+	for _, st := range m.Steps {
+		if !st.OK {
+			parts = append(parts, st.Name+": "+st.Error)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// bytes is the total size of the backup's files.
+func (m Manifest) bytes() int64 {
+	var n int64
+	for _, f := range m.Files {
+		n += f.Size
+	}
+	return n
+}

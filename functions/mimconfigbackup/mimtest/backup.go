@@ -1,0 +1,355 @@
+package mimtest
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/opstime"
+	"github.com/tenantops/tenantops/internal/winrmtest"
+)
+
+type backupParams struct {
+	Root            string `json:"root"`
+	Folder          string `json:"folder"`
+	FolderFormat    string `json:"folderFormat"`
+	Created         string `json:"created"`
+	ServiceURI      string `json:"serviceUri"`
+	ExtensionsPath  string `json:"extensionsPath"`
+	RetentionCutoff string `json:"retentionCutoff"`
+	Zip             bool   `json:"zip"`
+}
+
+type step struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+	OK      bool    `json:"ok"`
+	Error   string  `json:"error"`
+}
+
+type file struct {
+	Path        string `json:"path"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentHash string `json:"contentHash,omitempty"`
+}
+
+// backupRun is one run of backup.ps1.
+type backupRun struct {
+	s      *Server
+	p      backupParams
+	backup string // local path of the new folder
+	steps  []step
+}
+
+// backup emulates backup.ps1.
+func (s *Server) backup(ctx context.Context, c *winrmtest.Call) int {
+	var p backupParams
+	if err := json.Unmarshal(c.Params, &p); err != nil {
+		fmt.Fprintf(c.Stderr, "ConvertFrom-Json : %v\r\n", err)
+		return 1
+	}
+	out, err := (&backupRun{s: s, p: p}).run()
+	if err != nil {
+		fmt.Fprintf(c.Stderr, "%v\r\n", err)
+		return 1
+	}
+	fmt.Fprintf(c.Stdout, "%s\r\n", out)
+	return 0
+}
+
+func (r *backupRun) run() ([]byte, error) {
+	root, err := r.s.Disk.Path(r.p.Root)
+	if err != nil {
+		return nil, err
+	}
+	r.backup = filepath.Join(root, r.p.Folder)
+	if _, err := os.Stat(r.backup); err == nil {
+		return nil, fmt.Errorf("backup folder %s\\%s already exists; refusing to overwrite it", r.p.Root, r.p.Folder)
+	}
+	for _, sub := range []string{"MAExports", "ServerExport", "MAExtensions", "PortalExport"} {
+		if err := os.MkdirAll(filepath.Join(r.backup, sub), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	r.step("MAExports", r.exportMAs)
+	r.step("ServerExport", r.exportServer)
+	r.step("MAExtensions", r.copyExtensions)
+	r.step("PortalExport", r.exportService)
+	files, err := listFiles(r.backup)
+	if err != nil {
+		return nil, err
+	}
+	earlier := r.earlierBackups(root)
+	previous, previousManifest := newestManifest(earlier)
+	var deleted []string
+	r.step("Retention", func() error { return r.retention(earlier, &deleted) })
+	return r.finish(root, files, previous, previousManifest, deleted)
+}
+
+func (r *backupRun) step(name string, work func() error) {
+	start := time.Now()
+	st := step{Name: name, OK: true}
+	if err := work(); err != nil {
+		st.OK, st.Error = false, err.Error()
+	}
+	st.Seconds = float64(time.Since(start).Milliseconds()) / 1000
+	r.steps = append(r.steps, st)
+}
+
+func (r *backupRun) exportDate() string { return r.s.now().Format("2006-01-02 15:04:05.000") }
+
+func (r *backupRun) exportMAs() error {
+	if r.s.NoLithnet {
+		return fmt.Errorf("%s", errNoLithnet)
+	}
+	var failures []string
+	for _, ma := range r.s.MAs {
+		if msg, bad := r.s.FailMAs[ma.Name]; bad {
+			failures = append(failures, ma.Name+": "+msg)
+			continue
+		}
+		xml := fmt.Sprintf("<saved-ma-configuration server='MIMSYNC01' export-date='%s'>\n<ma-data><name>%s</name><category>%s</category><version>%d</version></ma-data>\n</saved-ma-configuration>\n",
+			r.exportDate(), ma.Name, ma.Type, ma.Version)
+		if err := os.WriteFile(filepath.Join(r.backup, "MAExports", safeName(ma.Name)+".xml"), []byte(xml), 0o644); err != nil {
+			return err
+		}
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("export failed for %s", strings.Join(failures, "; "))
+	}
+	return nil
+}
+
+func (r *backupRun) exportServer() error {
+	if r.s.NoLithnet {
+		return fmt.Errorf("%s", errNoLithnet)
+	}
+	dir := filepath.Join(r.backup, "ServerExport")
+	mv := fmt.Sprintf("<saved-mv-configuration server='MIMSYNC01' export-date='%s'><mv-data/></saved-mv-configuration>\n", r.exportDate())
+	if err := os.WriteFile(filepath.Join(dir, "MV.XML"), []byte(mv), 0o644); err != nil {
+		return err
+	}
+	for i, ma := range r.s.MAs {
+		xml := fmt.Sprintf("<saved-ma-configuration server='MIMSYNC01' export-date='%s'><ma-data><name>%s</name><version>%d</version></ma-data></saved-ma-configuration>\n",
+			r.exportDate(), ma.Name, ma.Version)
+		name := fmt.Sprintf("MA-{%08X-0000-4000-8000-%012X}.XML", i+1, i+1)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(xml), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *backupRun) copyExtensions() error {
+	src, err := r.s.Disk.Path(r.p.ExtensionsPath)
+	if err != nil {
+		return err
+	}
+	if info, err := os.Stat(src); err != nil || !info.IsDir() {
+		return fmt.Errorf("extensions folder %s does not exist", r.p.ExtensionsPath)
+	}
+	dst := filepath.Join(r.backup, "MAExtensions")
+	return filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+func (r *backupRun) exportService() error {
+	switch {
+	case r.s.NoFIMAutomation:
+		return fmt.Errorf("%s", errNoFIM)
+	case r.s.ServiceDown:
+		return fmt.Errorf("%s", r.s.serviceDown(r.p.ServiceURI))
+	}
+	for name, content := range map[string]string{"schema.xml": r.s.Schema, "policy.xml": r.s.Policy, "portal.xml": r.s.Portal} {
+		if err := os.WriteFile(filepath.Join(r.backup, "PortalExport", name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var exportDateAttr = regexp.MustCompile(`\sexport-date\s*=\s*("[^"]*"|'[^']*')`)
+
+// listFiles lists the backup's files as the manifest records them.
+func listFiles(dir string) ([]file, error) {
+	var files []file
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		f := file{Path: strings.ReplaceAll(rel, string(filepath.Separator), `\`), Size: info.Size(), SHA256: sha(data)}
+		if strings.EqualFold(filepath.Ext(path), ".xml") {
+			f.ContentHash = sha(exportDateAttr.ReplaceAll(data, nil))
+		}
+		files = append(files, f)
+		return nil
+	})
+	sort.Slice(files, func(i, j int) bool { return strings.ToLower(files[i].Path) < strings.ToLower(files[j].Path) })
+	return files, err
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// earlierBackup is a folder under the root whose name parses with the format.
+type earlierBackup struct {
+	name, path string
+	date       time.Time
+}
+
+// earlierBackups lists the folders whose names parse (as [datetime]::TryParseExact
+// would) and are older than the new one, oldest first.
+func (r *backupRun) earlierBackups(root string) []earlierBackup {
+	current, err := opstime.Parse(r.p.FolderFormat, r.p.Folder, time.UTC)
+	if err != nil {
+		return nil
+	}
+	entries, _ := os.ReadDir(root)
+	var out []earlierBackup
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == r.p.Folder {
+			continue
+		}
+		if d, err := opstime.Parse(r.p.FolderFormat, e.Name(), time.UTC); err == nil && d.Before(current) {
+			out = append(out, earlierBackup{e.Name(), filepath.Join(root, e.Name()), d})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].date.Before(out[j].date) })
+	return out
+}
+
+func newestManifest(earlier []earlierBackup) (string, string) {
+	for i := len(earlier) - 1; i >= 0; i-- {
+		if b, err := os.ReadFile(filepath.Join(earlier[i].path, "manifest.json")); err == nil {
+			return earlier[i].name, string(b)
+		}
+	}
+	return "", ""
+}
+
+func (r *backupRun) retention(earlier []earlierBackup, deleted *[]string) error {
+	if r.p.RetentionCutoff == "" {
+		return nil
+	}
+	cutoff, err := time.ParseInLocation("2006-01-02 15:04:05", r.p.RetentionCutoff, time.UTC)
+	if err != nil {
+		return fmt.Errorf("Exception calling \"ParseExact\": String was not recognized as a valid DateTime")
+	}
+	for _, b := range earlier {
+		if b.date.Before(cutoff) {
+			if err := os.RemoveAll(b.path); err != nil {
+				return err
+			}
+			*deleted = append(*deleted, b.name)
+		}
+	}
+	return nil
+}
+
+func (r *backupRun) finish(root string, files []file, previous, previousManifest string, deleted []string) ([]byte, error) {
+	failed := []string{}
+	for _, st := range r.steps {
+		if !st.OK {
+			failed = append(failed, st.Name)
+		}
+	}
+	manifest, err := json.Marshal(map[string]any{"version": 1, "folder": r.p.Folder, "created": r.p.Created,
+		"files": files, "steps": r.steps, "failed": failed})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(r.backup, "manifest.json"), manifest, 0o644); err != nil {
+		return nil, err
+	}
+	zipPath := ""
+	if r.p.Zip {
+		zipPath = r.p.Root + `\.` + r.p.Folder + ".zip"
+		if err := zipFolder(r.backup, filepath.Join(root, "."+r.p.Folder+".zip")); err != nil {
+			return nil, err
+		}
+	}
+	var prev any
+	if previous != "" {
+		prev = previous
+	}
+	if deleted == nil {
+		deleted = []string{}
+	}
+	return json.Marshal(map[string]any{"folder": r.p.Folder, "path": r.p.Root + `\` + r.p.Folder, "manifest": string(manifest),
+		"previousFolder": prev, "previousManifest": previousManifest, "deleted": deleted, "zip": zipPath})
+}
+
+// zipFolder does what ZipFile.CreateFromDirectory does.
+func zipFolder(dir, target string) error {
+	out, err := os.Create(target)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(out)
+	err = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		w, err := zw.Create(filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		_, err = io.Copy(w, in)
+		return err
+	})
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// safeName replaces what Windows forbids in a file name, as
+// [IO.Path]::GetInvalidFileNameChars() does.
+func safeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || strings.ContainsRune(`<>:"/\|?*`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+}

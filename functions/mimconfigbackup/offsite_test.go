@@ -1,0 +1,48 @@
+package mimconfigbackup
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/tenantops/tenantops/internal/azuritetest"
+)
+
+func TestZippedCopyGoesToTheContainer(t *testing.T) {
+	az := azuritetest.Start(t)
+	f := newFixture(t)
+	f.env["AzureWebJobsStorage"] = az.ConnectionString
+	f.env["MIMBackupContainer"] = "mim-config-backups"
+	if err, logs := f.run(t, night(24)); err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	resp, err := az.Account.Blob.DownloadStream(context.Background(), "mim-config-backups", f.srv.Host+"/2026-11-24-2330.zip", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, file := range zr.File {
+		names[file.Name] = true
+	}
+	for _, want := range []string{"manifest.json", "MAExports/HR.xml", "PortalExport/policy.xml"} {
+		if !names[want] {
+			t.Errorf("zip lacks %s (has %v)", want, names)
+		}
+	}
+	if _, err := f.mim.Disk.ReadFile(`C:\Backup\.2026-11-24-2330.zip`); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the zip was left on the server")
+	}
+}

@@ -1,0 +1,166 @@
+# backup.ps1: exports the MIM Sync and Service configuration into a new dated folder under the backup root, writes
+# manifest.json (every file's path, size and SHA-256, step timings, failed steps), deletes backups older than the
+# retention cutoff, and prints one JSON summary line. A failing step is recorded and the other steps still run.
+param([string]$ParamsJson, $Lines)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$params = ConvertFrom-Json -InputObject $ParamsJson
+$invariant = [System.Globalization.CultureInfo]::InvariantCulture
+$root = [System.IO.Path]::GetFullPath([string]$params.root)
+$folderName = [string]$params.folder
+$backup = Join-Path $root $folderName
+
+if (Test-Path -LiteralPath $backup) {
+    throw "backup folder $backup already exists; refusing to overwrite it"
+}
+[void][System.IO.Directory]::CreateDirectory($root)
+[void][System.IO.Directory]::CreateDirectory($backup)
+$folders = @{}
+foreach ($name in 'MAExports', 'ServerExport', 'MAExtensions', 'PortalExport') {
+    $folders[$name] = Join-Path $backup $name
+    [void][System.IO.Directory]::CreateDirectory($folders[$name])
+}
+
+$steps = New-Object System.Collections.ArrayList
+function Invoke-Step([string]$Name, [scriptblock]$Work) {
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $record = [ordered]@{ name = $Name; seconds = 0; ok = $true; error = '' }
+    try {
+        & $Work
+    }
+    catch {
+        $record.ok = $false
+        $record.error = $_.Exception.Message
+    }
+    $record.seconds = [math]::Round($clock.Elapsed.TotalSeconds, 3)
+    [void]$steps.Add([pscustomobject]$record)
+}
+
+function Get-SafeFileName([string]$Name) {
+    $safe = $Name
+    foreach ($c in [System.IO.Path]::GetInvalidFileNameChars()) { $safe = $safe.Replace([string]$c, '_') }
+    return $safe
+}
+
+Invoke-Step 'MAExports' {
+    Import-Module LithnetMiisAutomation
+    $failures = @()
+    foreach ($ma in @(Get-ManagementAgent)) {
+        try {
+            Export-ManagementAgent -MA $ma.Name -File (Join-Path $folders['MAExports'] ((Get-SafeFileName $ma.Name) + '.xml'))
+        }
+        catch {
+            $failures += ('{0}: {1}' -f $ma.Name, $_.Exception.Message)
+        }
+    }
+    if ($failures.Count -gt 0) { throw ('export failed for ' + ($failures -join '; ')) }
+}
+
+Invoke-Step 'ServerExport' {
+    Import-Module LithnetMiisAutomation
+    Export-MetaverseConfiguration -Path $folders['ServerExport']
+}
+
+Invoke-Step 'MAExtensions' {
+    $source = [string]$params.extensionsPath
+    if (-not (Test-Path -LiteralPath $source -PathType Container)) { throw "extensions folder $source does not exist" }
+    Get-ChildItem -LiteralPath $source -Force | Copy-Item -Destination $folders['MAExtensions'] -Recurse -Force
+}
+
+Invoke-Step 'PortalExport' {
+    Add-PSSnapin FIMAutomation
+    $uri = [string]$params.serviceUri
+    $exports = [ordered]@{
+        'schema.xml' = { Export-FIMConfig -Uri $uri -SchemaConfig -CustomConfig '/SynchronizationFilter' -MessageSize 9999999 }
+        'policy.xml' = { Export-FIMConfig -Uri $uri -PolicyConfig -MessageSize 9999999 }
+        'portal.xml' = { Export-FIMConfig -Uri $uri -PortalConfig -MessageSize 9999999 }
+    }
+    foreach ($file in $exports.Keys) {
+        & $exports[$file] | ConvertFrom-FIMResource -File (Join-Path $folders['PortalExport'] $file)
+    }
+}
+
+# The export date inside Sync XML changes on every export; the content hash leaves it out, so that an unchanged
+# configuration hashes the same every night.
+function Get-ContentHash([string]$Path) {
+    $text = [System.IO.File]::ReadAllText($Path)
+    $text = [regex]::Replace($text, '\sexport-date\s*=\s*("[^"]*"|''[^'']*'')', '')
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $bytes = [System.Text.Encoding]::UTF8.GetBytes($text)
+    return -join ($sha.ComputeHash($bytes) | ForEach-Object { $_.ToString('x2') })
+}
+
+$files = @(Get-ChildItem -LiteralPath $backup -Recurse -File | Sort-Object FullName | ForEach-Object {
+    $entry = [ordered]@{
+        path   = $_.FullName.Substring($backup.Length + 1)
+        size   = $_.Length
+        sha256 = (Get-FileHash -LiteralPath $_.FullName -Algorithm SHA256).Hash.ToLowerInvariant()
+    }
+    if ($_.Extension -eq '.xml') { $entry.contentHash = Get-ContentHash $_.FullName }
+    [pscustomobject]$entry
+})
+
+# The newest earlier backup, for the diff.
+function Get-BackupDate([string]$Name) {
+    $date = [datetime]::MinValue
+    if ([datetime]::TryParseExact($Name, [string]$params.folderFormat, $invariant, [System.Globalization.DateTimeStyles]::None, [ref]$date)) { return $date }
+    return $null
+}
+$current = Get-BackupDate $folderName
+$earlier = @(Get-ChildItem -LiteralPath $root -Directory | Where-Object { $_.Name -ne $folderName } | ForEach-Object {
+    $date = Get-BackupDate $_.Name
+    if ($null -ne $date -and $date -lt $current) { [pscustomobject]@{ Name = $_.Name; Date = $date; Path = $_.FullName } }
+} | Sort-Object Date)
+$previous = $null
+$previousManifest = ''
+for ($i = $earlier.Count - 1; $i -ge 0; $i--) {
+    $candidate = Join-Path $earlier[$i].Path 'manifest.json'
+    if (Test-Path -LiteralPath $candidate) {
+        $previous = $earlier[$i].Name
+        $previousManifest = [System.IO.File]::ReadAllText($candidate)
+        break
+    }
+}
+
+$deleted = New-Object System.Collections.ArrayList
+Invoke-Step 'Retention' {
+    if ([string]::IsNullOrEmpty([string]$params.retentionCutoff)) { return }
+    $cutoff = [datetime]::ParseExact([string]$params.retentionCutoff, 'yyyy-MM-dd HH:mm:ss', $invariant)
+    foreach ($old in $earlier) {
+        if ($old.Date -lt $cutoff) {
+            Remove-Item -LiteralPath $old.Path -Recurse -Force
+            [void]$deleted.Add($old.Name)
+        }
+    }
+}
+
+$failed = @($steps | Where-Object { -not $_.ok } | ForEach-Object { $_.name })
+$manifest = [pscustomobject][ordered]@{
+    version = 1
+    folder  = $folderName
+    created = [string]$params.created
+    files   = $files
+    steps   = @($steps)
+    failed  = $failed
+}
+$manifestText = ConvertTo-Json -InputObject $manifest -Depth 6 -Compress
+[System.IO.File]::WriteAllText((Join-Path $backup 'manifest.json'), $manifestText, (New-Object System.Text.UTF8Encoding $false))
+
+$zip = ''
+if ($params.zip) {
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    $zip = Join-Path $root ('.' + $folderName + '.zip')
+    if (Test-Path -LiteralPath $zip) { Remove-Item -LiteralPath $zip -Force }
+    [System.IO.Compression.ZipFile]::CreateFromDirectory($backup, $zip)
+}
+
+$summary = [pscustomobject][ordered]@{
+    folder           = $folderName
+    path             = $backup
+    manifest         = $manifestText
+    previousFolder   = $previous
+    previousManifest = $previousManifest
+    deleted          = @($deleted)
+    zip              = $zip
+}
+ConvertTo-Json -InputObject $summary -Depth 3 -Compress

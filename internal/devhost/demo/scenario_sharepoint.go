@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/sptest"
+)
+
+func init() {
+	register(scenario{Name: "SharePoint", Order: 30, Setup: setUpSharePoint, Run: runSharePoint})
+}
+
+// spDemo is what the SharePoint scenario's setup leaves for its run.
+type spDemo struct {
+	site     *sptest.Server
+	identity *identitytest.Server
+	projects []int
+}
+
+var spState spDemo
+
+// setUpSharePoint starts a managed identity endpoint and a SharePoint site
+// that accepts only its tokens: a Projects list, and Tasks and Documents
+// lists whose lookup columns point at projects.
+func setUpSharePoint(ctx context.Context, st *Stage) (map[string]string, error) {
+	identity, err := identitytest.Start(identitytest.Options{})
+	if err != nil {
+		return nil, err
+	}
+	st.Cleanup(func() { _ = identity.Close() })
+	site, err := sptest.Start(sptest.Options{VerifyToken: identity.Verify})
+	if err != nil {
+		return nil, err
+	}
+	st.Cleanup(func() { _ = site.Close() })
+	site.AddList("Projects")
+	site.AddList("Tasks", sptest.Field{InternalName: "Project", Type: "Lookup", LookupList: "Projects", Indexed: true})
+	site.AddList("Documents", sptest.Field{InternalName: "ParentItem", Title: "Parent item", Type: "Lookup", LookupList: "Projects", Indexed: true})
+	projects, err := site.AddItems("Projects", 5, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := site.AddItems("Tasks", 15, func(i int) map[string]int { return map[string]int{"Project": projects[i%5]} }); err != nil {
+		return nil, err
+	}
+	if _, err := site.AddItems("Documents", 10, func(i int) map[string]int { return map[string]int{"ParentItem": projects[i%5]} }); err != nil {
+		return nil, err
+	}
+	spState = spDemo{site: site, identity: identity, projects: projects}
+	return map[string]string{
+		"SPSiteUrl":         site.SiteURL(),
+		"SPListTitle":       "Projects",
+		"SPCleanupTargets":  "Tasks:Project;Documents:ParentItem",
+		"SPCleanupMode":     "recycle",
+		"IDENTITY_ENDPOINT": identity.IdentityEndpoint,
+		"IDENTITY_HEADER":   identity.IdentityHeader,
+	}, nil
+}
+
+// runSharePoint polls once to set the token, deletes two projects, polls
+// again, lets the cleanup queue drain, and shows what was recycled.
+func runSharePoint(ctx context.Context, st *Stage, host Host, out io.Writer) error {
+	site := spState.site
+	fmt.Fprintf(out, "site %s: %d projects, %d tasks, %d documents linked to them\n",
+		site.SiteURL(), len(site.Items("Projects")), len(site.Items("Tasks")), len(site.Items("Documents")))
+	if err := host.Fire(ctx, "SharePointChangePoll"); err != nil {
+		return fmt.Errorf("first poll: %w", err)
+	}
+	fmt.Fprintln(out, "first SharePointChangePoll: saved the list's current change token (nothing replayed)")
+	deleted := []int{spState.projects[1], spState.projects[3]}
+	if err := site.DeleteItems("Projects", deleted...); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "deleted projects %v in SharePoint\n", deleted)
+	if err := host.Fire(ctx, "SharePointChangePoll"); err != nil {
+		return fmt.Errorf("second poll: %w", err)
+	}
+	fmt.Fprintln(out, "second SharePointChangePoll: one queue message per deleted project")
+	if err := host.Drain(ctx); err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	return reportRecycled(site, deleted, out)
+}
+
+// reportRecycled prints the recycle bin and checks that nothing still
+// points at a deleted project.
+func reportRecycled(site *sptest.Server, deleted []int, out io.Writer) error {
+	bin := site.RecycleBin()
+	fmt.Fprintf(out, "SharePointCleanup recycled %d linked items:\n", len(bin))
+	for _, r := range bin {
+		var links []string
+		for column, id := range r.Item.Lookups {
+			links = append(links, fmt.Sprintf("%s=%d", column, id))
+		}
+		fmt.Fprintf(out, "  %-9s item %2d %-14q (%s)\n", r.ListTitle, r.Item.ID, r.Item.Title, strings.Join(links, ", "))
+	}
+	for _, list := range []string{"Tasks", "Documents"} {
+		for _, item := range site.Items(list) {
+			for _, id := range item.Lookups {
+				if id == deleted[0] || id == deleted[1] {
+					return fmt.Errorf("%s item %d still points at deleted project %d", list, item.ID, id)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(out, "left: %d tasks, %d documents, none pointing at a deleted project; %d SharePoint requests in all\n",
+		len(site.Items("Tasks")), len(site.Items("Documents")), site.RequestCount())
+	return nil
+}

@@ -1,0 +1,167 @@
+package winrmtest_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/masterzen/winrm"
+
+	"github.com/tenantops/tenantops/internal/winrmtest"
+)
+
+// client is a plain masterzen client for the server, NTLM or Basic.
+func client(t *testing.T, srv *winrmtest.Server, ntlm bool, password string, envelope int) *winrm.Client {
+	t.Helper()
+	endpoint := &winrm.Endpoint{Host: srv.Host, Port: srv.Port, HTTPS: srv.HTTPS, CACert: srv.CACertPEM, Timeout: 30 * time.Second}
+	params := winrm.NewParameters("PT60S", "en-US", envelope)
+	if ntlm {
+		params.TransportDecorator = func() winrm.Transporter { return &winrm.ClientNTLM{} }
+	}
+	c, err := winrm.NewClientWithParameters(endpoint, srv.User(), password, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func echo(ctx context.Context, p *winrmtest.Process) int {
+	in, _ := io.ReadAll(p.Stdin)
+	io.WriteString(p.Stdout, p.CommandLine+"|"+string(in))
+	return 3
+}
+
+func TestAuthentication(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     winrmtest.Options
+		ntlm     bool
+		password string
+		ok       bool
+	}{
+		{"NTLM, right password", winrmtest.Options{HTTPS: true}, true, winrmtest.DefaultPassword, true},
+		{"NTLM, wrong password", winrmtest.Options{HTTPS: true}, true, "wrong-password", false},
+		{"NTLM over HTTP", winrmtest.Options{}, true, winrmtest.DefaultPassword, true},
+		{"Basic, off by default as on Windows", winrmtest.Options{HTTPS: true}, false, winrmtest.DefaultPassword, false},
+		{"Basic, switched on", winrmtest.Options{HTTPS: true, Basic: true}, false, winrmtest.DefaultPassword, true},
+		{"Basic, wrong password", winrmtest.Options{HTTPS: true, Basic: true}, false, "wrong-password", false},
+		{"NTLM refused", winrmtest.Options{HTTPS: true, Basic: true, NoNTLM: true}, true, winrmtest.DefaultPassword, true}, // falls back to Basic
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Machine = winrmtest.MachineFunc(echo)
+			srv := winrmtest.Start(t, tt.opts)
+			stdout, _, code, err := client(t, srv, tt.ntlm, tt.password, 153600).RunWithContextWithString(context.Background(), "type", "in")
+			if !tt.ok {
+				if err == nil || !strings.Contains(err.Error(), "401") {
+					t.Fatalf("err = %v, want HTTP 401", err)
+				}
+				return
+			}
+			if err != nil || code != 3 || stdout != "type|in" {
+				t.Fatalf("stdout %q code %d err %v", stdout, code, err)
+			}
+			if srv.OpenShells() != 0 {
+				t.Errorf("%d shells left open", srv.OpenShells())
+			}
+		})
+	}
+}
+
+func TestUnknownShellFaults(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{Basic: true, Machine: winrmtest.MachineFunc(echo)})
+	msg := winrm.NewExecuteCommandRequest(srv.URL, "0B0C0D0E-0000-0000-0000-000000000000", "dir", nil, winrm.DefaultParameters)
+	req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(msg.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(srv.User(), srv.Password())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "the shell was not found on the server") ||
+		!strings.Contains(string(body), `Code="2150858843"`) || !strings.Contains(string(body), "w:InvalidSelectors") {
+		t.Fatalf("HTTP %d %s, want the shell-not-found fault", resp.StatusCode, body)
+	}
+}
+
+func TestRequestOverMaxEnvelopeSizeGets413(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxEnvelopeSize: 32 * 1024, Machine: winrmtest.MachineFunc(echo)})
+	c := client(t, srv, true, winrmtest.DefaultPassword, 153600)
+	_, _, _, err := c.RunWithContextWithString(context.Background(), "type "+strings.Repeat("x", 40*1024), "")
+	if err == nil || !strings.Contains(err.Error(), "413") {
+		t.Fatalf("err = %v, want HTTP 413", err)
+	}
+}
+
+func TestReceiveWithoutOutputTimesOut(t *testing.T) {
+	slow := func(ctx context.Context, p *winrmtest.Process) int {
+		time.Sleep(250 * time.Millisecond)
+		io.WriteString(p.Stdout, "done")
+		return 0
+	}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxTimeout: 40 * time.Millisecond, Machine: winrmtest.MachineFunc(slow)})
+	stdout, _, code, err := client(t, srv, true, winrmtest.DefaultPassword, 153600).RunWithContextWithString(context.Background(), "slow", "")
+	if err != nil || code != 0 || stdout != "done" {
+		t.Fatalf("stdout %q code %d err %v", stdout, code, err)
+	}
+	if srv.Stats().TimedOut == 0 {
+		t.Error("no Receive was answered with w:TimedOut")
+	}
+}
+
+func TestReceiveStaysWithinTheEnvelope(t *testing.T) {
+	big := func(ctx context.Context, p *winrmtest.Process) int {
+		io.WriteString(p.Stdout, strings.Repeat("y", 200*1024))
+		return 0
+	}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: winrmtest.MachineFunc(big)})
+	stdout, _, _, err := client(t, srv, true, winrmtest.DefaultPassword, 16*1024).RunWithContextWithString(context.Background(), "big", "")
+	if err != nil || len(stdout) != 200*1024 {
+		t.Fatalf("got %d bytes, err %v", len(stdout), err)
+	}
+}
+
+func TestCommandLineLimit(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: winrmtest.MachineFunc(echo)})
+	_, stderr, code, err := client(t, srv, true, winrmtest.DefaultPassword, 153600).RunWithContextWithString(context.Background(), "echo "+strings.Repeat("x", 8200), "")
+	if err != nil || code != 1 || !strings.Contains(stderr, "The command line is too long.") {
+		t.Fatalf("stderr %q code %d err %v", stderr, code, err)
+	}
+}
+
+func TestCommandLineOverCreateProcessLimitFaults(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: winrmtest.MachineFunc(echo)})
+	_, _, _, err := client(t, srv, true, winrmtest.DefaultPassword, 153600).RunWithContextWithString(context.Background(), "echo "+strings.Repeat("x", 33000), "")
+	if err == nil || !strings.Contains(err.Error(), "wsman/fault") {
+		t.Fatalf("err = %v, want the Command fault", err)
+	}
+	if srv.OpenShells() != 0 {
+		t.Errorf("%d shells left open", srv.OpenShells())
+	}
+}
+
+func TestDiskPath(t *testing.T) {
+	d, err := winrmtest.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{`relative`, `C:\a\..\..\x`, `\\server\share\x`} {
+		if _, err := d.Path(bad); err == nil {
+			t.Errorf("Path(%q) accepted", bad)
+		}
+	}
+	if err := d.WriteFile(`c:\Data\x.txt`, []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := d.ReadFile(`C:\Data\x.txt`); err != nil || string(b) != "1" {
+		t.Errorf("read back %q, %v", b, err)
+	}
+}
