@@ -82,7 +82,8 @@ type served struct {
 	cmd            *exec.Cmd
 	url            string
 	stdout, stderr *lockedBuffer
-	exited         chan error
+	exited         chan struct{} // closed when the process has exited
+	exitErr        error         // valid once exited is closed
 }
 
 // serveBinary starts the built handler with env as its whole app settings
@@ -91,7 +92,7 @@ func serveBinary(t *testing.T, env map[string]string) *served {
 	t.Helper()
 	bin := handlerBinary(t)
 	port := freePort(t)
-	s := &served{url: "http://127.0.0.1:" + port, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	s := &served{url: "http://127.0.0.1:" + port, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin)
 	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FUNCTIONS_CUSTOMHANDLER_PORT=" + port}
 	for k, v := range env {
@@ -102,7 +103,10 @@ func serveBinary(t *testing.T, env map[string]string) *served {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { s.exited <- s.cmd.Wait() }()
+	go func() {
+		s.exitErr = s.cmd.Wait()
+		close(s.exited)
+	}()
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
@@ -122,8 +126,8 @@ func (s *served) awaitReady(t *testing.T) {
 			return
 		}
 		select {
-		case err := <-s.exited:
-			t.Fatalf("handler exited before answering: %v\nstderr: %s", err, s.stderr)
+		case <-s.exited:
+			t.Fatalf("handler exited before answering: %v\nstderr: %s", s.exitErr, s.stderr)
 		case <-ctx.Done():
 			t.Fatalf("handler did not answer GET /\nstderr: %s", s.stderr)
 		case <-time.After(10 * time.Millisecond):

@@ -52,10 +52,38 @@ func readAnswer(t *testing.T, resp *http.Response) answer {
 	return a
 }
 
-// logLine finds the handler's JSON log line with that message and invocation id.
+// logLine waits for the handler's JSON log line with that message and
+// invocation id (the line is written before the answer, but reaches the
+// test through a pipe).
 func logLine(t *testing.T, s *served, msg, invocationID string) map[string]any {
 	t.Helper()
-	sc := bufio.NewScanner(strings.NewReader(s.stdout.String()))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if line := findLine(s.stdout.String(), msg, invocationID); line != nil {
+			return line
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q line for invocation %s in stdout:\n%s", msg, invocationID, s.stdout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitOutput waits until the process output holds want.
+func waitOutput(t *testing.T, out *lockedBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func findLine(output, msg, invocationID string) map[string]any {
+	sc := bufio.NewScanner(strings.NewReader(output))
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var line map[string]any
 		if json.Unmarshal(sc.Bytes(), &line) != nil {
@@ -65,7 +93,6 @@ func logLine(t *testing.T, s *served, msg, invocationID string) map[string]any {
 			return line
 		}
 	}
-	t.Fatalf("no %q line for invocation %s in stdout:\n%s", msg, invocationID, s.stdout)
 	return nil
 }
 
@@ -137,10 +164,7 @@ func TestFailureIsReadable(t *testing.T) {
 	if !strings.Contains(why, "SharePointCleanup") {
 		t.Errorf("Error %q does not name the function", why)
 	}
-	stderr := s.stderr.String()
-	if !strings.Contains(stderr, why) || !strings.Contains(stderr, "aaaaaaaa-0000-0000-0000-000000000001") {
-		t.Errorf("stderr lacks the error and invocation id:\n%s", stderr)
-	}
+	waitOutput(t, s.stderr, "aaaaaaaa-0000-0000-0000-000000000001: "+why)
 }
 
 // TestEveryAnswerIsAJSONObject: the host reads any answer as JSON, so every
@@ -233,9 +257,9 @@ func TestSIGTERMLetsTheRunningInvocationFinish(t *testing.T) {
 	}
 	logLine(t, s, "invocation started", "bbbbbbbb-0000-0000-0000-000000000001")
 	select {
-	case err := <-s.exited:
-		if err != nil {
-			t.Fatalf("handler exited with %v, want 0\nstderr: %s", err, s.stderr)
+	case <-s.exited:
+		if s.exitErr != nil {
+			t.Fatalf("handler exited with %v, want 0\nstderr: %s", s.exitErr, s.stderr)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("handler still running after its last invocation finished")
@@ -257,4 +281,3 @@ func awaitRefused(t *testing.T, addr string) {
 	}
 	t.Fatal("handler still accepts connections after SIGTERM")
 }
-

@@ -45,6 +45,9 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 	return append(rows, selectionRow(ctx, inv, c, entries))
 }
 
+// maxNamesShown caps the file names listed in the selection row.
+const maxNamesShown = 20
+
 // selectionRow reports what today's run would fetch. Without storage it
 // cannot tell which files were delivered before, and says so.
 func selectionRow(ctx context.Context, inv *function.Invocation, c *config, entries []ftpsource.Entry) function.CheckResult {
@@ -60,7 +63,11 @@ func selectionRow(ctx context.Context, inv *function.Invocation, c *config, entr
 	}
 	sel := selectFiles(entries, c, st)
 	var names []string
-	for _, e := range sel.fetch {
+	for i, e := range sel.fetch {
+		if i == maxNamesShown {
+			names = append(names, fmt.Sprintf("and %d more", len(sel.fetch)-i))
+			break
+		}
 		names = append(names, e.Name)
 	}
 	r.Why = fmt.Sprintf("pattern %q matches %d: would fetch %d [%s], %d already delivered, %d too recent, %d unsafe name(s)%s",

@@ -25,4 +25,3 @@ var Declaration = function.Declaration{
 	Run:   run,
 	Check: check,
 }
-

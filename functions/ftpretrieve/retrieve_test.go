@@ -371,3 +371,56 @@ func TestSettingsErrorsNameEverySetting(t *testing.T) {
 		}
 	}
 }
+
+func TestRunAgainstVsftpdWithTLSSessionReuse(t *testing.T) {
+	root := t.TempDir()
+	v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root, Mode: ftptest.Explicit, MaxPerIP: 2})
+	az := azuritetest.Start(t)
+	today := time.Now().UTC().Format("20060102")
+	outbox := filepath.Join(root, "outbox")
+	if err := os.MkdirAll(outbox, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	want := map[string][]byte{}
+	for i := range 6 {
+		name := fmt.Sprintf("HR_%s_%d.csv", today, i)
+		want[name] = make([]byte, 100_000+i)
+		_, _ = rand.Read(want[name])
+		p := filepath.Join(outbox, name)
+		if err := os.WriteFile(p, want[name], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_ = os.Chtimes(p, old, old)
+	}
+	// Still being written: vsftpd lists it to the minute, so it is young.
+	if err := os.WriteFile(filepath.Join(outbox, "HR_"+today+"_new.csv"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := t.TempDir()
+	env := settings.MapEnv{
+		"AzureWebJobsStorage": az.ConnectionString, "OpsTimeZone": "UTC",
+		"FTPServer": v.Addr, "FTPUsername": "anonymous", "FTPPassword": "guest@example.org",
+		"FTPCACert": string(v.Cert.CertPEM), "FTPTLS": "explicit",
+		// vsftpd without privileges does not chroot: paths are relative to its root.
+		"FTPSourceDirectory": "outbox", "FTPFilePattern": "HR_{yyyyMMdd}_*.csv",
+		"FTPTarget": "local", "FTPTargetDirectory": target, "FTPTargetSubfolder": "",
+		"FTPMaxConnections": "4", // vsftpd allows 2 per address: the pool shrinks
+	}
+	f := &fixture{env: env}
+	logs, err := f.invoke(t)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, logs)
+	}
+	wantCounts(t, logs, 6, 1, 0, 0)
+	for name, data := range want {
+		if got, _ := os.ReadFile(filepath.Join(target, name)); !bytes.Equal(got, data) {
+			t.Errorf("%s differs", name)
+		}
+	}
+	logs, err = f.invoke(t)
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	wantCounts(t, logs, 0, 7, 0, 0)
+}

@@ -20,6 +20,7 @@ var hostile = []string{
 // PowerShell grammar: no syntax errors, and with their parameter text bound
 // as a literal, hostile values give exactly the same tree as plain ones.
 func TestScriptsParse(t *testing.T) {
+	t.Parallel()
 	plain := backupParams{Root: `C:\Backup`, Folder: "2026-11-24-2330", FolderFormat: "yyyy-MM-dd-HHmm", Created: "2026-11-24T23:30:00+11:00",
 		ServiceURI: "http://localhost:5725", ExtensionsPath: `C:\Ext`, RetentionCutoff: "2026-10-25 23:30:00", Zip: true}
 	sources := map[string]string{}

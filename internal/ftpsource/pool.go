@@ -11,7 +11,9 @@ import (
 // pool hands out logged-in sessions, at most limit at a time. A session
 // that comes back healthy is kept for reuse and checked with NOOP before it
 // is handed out again. When the server refuses a new connection with 421
-// while others are open, the limit drops by one for the rest of the run.
+// while others are open, the limit drops to the number open for the rest
+// of the Source's life; when it refuses the first, get backs off and tries
+// again.
 type pool struct {
 	opts Options
 

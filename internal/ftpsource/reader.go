@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/jlaffaye/ftp"
 )
@@ -23,6 +24,8 @@ type Reader struct {
 	n       int64
 	done    bool
 	err     error
+	ctx     context.Context
+	unwatch func() bool // stops the cancellation watch
 }
 
 // Fetch starts the download of path, which the listing gave as size bytes.
@@ -37,7 +40,10 @@ func (s *Source) Fetch(ctx context.Context, path string, size int64) (*Reader, e
 		s.pool.put(sess, release, !isReply(err))
 		return nil, fmt.Errorf("ftpsource: retrieve %q: %w", path, err)
 	}
-	return &Reader{src: s, sess: sess, release: release, resp: resp, path: path, size: size}, nil
+	r := &Reader{src: s, sess: sess, release: release, resp: resp, path: path, size: size, ctx: ctx}
+	// A read blocked on the data connection returns at once when ctx ends.
+	r.unwatch = context.AfterFunc(ctx, func() { _ = resp.SetDeadline(time.Unix(1, 0)) })
+	return r, nil
 }
 
 // Read implements io.Reader.
@@ -56,14 +62,14 @@ func (r *Reader) Read(p []byte) (int, error) {
 		r.finish()
 		return n, r.endErr()
 	case err != nil:
+		if cerr := r.ctx.Err(); cerr != nil {
+			err = cerr
+		}
 		r.fail(fmt.Errorf("ftpsource: retrieve %q after %d of %d bytes: %w", r.path, r.n, r.size, err))
 		return n, r.err
 	}
 	return n, nil
 }
-
-// Received returns the bytes read so far.
-func (r *Reader) Received() int64 { return r.n }
 
 func (r *Reader) endErr() error {
 	if r.err != nil {
@@ -74,6 +80,7 @@ func (r *Reader) endErr() error {
 
 // finish reads the server's verdict on the transfer and checks the count.
 func (r *Reader) finish() {
+	r.unwatch()
 	closeErr := r.resp.Close()
 	r.done = true
 	switch {
@@ -99,6 +106,7 @@ func (r *Reader) finish() {
 // fail ends a transfer that went wrong: the control connection is closed
 // first so that closing the data connection does not wait for a reply.
 func (r *Reader) fail(err error) {
+	r.unwatch()
 	r.err = err
 	r.done = true
 	r.sess.dialer.closeControl()

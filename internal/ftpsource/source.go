@@ -75,6 +75,9 @@ func (s *Source) List(ctx context.Context, dir string) ([]Entry, error) {
 	if len(entries) == 0 {
 		if err := sess.dirExists(dir); err != nil {
 			s.pool.put(sess, release, !isReply(err))
+			if errors.Is(err, errLostHome) {
+				return nil, fmt.Errorf("ftpsource: list %q: %w", dir, err)
+			}
 			return nil, fmt.Errorf("ftpsource: list %q: %w (%v)", dir, ErrNoDirectory, err)
 		}
 	}
@@ -91,7 +94,12 @@ func (s *Source) List(ctx context.Context, dir string) ([]Entry, error) {
 	return files, nil
 }
 
-// dirExists changes into dir and back to the login directory.
+// errLostHome is returned when a session could not change back to its
+// login directory; the session must not be reused.
+var errLostHome = errors.New("could not return to the login directory")
+
+// dirExists changes into dir and back to the login directory, where
+// relative paths start.
 func (s *session) dirExists(dir string) error {
 	if dir == "" || dir == "." {
 		return nil
@@ -99,8 +107,11 @@ func (s *session) dirExists(dir string) error {
 	if err := s.conn.ChangeDir(dir); err != nil {
 		return err
 	}
-	if s.home != "" {
-		return s.conn.ChangeDir(s.home)
+	if s.home == "" {
+		return nil
+	}
+	if err := s.conn.ChangeDir(s.home); err != nil {
+		return fmt.Errorf("%w: %v", errLostHome, err)
 	}
 	return nil
 }

@@ -291,3 +291,72 @@ func TestParallelFetchesAgainstFtpserverlib(t *testing.T) {
 		t.Errorf("%d logins for a pool of 3", srv.Logins())
 	}
 }
+
+func TestStalledTransferTimesOut(t *testing.T) {
+	for _, mode := range []ftptest.Mode{ftptest.Plain, ftptest.Explicit} {
+		t.Run(string(mode), func(t *testing.T) {
+			srv := ftptest.ServerT(t, ftptest.Options{Mode: mode})
+			want := writeFile(t, filepath.Join(srv.Dir, "big.bin"), 1<<20)
+			opts := ftpsource.Options{Addr: srv.Addr, User: srv.User, Password: srv.Password,
+				TLS: ftpsource.TLSMode(mode), Timeout: 300 * time.Millisecond, Log: quiet()}
+			if srv.Cert != nil {
+				opts.TLSConfig = srv.Cert.ClientConfig()
+			}
+			src, err := ftpsource.Open(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			srv.StallAfter(200_000)
+			done := make(chan error, 1)
+			go func() {
+				_, err := fetchAll(t, src, "big.bin", int64(len(want)))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Fatal("a stalled transfer ended cleanly")
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("a stalled transfer hung")
+			}
+		})
+	}
+}
+
+func TestCancelUnblocksStalledTransfer(t *testing.T) {
+	srv := ftptest.ServerT(t, ftptest.Options{Mode: ftptest.Plain})
+	want := writeFile(t, filepath.Join(srv.Dir, "big.bin"), 1<<20)
+	src, err := ftpsource.Open(context.Background(), ftpsource.Options{Addr: srv.Addr, User: srv.User,
+		Password: srv.Password, TLS: ftpsource.TLSNone, Timeout: time.Hour, Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	srv.StallAfter(100_000)
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := src.Fetch(ctx, "big.bin", int64(len(want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(r)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a cancelled transfer ended cleanly")
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("cancel did not unblock a stalled transfer")
+	}
+}

@@ -50,10 +50,12 @@ type Server struct {
 	Mode     Mode
 	Cert     *Cert
 
-	srv       *ftpserver.FtpServer
-	dropAfter atomic.Int64 // >0: cut every download after this many bytes
-	drops     atomic.Int64
-	logins    atomic.Int64
+	srv        *ftpserver.FtpServer
+	dropAfter  atomic.Int64 // >0: cut every download after this many bytes
+	stallAfter atomic.Int64 // >0: stop sending after this many bytes, keeping the connection
+	closed     chan struct{}
+	drops      atomic.Int64
+	logins     atomic.Int64
 }
 
 // DefaultHostileNames are names a malicious or broken server might list.
@@ -67,7 +69,8 @@ func Start(opts Options) (*Server, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("ftptest: Options.Dir is required")
 	}
-	s := &Server{Dir: opts.Dir, User: opts.User, Password: opts.Password, Mode: opts.Mode, Cert: opts.Cert}
+	s := &Server{Dir: opts.Dir, User: opts.User, Password: opts.Password, Mode: opts.Mode, Cert: opts.Cert,
+		closed: make(chan struct{})}
 	if s.User == "" {
 		s.User = "user"
 	}
@@ -98,7 +101,18 @@ func Start(opts Options) (*Server, error) {
 }
 
 // Close stops the server.
-func (s *Server) Close() error { return s.srv.Stop() }
+func (s *Server) Close() error {
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+	return s.srv.Stop()
+}
+
+// StallAfter makes every following download go silent after n bytes, with
+// both connections left open, as a hung server does; 0 turns it off.
+func (s *Server) StallAfter(n int64) { s.stallAfter.Store(n) }
 
 // DropAfter makes every following download stop after n bytes, with the
 // control connection closed; 0 turns it off.
@@ -117,6 +131,7 @@ type mainDriver struct {
 	tls     *tls.Config
 }
 
+// GetSettings implements ftpserver.MainDriver: loopback only, passive only.
 func (d *mainDriver) GetSettings() (*ftpserver.Settings, error) {
 	st := &ftpserver.Settings{
 		ListenAddr:          "127.0.0.1:0",
@@ -135,12 +150,15 @@ func (d *mainDriver) GetSettings() (*ftpserver.Settings, error) {
 	return st, nil
 }
 
+// ClientConnected implements ftpserver.MainDriver.
 func (d *mainDriver) ClientConnected(ftpserver.ClientContext) (string, error) {
 	return "tenantops test server", nil
 }
 
+// ClientDisconnected implements ftpserver.MainDriver.
 func (d *mainDriver) ClientDisconnected(ftpserver.ClientContext) {}
 
+// AuthUser implements ftpserver.MainDriver: one user, one password.
 func (d *mainDriver) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpserver.ClientDriver, error) {
 	if user != d.server.User || pass != d.server.Password {
 		return nil, errors.New("bad user or password")
@@ -166,6 +184,7 @@ func (d *mainDriver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 
 type loopbackOnly struct{ net.Listener }
 
+// Accept drops connections from anywhere but loopback.
 func (l loopbackOnly) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
@@ -208,6 +227,9 @@ func (c *clientDriver) OpenFile(name string, flag int, perm os.FileMode) (afero.
 	if n := c.server.dropAfter.Load(); n > 0 {
 		return &cutFile{File: f, left: n, cut: c.cut}, nil
 	}
+	if n := c.server.stallAfter.Load(); n > 0 {
+		return &stallFile{File: f, left: n, until: c.server.closed}, nil
+	}
 	return f, nil
 }
 
@@ -231,9 +253,31 @@ type cutFile struct {
 	cut  func()
 }
 
+// Read implements io.Reader.
 func (f *cutFile) Read(p []byte) (int, error) {
 	if f.left <= 0 {
 		f.once.Do(f.cut)
+		return 0, io.ErrUnexpectedEOF
+	}
+	if int64(len(p)) > f.left {
+		p = p[:f.left]
+	}
+	n, err := f.File.Read(p)
+	f.left -= int64(n)
+	return n, err
+}
+
+// stallFile blocks reads after left bytes until the server closes.
+type stallFile struct {
+	afero.File
+	left  int64
+	until <-chan struct{}
+}
+
+// Read implements io.Reader.
+func (f *stallFile) Read(p []byte) (int, error) {
+	if f.left <= 0 {
+		<-f.until
 		return 0, io.ErrUnexpectedEOF
 	}
 	if int64(len(p)) > f.left {

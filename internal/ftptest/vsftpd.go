@@ -31,10 +31,12 @@ type VsftpdOptions struct {
 // Vsftpd is a running vsftpd.
 type Vsftpd struct {
 	Addr string // 127.0.0.1:port
-	Cert *Cert
-	Log  string // vsftpd's own log file
-	cmd  *exec.Cmd
-	dir  string
+	// Ports are the control port followed by every passive data port.
+	Ports []int
+	Cert  *Cert
+	Log   string // vsftpd's own log file
+	cmd   *exec.Cmd
+	dir   string
 }
 
 // ErrNoVsftpd is returned when no vsftpd binary is installed.
@@ -91,6 +93,10 @@ func (v *Vsftpd) start(bin string, opts VsftpdOptions) error {
 		return err
 	}
 	v.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+	v.Ports = []int{port}
+	for p := pasv; p <= pasv+pasvPorts; p++ {
+		v.Ports = append(v.Ports, p)
+	}
 	v.cmd = exec.Command(bin, conf)
 	v.cmd.Dir = v.dir
 	ownProcessGroup(v.cmd)
@@ -146,7 +152,7 @@ func (v *Vsftpd) writeConfig(opts VsftpdOptions, port, pasv int) (string, error)
 		"local_enable=NO", "write_enable=NO", "ftp_username=nobody", "nopriv_user=nobody",
 		"connect_from_port_20=NO", "pasv_enable=YES", "pasv_address=127.0.0.1",
 		// A small range: one passive port would serialise parallel transfers.
-		fmt.Sprintf("pasv_min_port=%d", pasv), fmt.Sprintf("pasv_max_port=%d", pasv+64),
+		fmt.Sprintf("pasv_min_port=%d", pasv), fmt.Sprintf("pasv_max_port=%d", pasv+pasvPorts),
 		"pasv_promiscuous=NO", "xferlog_enable=NO", "dirmessage_enable=NO",
 		"vsftpd_log_file=" + v.Log, "max_clients=0", "idle_session_timeout=600", "data_connection_timeout=600",
 	}
@@ -172,6 +178,9 @@ func (v *Vsftpd) writeConfig(opts VsftpdOptions, port, pasv int) (string, error)
 	conf := filepath.Join(v.dir, "vsftpd.conf")
 	return conf, os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }
+
+// pasvPorts is the size of the passive port range less one.
+const pasvPorts = 64
 
 // freePort asks the kernel for a free loopback port.
 func freePort() (int, error) {

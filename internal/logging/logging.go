@@ -33,16 +33,34 @@ func NewRedactor(secrets ...string) *Redactor {
 		}
 	}
 	for _, s := range secrets {
-		add(s)
-		add(strings.TrimSpace(s))
-		quoted, _ := json.Marshal(s)
-		add(string(quoted[1 : len(quoted)-1]))
+		for _, form := range []string{s, strings.TrimSpace(s)} {
+			for _, escaped := range escapings(form) {
+				add(escaped)
+			}
+		}
 		for _, line := range strings.Split(s, "\n") { // multi-line secrets such as PEM keys
-			add(strings.TrimSpace(line))
+			for _, escaped := range escapings(strings.TrimSpace(line)) {
+				add(escaped)
+			}
 		}
 	}
 	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
 	return &Redactor{forms: forms}
+}
+
+// escapeDepth is how many times a secret may have been put inside a JSON
+// string: a JSON log line of a JSON document that quotes a secret has two.
+const escapeDepth = 3
+
+// escapings returns s and s escaped for a JSON string once, twice, ….
+func escapings(s string) []string {
+	out := []string{s}
+	for range escapeDepth {
+		quoted, _ := json.Marshal(s)
+		s = string(quoted[1 : len(quoted)-1])
+		out = append(out, s)
+	}
+	return out
 }
 
 // String returns s with every secret replaced.

@@ -28,6 +28,7 @@ type ExitError struct {
 // maxErrorText bounds the script error text an error message carries.
 const maxErrorText = 4000
 
+// Error implements error.
 func (e *ExitError) Error() string {
 	text := strings.TrimSpace(e.Stderr)
 	if text == "" {
@@ -63,8 +64,8 @@ func (c *Client) describe(script, doing string, err error) error {
 		return fmt.Errorf("remoteps: %s: %s on %s: %w for user %s with %s authentication; check MIMSyncCredUser and MIMSyncCredPassword",
 			script, doing, c.cfg.Host, ErrUnauthorized, c.cfg.User, c.cfg.Auth)
 	case "413":
-		return fmt.Errorf("remoteps: %s: %s on %s: %w; this client sizes requests for %d bytes, so lower Config.MaxEnvelopeSize to the server's MaxEnvelopeSizekb*1024",
-			script, doing, c.cfg.Host, ErrEnvelopeTooLarge, c.cfg.MaxEnvelopeSize)
+		return fmt.Errorf("remoteps: %s: %s on %s: %w; requests are sized for MaxEnvelopeSizekb %d: raise it on the server (Set-Item WSMan:\\localhost\\MaxEnvelopeSizekb %d)",
+			script, doing, c.cfg.Host, ErrEnvelopeTooLarge, c.cfg.MaxEnvelopeSize/1024, c.cfg.MaxEnvelopeSize/1024)
 	case "500":
 		if t := faultText.FindStringSubmatch(msg); t != nil {
 			code, sub := "", ""

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/masterzen/winrm"
 )
@@ -40,7 +41,7 @@ func (c *Client) run(ctx context.Context, script string, input any, feed feeder)
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("remoteps: %s: %w", name, err)
 	}
-	sess, err := c.newSession()
+	sess, err := c.newSession(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -54,13 +55,18 @@ func (c *Client) run(ctx context.Context, script string, input any, feed feeder)
 	if err != nil {
 		return Result{}, c.describe(name, "starting PowerShell", err)
 	}
+	start := time.Now()
+	out := collect(cmd) // before sending: a script may print while it reads
 	s := c.sendInput(ctx, cmd, script, params, feed)
 	if s.sendErr != nil {
 		if first := sess.tr.failure(); first != nil {
 			s.sendErr = first // the real cause behind masterzen's "short write"
 		}
 	}
-	return c.finish(ctx, name, cmd, s)
+	res, err := c.finish(ctx, name, cmd, out, s)
+	c.log.Debug("remoteps: script ran", "script", name, "host", c.cfg.Host, "exit_code", res.ExitCode,
+		"seconds", time.Since(start).Seconds(), "failed", err != nil)
+	return res, err
 }
 
 func marshalParams(input any) ([]byte, error) {
@@ -103,6 +109,7 @@ type stdinWriter struct {
 	err error
 }
 
+// Write implements io.Writer.
 func (w *stdinWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
@@ -114,27 +121,36 @@ func (w *stdinWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// finish collects the output, waits for the command, and decides the error.
-func (c *Client) finish(ctx context.Context, name string, cmd *winrm.Command, s sent) (Result, error) {
-	var stdout, stderr bytes.Buffer
-	var outErr, errErr error
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _, outErr = io.Copy(&stdout, cmd.Stdout) }()
-	go func() { defer wg.Done(); _, errErr = io.Copy(&stderr, cmd.Stderr) }()
+// output gathers a command's stdout and stderr as they arrive.
+type output struct {
+	wg             sync.WaitGroup
+	stdout, stderr bytes.Buffer
+	outErr, errErr error // a failed Receive ends both streams with its error
+}
+
+func collect(cmd *winrm.Command) *output {
+	o := &output{}
+	o.wg.Add(2)
+	go func() { defer o.wg.Done(); _, o.outErr = io.Copy(&o.stdout, cmd.Stdout) }()
+	go func() { defer o.wg.Done(); _, o.errErr = io.Copy(&o.stderr, cmd.Stderr) }()
+	return o
+}
+
+// finish waits for the command and its output, and decides the error.
+func (c *Client) finish(ctx context.Context, name string, cmd *winrm.Command, o *output, s sent) (Result, error) {
 	cmd.Wait()
-	wg.Wait()
+	o.wg.Wait()
 	_ = cmd.Close() // Signal: the server may free the finished command
-	res := Result{Stdout: stdout.String(), Stderr: ReadableStderr(stderr.String()), ExitCode: cmd.ExitCode()}
+	res := Result{Stdout: o.stdout.String(), Stderr: ReadableStderr(o.stderr.String()), ExitCode: cmd.ExitCode()}
 	switch {
 	case ctx.Err() != nil:
 		return res, fmt.Errorf("remoteps: %s: %w", name, ctx.Err())
 	case s.sendErr != nil:
 		return res, c.describe(name, "sending input", s.sendErr)
-	case outErr != nil:
-		return res, c.describe(name, "reading output", outErr)
-	case errErr != nil:
-		return res, c.describe(name, "reading output", errErr)
+	case o.outErr != nil:
+		return res, c.describe(name, "reading output", o.outErr)
+	case o.errErr != nil:
+		return res, c.describe(name, "reading output", o.errErr)
 	case s.feedErr != nil:
 		return res, fmt.Errorf("remoteps: %s: %w", name, s.feedErr)
 	case res.ExitCode != 0:

@@ -55,6 +55,7 @@ func testMachine(hang *hangSignals) *winrmtest.Host {
 			if hang == nil {
 				return 1
 			}
+			_, _ = io.Copy(io.Discard, c.Input) // the client has sent everything
 			close(hang.started)
 			<-ctx.Done()
 			close(hang.terminated)
@@ -224,7 +225,7 @@ func TestRunCancelTerminatesAndDeletesTheShell(t *testing.T) {
 
 func TestRunScriptLongerThanTheCommandLineLimit(t *testing.T) {
 	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: testMachine(nil)})
-	script := "# long.ps1: longer than cmd.exe allows on a command line\n" + strings.Repeat("Write-Output 'x'\n", 1500)
+	script := "# long.ps1: longer than cmd.exe allows on a command line\n" + strings.Repeat("Write-Output 'x'\n", 530)
 	if len(script) <= 8191 {
 		t.Fatalf("script of %d characters is not over the limit", len(script))
 	}
@@ -250,6 +251,39 @@ func TestRunScriptLongerThanTheCommandLineLimit(t *testing.T) {
 	_, stderr, code, err := wc.RunPSWithContextWithString(context.Background(), script, "")
 	if err != nil || code != 1 || !strings.Contains(stderr, "The command line is too long.") {
 		t.Errorf("-EncodedCommand of %d characters: code %d, stderr %q, err %v; want cmd.exe's refusal", len(script), code, stderr, err)
+	}
+	assertNoShells(t, srv)
+}
+
+func TestRunDeliversHostileParametersAsData(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: testMachine(nil)})
+	c := newClient(t, srv.ClientConfig())
+	for _, v := range hostileValues {
+		res, err := c.Run(context.Background(), echoScript, map[string]string{"name": v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]string
+		if err := json.Unmarshal([]byte(res.Stdout), &got); err != nil || got["name"] != v {
+			t.Errorf("sent %q, the script got %q (%v)", v, got["name"], err)
+		}
+	}
+	assertNoShells(t, srv)
+}
+
+// A restart of the WinRM service drops the connections and forgets the
+// shells: the run fails at once with the transport's error instead of
+// waiting for output that will never come.
+func TestRunFailsWhenTheServiceRestarts(t *testing.T) {
+	hang := &hangSignals{started: make(chan struct{}), terminated: make(chan struct{})}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxTimeout: 100 * time.Millisecond, Machine: testMachine(hang)})
+	go func() {
+		<-hang.started
+		srv.Restart()
+	}()
+	_, err := newClient(t, srv.ClientConfig()).Run(context.Background(), hangScript, nil)
+	if err == nil || !strings.Contains(err.Error(), "hang.ps1: reading output on "+srv.Host) {
+		t.Fatalf("err = %v, want a failure reading the output", err)
 	}
 	assertNoShells(t, srv)
 }

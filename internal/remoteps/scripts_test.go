@@ -30,6 +30,7 @@ var hostileValues = []string{
 // parameter text is bound as a literal (Literal), hostile values give
 // exactly the same tree as plain ones.
 func TestScriptsParse(t *testing.T) {
+	t.Parallel()
 	checkScripts(t, remoteps.Scripts(), map[string]any{"path": `C:\Drop\hr.csv`})
 }
 

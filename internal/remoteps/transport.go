@@ -25,9 +25,16 @@ import (
 // one connection; with one connection per lane, a Receive can never slip
 // between the two legs of a Send's handshake.
 //
+// Requests that start work (Create, Command, Send) follow the run's
+// context, so a cancelled run stops waiting for an unreachable host; Signal,
+// Delete and Receive do not, so a cancelled command is still terminated and
+// its shell deleted. Connections go straight to the host, never through a
+// proxy, since NTLM authenticates the TCP connection.
+//
 // It also keeps the first failure (other than the Receive timeout fault),
 // since masterzen reports a failed Send only as io.ErrShortWrite.
 type transport struct {
+	ctx      context.Context // the run's
 	cfg      Config
 	url      string
 	receives *http.Client
@@ -38,12 +45,12 @@ type transport struct {
 	first error
 }
 
-func newTransport(cfg Config) *transport {
+func newTransport(ctx context.Context, cfg Config) *transport {
 	scheme := "http"
 	if cfg.HTTPS {
 		scheme = "https"
 	}
-	return &transport{cfg: cfg, url: fmt.Sprintf("%s://%s/wsman", scheme, net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)))}
+	return &transport{ctx: ctx, cfg: cfg, url: fmt.Sprintf("%s://%s/wsman", scheme, net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)))}
 }
 
 // Transport implements winrm.Transporter: it builds the HTTP clients.
@@ -76,16 +83,29 @@ func (t *transport) Transport(ep *winrm.Endpoint) error {
 	return nil
 }
 
+// masterzen starts every command with WINRS_CONSOLEMODE_STDIN=TRUE, which
+// gives the process a console for stdin; PowerShell then reads nothing of
+// what is sent. Commands here get their stdin as a pipe instead.
+const (
+	consoleStdin = `Name="WINRS_CONSOLEMODE_STDIN">TRUE<`
+	pipeStdin    = `Name="WINRS_CONSOLEMODE_STDIN">FALSE<`
+)
+
 // Post implements winrm.Transporter. Errors read like masterzen's own
 // ("http error 500: <fault>"), which its Receive loop relies on to spot
 // the OperationTimeout fault.
 func (t *transport) Post(_ *winrm.Client, m *soap.SoapMessage) (string, error) {
 	body := m.String()
-	client := t.others
-	if strings.Contains(body, "/windows/shell/Receive<") {
+	client, ctx := t.others, context.Background()
+	switch {
+	case strings.Contains(body, "/windows/shell/Receive<"):
 		client = t.receives
+	case strings.Contains(body, "/windows/shell/Command<"):
+		ctx, body = t.ctx, strings.Replace(body, consoleStdin, pipeStdin, 1)
+	case strings.Contains(body, "/transfer/Create<"), strings.Contains(body, "/windows/shell/Send<"):
+		ctx = t.ctx
 	}
-	resp, err := t.post(client, body)
+	resp, err := t.post(ctx, client, body)
 	if err != nil && !strings.Contains(err.Error(), "OperationTimeout") {
 		t.mu.Lock()
 		if t.first == nil {
@@ -96,8 +116,8 @@ func (t *transport) Post(_ *winrm.Client, m *soap.SoapMessage) (string, error) {
 	return resp, err
 }
 
-func (t *transport) post(client *http.Client, body string) (string, error) {
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, t.url, strings.NewReader(body))
+func (t *transport) post(ctx context.Context, client *http.Client, body string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, strings.NewReader(body))
 	if err != nil {
 		return "", err
 	}
@@ -134,23 +154,3 @@ func (t *transport) close() {
 		tr.CloseIdleConnections()
 	}
 }
-
-// session is the masterzen client of one run with its transport.
-type session struct {
-	winrm *winrm.Client
-	tr    *transport
-}
-
-func (c *Client) newSession() (*session, error) {
-	tr := newTransport(c.cfg)
-	params := c.params
-	params.TransportDecorator = func() winrm.Transporter { return tr }
-	endpoint := c.endpoint
-	wc, err := winrm.NewClientWithParameters(&endpoint, c.cfg.User, c.cfg.Password, &params)
-	if err != nil {
-		return nil, fmt.Errorf("remoteps: %s: %w", c.cfg.Host, err)
-	}
-	return &session{winrm: wc, tr: tr}, nil
-}
-
-func (s *session) close() { s.tr.close() }

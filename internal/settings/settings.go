@@ -250,6 +250,31 @@ func SecretValues(env Env, specs []Spec) []string {
 		}
 		if v, ok := env.Lookup(s.Name); ok && strings.TrimSpace(v) != "" {
 			out = append(out, v)
+			out = append(out, connectionStringSecrets(v)...)
+		}
+	}
+	return out
+}
+
+// secretKeys are the parts of a connection string that are secrets on
+// their own, so an error quoting just the key is redacted too.
+var secretKeys = []string{"accountkey", "sharedaccesskey", "sharedaccesssignature", "password", "pwd", "clientsecret"}
+
+// connectionStringSecrets returns the secret parts of a key=value;… value.
+func connectionStringSecrets(v string) []string {
+	if !strings.Contains(v, ";") || !strings.Contains(v, "=") {
+		return nil
+	}
+	var out []string
+	for _, part := range strings.Split(v, ";") {
+		key, value, ok := strings.Cut(part, "=")
+		if !ok || strings.TrimSpace(value) == "" {
+			continue
+		}
+		for _, k := range secretKeys {
+			if strings.EqualFold(strings.TrimSpace(key), k) {
+				out = append(out, strings.TrimSpace(value))
+			}
 		}
 	}
 	return out

@@ -63,7 +63,7 @@ func (b *Blob) Put(ctx context.Context, f File, r io.Reader) error {
 	}
 	name := b.prefix + f.Name
 	bb := b.client.ServiceClient().NewContainerClient(b.container).NewBlockBlobClient(name)
-	ids, sum, n, err := stageBlocks(ctx, bb, r)
+	ids, sum, n, err := stageBlocks(ctx, bb, newExactReader(r, f.Size))
 	if err != nil {
 		return fmt.Errorf("sink: blob: %s: %w", name, err)
 	}

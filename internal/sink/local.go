@@ -96,7 +96,7 @@ func (l *Local) Put(ctx context.Context, f File, r io.Reader) (err error) {
 		}
 	}()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(onlyWriter{out}, contextReader{ctx, r}, *buf)
+	n, err := io.CopyBuffer(onlyWriter{out}, contextReader{ctx, newExactReader(r, f.Size)}, *buf)
 	putBuffer(buf)
 	if err != nil {
 		return fmt.Errorf("sink: local: %s: %w", f.Name, err)

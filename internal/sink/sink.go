@@ -10,6 +10,7 @@ package sink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -50,3 +51,32 @@ var buffers = sync.Pool{New: func() any {
 
 func getBuffer() *[]byte  { return buffers.Get().(*[]byte) }
 func putBuffer(b *[]byte) { buffers.Put(b) }
+
+// exactReader passes on a stream that must be exactly left bytes long. It
+// reports a clean end only then; a shorter or longer stream, or any error
+// from below, becomes an error that cannot be mistaken for an end of input
+// (io.ReadFull-based consumers treat io.ErrUnexpectedEOF as one), so an
+// uploader that commits on a clean end never commits a partial file.
+type exactReader struct {
+	r    io.Reader
+	left int64
+}
+
+// newExactReader returns r checked to be exactly size bytes long.
+func newExactReader(r io.Reader, size int64) io.Reader { return &exactReader{r: r, left: size} }
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	switch {
+	case e.left < 0:
+		return n, errSourceLonger
+	case err == io.EOF && e.left > 0:
+		return n, fmt.Errorf("sink: %w: the stream ended %d bytes short", ErrSizeMismatch, e.left)
+	case err != nil && err != io.EOF:
+		return n, fmt.Errorf("sink: source failed: %s", err.Error())
+	}
+	return n, err
+}
+
+var errSourceLonger = fmt.Errorf("sink: %w: the stream is longer than listed", ErrSizeMismatch)

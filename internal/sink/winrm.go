@@ -80,7 +80,7 @@ func (w *WinRM) Put(ctx context.Context, f File, r io.Reader) error {
 		return fmt.Errorf("sink: winrm: %s: path is %d characters; Windows allows %d", target, n, maxWindowsPath)
 	}
 	sum := sha256.New()
-	counted := &countingReader{r: io.TeeReader(r, sum)}
+	counted := &countingReader{r: io.TeeReader(newExactReader(r, f.Size), sum)}
 	res, err := w.up.Upload(ctx, counted, target)
 	if err != nil {
 		return fmt.Errorf("sink: winrm: %s: %w", target, err)

@@ -54,7 +54,11 @@ func (h *Host) Run(ctx context.Context, p *Process) int {
 		fmt.Fprintf(p.Stderr, "'%s' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n", firstWord(p.CommandLine))
 		return 1
 	}
-	in := bufio.NewReaderSize(p.Stdin, maxLine)
+	stdin := p.Stdin
+	if p.ConsoleStdin {
+		stdin = strings.NewReader("") // $input reads a pipe only
+	}
+	in := bufio.NewReaderSize(stdin, maxLine)
 	source, err := readBase64Line(in)
 	if err != nil {
 		fmt.Fprintf(p.Stderr, "bootstrap: no script on stdin: %v\r\n", err)

@@ -29,6 +29,9 @@ type Process struct {
 	Stdin io.Reader
 	// Stdout and Stderr go back to the client in Receive responses.
 	Stdout, Stderr io.Writer
+	// ConsoleStdin is WINRS_CONSOLEMODE_STDIN=TRUE: stdin is a console, not
+	// a pipe, and PowerShell's $input sees nothing of what the client sends.
+	ConsoleStdin bool
 }
 
 // cmdLineLimit is cmd.exe's limit on a command line (8191 characters).

@@ -137,6 +137,16 @@ func Start(tb testing.TB, opts Options) *Server {
 // Close stops the server, terminates every process, and removes the
 // default machine's disk.
 func (s *Server) Close() {
+	s.Restart()
+	s.http.Close()
+	if s.Disk != nil {
+		_ = s.Disk.remove()
+	}
+}
+
+// Restart does what restarting the WinRM service does: every process is
+// terminated, every shell forgotten, every connection dropped.
+func (s *Server) Restart() {
 	s.mu.Lock()
 	for id, sh := range s.shells {
 		for _, c := range sh.commands {
@@ -146,14 +156,12 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	s.http.CloseClientConnections()
-	s.http.Close()
-	if s.Disk != nil {
-		_ = s.Disk.remove()
-	}
 }
 
-// User and Password return the account the server accepts.
-func (s *Server) User() string     { return s.opts.User }
+// User returns the account the server accepts.
+func (s *Server) User() string { return s.opts.User }
+
+// Password returns the account's password.
 func (s *Server) Password() string { return s.opts.Password }
 
 // MaxEnvelopeSize returns the server's limit on a request, in bytes.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,5 +164,22 @@ func TestDiskPath(t *testing.T) {
 	}
 	if b, err := d.ReadFile(`C:\Data\x.txt`); err != nil || string(b) != "1" {
 		t.Errorf("read back %q, %v", b, err)
+	}
+}
+
+// masterzen starts commands with WINRS_CONSOLEMODE_STDIN=TRUE; PowerShell's
+// $input then reads nothing of what is sent.
+func TestHostSeesNoPipedStdinInConsoleMode(t *testing.T) {
+	var called atomic.Bool
+	host := &winrmtest.Host{Scripts: map[string]winrmtest.ScriptFunc{"echo": func(ctx context.Context, c *winrmtest.Call) int {
+		called.Store(true)
+		return 0
+	}}}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: host})
+	bootstrap := winrm.Powershell(`$lines = $input; & ([ScriptBlock]::Create($source)) $json $lines`)
+	stdin := "IyBlY2hvLnBzMTogeA==\ne30=\n" // "# echo.ps1: x", "{}"
+	_, stderr, code, err := client(t, srv, true, winrmtest.DefaultPassword, 153600).RunWithContextWithString(context.Background(), bootstrap, stdin)
+	if err != nil || code != 2 || !strings.Contains(stderr, "no script on stdin") || called.Load() {
+		t.Fatalf("code %d stderr %q err %v called %v; want the bootstrap to find stdin empty", code, stderr, err, called.Load())
 	}
 }

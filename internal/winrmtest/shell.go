@@ -104,23 +104,24 @@ func (s *Server) command(w http.ResponseWriter, r *request) {
 	s.mu.Lock()
 	sh.commands[c.id] = c
 	s.mu.Unlock()
+	p := &Process{CommandLine: line, Stdin: c.stdin, Stdout: streamWriter{o: c.out}, Stderr: streamWriter{o: c.out, stderr: true},
+		ConsoleStdin: !strings.EqualFold(r.option("WINRS_CONSOLEMODE_STDIN"), "FALSE")}
 	viaCmd := !strings.EqualFold(r.option("WINRS_SKIP_CMD_SHELL"), "TRUE")
-	go s.runProcess(ctx, c, line, viaCmd)
+	go s.runProcess(ctx, c, p, viaCmd)
 	body := fmt.Sprintf(`<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId></rsp:CommandResponse>`, c.id)
 	writeEnvelope(w, http.StatusOK, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandResponse", r.Header.MessageID, body)
 }
 
 // runProcess runs a command on the machine, through cmd.exe's line limit
 // unless the client asked to skip cmd.exe.
-func (s *Server) runProcess(ctx context.Context, c *command, line string, viaCmd bool) {
-	stdout, stderr := streamWriter{o: c.out}, streamWriter{o: c.out, stderr: true}
-	if viaCmd && len(line) > cmdLineLimit {
-		_, _ = stderr.Write([]byte(cmdLineTooLong))
+func (s *Server) runProcess(ctx context.Context, c *command, p *Process, viaCmd bool) {
+	if viaCmd && len(p.CommandLine) > cmdLineLimit {
+		_, _ = p.Stderr.Write([]byte(cmdLineTooLong))
 		c.stdin.end()
 		c.out.finish(1)
 		return
 	}
-	code := s.opts.Machine.Run(ctx, &Process{CommandLine: line, Stdin: c.stdin, Stdout: stdout, Stderr: stderr})
+	code := s.opts.Machine.Run(ctx, p)
 	c.stdin.end()
 	c.out.finish(code)
 }

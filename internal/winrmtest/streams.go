@@ -109,6 +109,7 @@ type streamWriter struct {
 	stderr bool
 }
 
+// Write implements io.Writer.
 func (w streamWriter) Write(b []byte) (int, error) {
 	w.o.mu.Lock()
 	defer w.o.mu.Unlock()

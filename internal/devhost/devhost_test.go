@@ -1,0 +1,248 @@
+package devhost
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
+
+	"github.com/tenantops/tenantops/internal/azuritetest"
+)
+
+// output collects the handler's output for the test to read.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// startLines returns the handler's "invocation started" log lines.
+func (o *output) startLines() []map[string]any {
+	var out []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(o.String()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "invocation started" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// results collects what OnResult reports.
+type results struct {
+	mu   sync.Mutex
+	list []Result
+	c    chan Result
+}
+
+func newResults() *results { return &results{c: make(chan Result, 64)} }
+
+func (r *results) add(res Result) {
+	r.mu.Lock()
+	r.list = append(r.list, res)
+	r.mu.Unlock()
+	select {
+	case r.c <- res:
+	default:
+	}
+}
+
+func (r *results) all() []Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Result(nil), r.list...)
+}
+
+type fixture struct {
+	azurite *azuritetest.Server
+	host    *Host
+	out     *output
+	results *results
+}
+
+// startFixture runs Azurite and the built handler under the local host.
+func startFixture(t *testing.T, env map[string]string, background bool) *fixture {
+	t.Helper()
+	f := &fixture{azurite: azuritetest.Start(t), out: &output{}, results: newResults()}
+	env["AzureWebJobsStorage"] = f.azurite.ConnectionString
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	host, err := Start(ctx, Options{
+		Dir: builtApp(t), Env: env, Storage: f.azurite.Account,
+		Stdout: f.out, Stderr: f.out, RetryDelay: -1,
+		Background: background, OnResult: f.results.add,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := host.Close(); err != nil {
+			t.Errorf("handler did not stop cleanly: %v", err)
+		}
+	})
+	f.host = host
+	return f
+}
+
+// SharePointCleanup fails without its SharePoint settings: a message for it
+// fails on every try.
+func TestFailingQueueMessageEndsInPoisonAfterFiveTries(t *testing.T) {
+	f := startFixture(t, map[string]string{"SPCleanupQueue": "cleanup-poison-test"}, false)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	acct := f.azurite.Account
+	if err := acct.EnsureQueue(ctx, "cleanup-poison-test"); err != nil {
+		t.Fatal(err)
+	}
+	message := `{"v":1,"siteUrl":"https://contoso.sharepoint.com/sites/ops","listTitle":"Projects","itemId":42}`
+	if err := acct.Enqueue(ctx, "cleanup-poison-test", []byte(message)); err != nil {
+		t.Fatal(err)
+	}
+
+	err := f.host.Drain(ctx)
+	if err == nil || !strings.Contains(err.Error(), "poison") {
+		t.Fatalf("Drain = %v, want an error naming the poisoned message", err)
+	}
+
+	got := f.results.all()
+	if len(got) != 5 {
+		t.Fatalf("%d tries, want 5: %+v", len(got), got)
+	}
+	for i, r := range got {
+		if r.DequeueCount != i+1 || r.OK() || r.Status != 500 {
+			t.Errorf("try %d: %+v, want a failed delivery with DequeueCount %d", i+1, r, i+1)
+		}
+		if r.Poisoned != (i == 4) {
+			t.Errorf("try %d: Poisoned = %v", i+1, r.Poisoned)
+		}
+	}
+	lines := f.out.startLines()
+	if len(lines) != 5 {
+		t.Fatalf("handler saw %d invocations, want 5:\n%s", len(lines), f.out)
+	}
+	for i, line := range lines {
+		if line["message"] != message || line["dequeue_count"] != float64(i+1) || line["message_id"] != got[0].MessageID {
+			t.Errorf("try %d reached the handler as %v", i+1, line)
+		}
+	}
+
+	assertQueue(t, acct.Queue.NewQueueClient("cleanup-poison-test"), nil)
+	assertQueue(t, acct.Queue.NewQueueClient("cleanup-poison-test-poison"), []string{base64.StdEncoding.EncodeToString([]byte(message))})
+}
+
+func TestUndecodableMessageGoesStraightToPoison(t *testing.T) {
+	f := startFixture(t, map[string]string{"SPCleanupQueue": "cleanup-undecodable"}, false)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	q := f.azurite.Account.Queue.NewQueueClient("cleanup-undecodable")
+	if _, err := q.Create(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.EnqueueMessage(ctx, "not base64 {}", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.host.Drain(ctx); err == nil {
+		t.Fatal("Drain reported no poisoned message")
+	}
+	if lines := f.out.startLines(); len(lines) != 0 {
+		t.Errorf("the handler was invoked with an undecodable message: %v", lines)
+	}
+	assertQueue(t, f.azurite.Account.Queue.NewQueueClient("cleanup-undecodable-poison"), []string{"not base64 {}"})
+}
+
+// TestTimerFiresOnItsSchedule sets a schedule of every second and waits for
+// the host to fire it, then checks what reached the handler.
+func TestTimerFiresOnItsSchedule(t *testing.T) {
+	f := startFixture(t, map[string]string{"SPChangePollSchedule": "* * * * * *"}, true)
+	var first Result
+	select {
+	case first = <-f.results.c:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the every-second timer never fired")
+	}
+	if first.Function != "SharePointChangePoll" || first.Trigger != "timerTrigger" || first.Status == 0 {
+		t.Fatalf("first invocation %+v, want SharePointChangePoll answered by the handler", first)
+	}
+	var line map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for line == nil && time.Now().Before(deadline) {
+		for _, l := range f.out.startLines() {
+			if l["invocation_id"] == first.InvocationID {
+				line = l
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if line == nil {
+		t.Fatalf("no start line for %s:\n%s", first.InvocationID, f.out)
+	}
+	if line["function"] != "SharePointChangePoll" || line["trigger"] != "timer" || line["past_due"] != false {
+		t.Errorf("handler decoded %v", line)
+	}
+	next, err := time.Parse(time.RFC3339, line["next"].(string))
+	if err != nil || next.Nanosecond() != 0 {
+		t.Errorf("next occurrence %v (%v), want a whole second", line["next"], err)
+	}
+}
+
+func TestFireOnDemand(t *testing.T) {
+	f := startFixture(t, map[string]string{}, false)
+	ctx := context.Background()
+	res, err := f.host.FireResult(ctx, "FtpRetrieve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() || res.Status != 500 || !strings.HasPrefix(res.Error, "500 Internal Server Error: ") || len(res.Logs) == 0 {
+		t.Errorf("FtpRetrieve without settings: %+v, want a 500 with the handler's error and logs", res)
+	}
+	if err := f.host.Fire(ctx, "FtpRetrieve"); err == nil || !strings.HasPrefix(err.Error(), "500 ") {
+		t.Errorf("Fire = %v, want the failure", err)
+	}
+	if err := f.host.Fire(ctx, "SharePointCleanup"); err == nil || !strings.Contains(err.Error(), "not a timer") {
+		t.Errorf("Fire on a queue function = %v", err)
+	}
+	if err := f.host.Fire(ctx, "NoSuchFunction"); err == nil {
+		t.Error("Fire on an unknown function succeeded")
+	}
+	want := []string{"FtpRetrieve", "MimConfigBackup", "SharePointChangePoll", "SharePointCleanup"}
+	if got := f.host.Functions(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Functions = %v, want %v", got, want)
+	}
+}
+
+// assertQueue checks a queue's messages, as stored (still encoded).
+func assertQueue(t *testing.T, q *azqueue.QueueClient, want []string) {
+	t.Helper()
+	n := int32(32)
+	resp, err := q.PeekMessages(context.Background(), &azqueue.PeekMessagesOptions{NumberOfMessages: &n})
+	if err != nil {
+		t.Fatalf("peek %s: %v", q.URL(), err)
+	}
+	var got []string
+	for _, m := range resp.Messages {
+		got = append(got, *m.MessageText)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s holds %q, want %q", q.URL(), got, want)
+	}
+}

@@ -1,0 +1,121 @@
+package devhost
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseTimeSpan(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"00:00:30", 30 * time.Second},
+		{"00:00:02", 2 * time.Second},
+		{"01:30:00", 90 * time.Minute},
+		{"1.00:00:00", 24 * time.Hour},
+		{"00:00:00.5", 500 * time.Millisecond},
+		{"00:00:00.0000001", 100},
+	}
+	for _, tt := range tests {
+		got, err := parseTimeSpan(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("parseTimeSpan(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "30s", "0:0", "aa:bb:cc"} {
+		if _, err := parseTimeSpan(bad); err == nil {
+			t.Errorf("parseTimeSpan(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestExpandSettingReferences(t *testing.T) {
+	env := map[string]string{"FTPSchedule": "0 */5 * * * *", "Blank": ""}
+	tests := []struct{ in, want string }{
+		{"%FTPSchedule%", "0 */5 * * * *"},
+		{"%SPCleanupQueue%", "sp-deleted-items"}, // unset: the catalog default
+		{"%NotASetting%", "%NotASetting%"},
+		{"%Blank%", "%Blank%"},
+		{"prefix-%SPCleanupQueue%-suffix", "prefix-sp-deleted-items-suffix"},
+		{"plain", "plain"},
+	}
+	for _, tt := range tests {
+		if got := expand(tt.in, env); got != tt.want {
+			t.Errorf("expand(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestReadHostConfigOfTheRepository(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := readHostConfig(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Queues.MaxDequeueCount != 5 || !cfg.Queues.Base64 {
+		t.Errorf("queues = %+v, want maxDequeueCount 5 and base64", cfg.Queues)
+	}
+	if filepath.Base(cfg.Executable) != "handler" || !filepath.IsAbs(cfg.Executable) {
+		t.Errorf("executable = %q", cfg.Executable)
+	}
+}
+
+func TestReadTriggers(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "Nightly/function.json", `{"bindings":[{"name":"timer","type":"timerTrigger","direction":"in","schedule":"%Sched%"}]}`)
+	write(t, dir, "Work/function.json", `{"bindings":[{"name":"item","type":"queueTrigger","direction":"in","queueName":"%Q%"},{"name":"out","type":"queue","direction":"out"}]}`)
+	got, err := readTriggers(dir, map[string]string{"Sched": "0 30 23 * * *", "Q": "work-items"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Function != "Nightly" || got[0].Expression != "0 30 23 * * *" || !got[0].UseMonitor ||
+		got[1].Function != "Work" || got[1].Queue != "work-items" || got[1].Name != "item" {
+		t.Errorf("triggers = %+v", got)
+	}
+
+	if _, err := readTriggers(dir, map[string]string{"Sched": "every night", "Q": "q"}); err == nil || !strings.Contains(err.Error(), "Nightly") {
+		t.Errorf("bad schedule: %v", err)
+	}
+	if _, err := readTriggers(dir, map[string]string{"Sched": "0 0 0 * * *"}); err == nil || !strings.Contains(err.Error(), "%Q%") {
+		t.Errorf("unresolved queue: %v", err)
+	}
+	if _, err := readTriggers(t.TempDir(), nil); err == nil {
+		t.Error("an empty app gave no error")
+	}
+}
+
+func TestStartReportsAHandlerThatExits(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses a shell script as the handler")
+	}
+	dir := t.TempDir()
+	write(t, dir, "host.json", `{"customHandler":{"description":{"defaultExecutablePath":"handler"}}}`)
+	write(t, dir, "Nightly/function.json", `{"bindings":[{"name":"timer","type":"timerTrigger","direction":"in","schedule":"0 0 0 * * *"}]}`)
+	write(t, dir, "handler", "#!/bin/sh\necho no port for me >&2\nexit 3\n")
+	if err := os.Chmod(filepath.Join(dir, "handler"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(t.Context(), Options{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "exited before answering") {
+		t.Fatalf("Start = %v, want the exit reported", err)
+	}
+}
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
