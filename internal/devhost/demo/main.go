@@ -213,7 +213,7 @@ func printSummary(out io.Writer, outcomes []outcome, t *tally) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintln(out, "invocations through the custom-handler protocol")
+	fmt.Fprintln(out, "invocations through the custom-handler protocol (a scenario may fail one on purpose)")
 	for _, n := range names {
 		c := t.counts[n]
 		fmt.Fprintf(out, "  %-22s %d ok, %d failed", n, c.ok, c.failed)

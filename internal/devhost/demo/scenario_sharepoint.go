@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sptest"
 )
 
@@ -76,14 +77,35 @@ func runSharePoint(ctx context.Context, st *Stage, host Host, out io.Writer) err
 		return err
 	}
 	fmt.Fprintf(out, "deleted projects %v in SharePoint\n", deleted)
+	site.InjectFault(sptest.Fault{Status: 429, RetryAfter: "1", PathContains: "/GetChanges"})
 	if err := host.Fire(ctx, "SharePointChangePoll"); err != nil {
 		return fmt.Errorf("second poll: %w", err)
 	}
-	fmt.Fprintln(out, "second SharePointChangePoll: one queue message per deleted project")
+	fmt.Fprintln(out, "second SharePointChangePoll: throttled once (429, Retry-After: 1), waited, then queued one message per deleted project")
 	if err := host.Drain(ctx); err != nil {
 		return fmt.Errorf("cleanup: %w", err)
 	}
-	return reportRecycled(site, deleted, out)
+	if err := reportRecycled(site, deleted, out); err != nil {
+		return err
+	}
+	return showMalformed(ctx, st, host, out)
+}
+
+// showMalformed queues a message that can never succeed: SharePointCleanup
+// logs it and completes it, without retries and without poisoning it.
+func showMalformed(ctx context.Context, st *Stage, host Host, out io.Writer) error {
+	if err := st.Storage.Enqueue(ctx, settings.SPCleanupQueue.Default, []byte(`{"v":9,"itemId":0}`)); err != nil {
+		return err
+	}
+	if err := host.Drain(ctx); err != nil {
+		return fmt.Errorf("malformed message: %w", err)
+	}
+	poison := st.Storage.Queue.NewQueueClient(settings.SPCleanupQueue.Default + "-poison")
+	if props, err := poison.GetProperties(ctx, nil); err == nil && props.ApproximateMessagesCount != nil && *props.ApproximateMessagesCount > 0 {
+		return fmt.Errorf("the malformed message went to the poison queue")
+	}
+	fmt.Fprintln(out, `a malformed message ({"v":9,"itemId":0}) was logged with its content and completed: no retry, no poison queue`)
+	return nil
 }
 
 // reportRecycled prints the recycle bin and checks that nothing still

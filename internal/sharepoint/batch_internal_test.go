@@ -1,0 +1,41 @@
+package sharepoint
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestParseBatchResponseNestedOrFlat reads both shapes: SharePoint Online's
+// flat parts and OData's changeset responses nested in the batch response.
+func TestParseBatchResponseNestedOrFlat(t *testing.T) {
+	part := func(status string) string {
+		return "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 " + status + "\r\nCONTENT-TYPE: application/json;odata=nometadata\r\n\r\n{}\r\n"
+	}
+	flat := "--batchresponse_a\r\n" + part("200 OK") + "--batchresponse_a\r\n" + part("404 Not Found") + "--batchresponse_a--\r\n"
+	nested := "--batchresponse_b\r\nContent-Type: multipart/mixed; boundary=changesetresponse_c\r\n\r\n" +
+		"--changesetresponse_c\r\n" + part("204 No Content") + "--changesetresponse_c\r\n" + part("429 Too Many Requests") +
+		"--changesetresponse_c--\r\n\r\n--batchresponse_b--\r\n"
+	tests := []struct {
+		contentType, body, want string
+	}{
+		{"multipart/mixed; boundary=batchresponse_a", flat, "200 404"},
+		{"multipart/mixed; boundary=batchresponse_b", nested, "204 429"},
+	}
+	for _, tt := range tests {
+		results, err := parseBatchResponse(tt.contentType, []byte(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range results {
+			got = append(got, strconv.Itoa(r.status))
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Fatalf("statuses %v, want %s", got, tt.want)
+		}
+	}
+	if _, err := parseBatchResponse("application/json", []byte("{}")); err == nil {
+		t.Fatal("a JSON answer passed as a batch response")
+	}
+}
