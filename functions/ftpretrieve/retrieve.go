@@ -21,6 +21,7 @@ const saveEvery = 5 * time.Second
 // ErrRejected is returned when the server listed files with unsafe names.
 var ErrRejected = errors.New("unsafe file names on the server")
 
+// run is one FtpRetrieve invocation: list, select, deliver, record.
 func run(ctx context.Context, inv *function.Invocation) error {
 	start := time.Now()
 	c, err := loadConfig(inv.Env, inv.Now())
@@ -53,13 +54,26 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	sum := transfer(ctx, log, c, src, dst, st, sel.fetch)
 	sum.skipped = len(sel.young) + len(sel.delivered)
 	sum.rejected = len(sel.rejected)
-	saveErr := st.save(ctx, time.Now())
+	saveErr := saveFinal(ctx, st)
 	log.Info("FtpRetrieve summary", "fetched", sum.fetched, "skipped", sum.skipped, "rejected", sum.rejected,
 		"failed", sum.failed, "bytes", sum.bytes, "seconds", seconds(time.Since(start)), "sink", dst.Kind())
+	return runError(sum, len(sel.fetch), saveErr)
+}
 
+// saveFinal records the run's deliveries, even when the run was cancelled
+// (a host shutting down): what arrived should not be fetched again.
+func saveFinal(ctx context.Context, st *state) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return st.save(ctx, time.Now())
+}
+
+// runError is the invocation's verdict: failed files, rejected names and an
+// unsaved record each fail it.
+func runError(sum summary, tried int, saveErr error) error {
 	var errs []error
 	if sum.failed > 0 {
-		errs = append(errs, fmt.Errorf("ftpretrieve: %d of %d file(s) failed", sum.failed, len(sel.fetch)))
+		errs = append(errs, fmt.Errorf("ftpretrieve: %d of %d file(s) failed", sum.failed, tried))
 	}
 	if sum.rejected > 0 {
 		errs = append(errs, fmt.Errorf("ftpretrieve: %d file(s) not fetched: %w", sum.rejected, ErrRejected))

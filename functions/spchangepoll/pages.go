@@ -23,7 +23,7 @@ func (p *poller) pages(ctx context.Context, st state, etag azcore.ETag) (Result,
 			res.OutOfTime = true
 			return res, nil
 		}
-		changes, err := p.fetch(ctx, st, res.Token)
+		changes, err := p.fetch(ctx, res.Token)
 		if err != nil {
 			return res, err
 		}
@@ -48,7 +48,7 @@ func (p *poller) pages(ctx context.Context, st state, etag azcore.ETag) (Result,
 	return res, nil
 }
 
-func (p *poller) fetch(ctx context.Context, st state, token string) ([]sharepoint.Change, error) {
+func (p *poller) fetch(ctx context.Context, token string) ([]sharepoint.Change, error) {
 	changes, err := p.opts.Client.GetChanges(ctx, p.list,
 		sharepoint.ChangeQuery{Start: token, FetchLimit: p.opts.FetchLimit, DeleteObject: true})
 	if errors.Is(err, sharepoint.ErrStaleToken) {
@@ -108,7 +108,7 @@ func (p *poller) refreshIdle(ctx context.Context, res Result, etag azcore.ETag) 
 	if err != nil {
 		return res, err
 	}
-	changes, err := p.fetch(ctx, state{}, res.Token)
+	changes, err := p.fetch(ctx, res.Token)
 	if err != nil || len(changes) > 0 {
 		return res, err
 	}

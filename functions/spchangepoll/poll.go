@@ -69,9 +69,10 @@ type Result struct {
 	Refreshed bool // idle token moved to the current token
 }
 
-// ErrStaleToken is returned when the saved token is older than the change
-// log: deletes may have been missed and the token must be reset.
-var ErrStaleToken = errors.New("sharepoint change poll: the saved change token is older than the change log")
+// ErrStaleToken is returned when the saved token can no longer be used:
+// older than the change log, or from a list since deleted and recreated.
+// Deletes may have been missed and the token must be reset.
+var ErrStaleToken = errors.New("sharepoint change poll: the saved change token is no longer usable (older than the change log, or from a list since replaced)")
 
 type poller struct {
 	opts  Options

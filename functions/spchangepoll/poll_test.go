@@ -251,3 +251,52 @@ func countSuffix(requests []string, suffix string) int {
 	}
 	return n
 }
+
+func TestPageBudgetStopsBetweenPages(t *testing.T) {
+	f := newFixture(t)
+	f.poll(t, f.options())
+	f.addAndDelete(t, 300)
+	var mu sync.Mutex
+	skew := time.Duration(0)
+	opts := f.options()
+	opts.FetchLimit = 100
+	opts.PageBudget = time.Minute
+	opts.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return time.Now().Add(skew)
+	}
+	opts.Hook = func(c spchangepoll.Checkpoint) error {
+		if c.Step == spchangepoll.StepBeforeTokenWrite && c.Page == 1 {
+			mu.Lock()
+			skew = 2 * time.Minute // the first page took longer than the budget
+			mu.Unlock()
+		}
+		return nil
+	}
+	res := f.poll(t, opts)
+	if !res.OutOfTime || res.Pages != 1 || res.Deletes != 100 || f.savedToken(t) != res.Token {
+		t.Fatalf("budgeted run %+v", res)
+	}
+	if next := f.poll(t, f.options()); next.Deletes != 200 {
+		t.Fatalf("next run %+v, want the other 200", next)
+	}
+}
+
+func TestEnqueueFailureKeepsTheToken(t *testing.T) {
+	f := newFixture(t)
+	f.poll(t, f.options())
+	before := f.savedToken(t)
+	f.addAndDelete(t, 20)
+	opts := f.options()
+	opts.Queue = "no-such-queue-" + f.queue
+	if _, err := spchangepoll.Poll(context.Background(), opts); err == nil {
+		t.Fatal("poll succeeded without a queue")
+	}
+	if f.savedToken(t) != before {
+		t.Fatal("the token advanced past deletes that were never queued")
+	}
+	if res := f.poll(t, f.options()); res.Deletes != 20 {
+		t.Fatalf("rerun %+v", res)
+	}
+}

@@ -190,6 +190,15 @@ func TestMalformedMessagesCompleteWithoutRetry(t *testing.T) {
 	}
 }
 
+func TestHandWrittenMessageWithoutListTitle(t *testing.T) {
+	s := newSite(t, "recycle")
+	s.link(t, "Tasks", "Project", 42, 2)
+	message := `{"v":1,"siteUrl":"` + s.SiteURL() + `","listId":"` + s.ListID("Projects") + `","itemId":42}`
+	if err := s.run(t, message); err != nil || len(s.Items("Tasks")) != 0 {
+		t.Fatalf("err = %v, %d tasks left", err, len(s.Items("Tasks")))
+	}
+}
+
 func TestTransientFailureFailsTheRun(t *testing.T) {
 	s := newSite(t, "recycle")
 	s.link(t, "Tasks", "Project", 7, 1)

@@ -44,7 +44,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	}
 	text, _ := inv.Request.DataString(triggerName)
 	deleted, err := sharepoint.ParseDeletedItem([]byte(text), opts.Client.SiteURL())
-	if err == nil && opts.WatchedList != "" && !strings.EqualFold(deleted.ListTitle, opts.WatchedList) {
+	if err == nil && opts.WatchedList != "" && deleted.ListTitle != "" && !strings.EqualFold(deleted.ListTitle, opts.WatchedList) {
 		err = fmt.Errorf("sharepoint: %w: list %q is not SPListTitle %q, which SPCleanupTargets point at",
 			sharepoint.ErrMalformedMessage, deleted.ListTitle, opts.WatchedList)
 	}

@@ -100,7 +100,7 @@ func Start(ctx context.Context, opts Options) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{opts: opts, config: cfg, triggers: triggers, client: &http.Client{}, lastFire: map[string]time.Time{}}
-	h.proc, err = startProcess(ctx, cfg, opts)
+	h.proc, err = startProcess(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +135,6 @@ func (h *Host) Close() error {
 	}
 	return h.proc.stop(30 * time.Second)
 }
-
-// PID returns the handler's process id.
-func (h *Host) PID() int { return h.proc.cmd.Process.Pid }
 
 func (h *Host) trigger(function string) (trigger, error) {
 	for _, tr := range h.triggers {

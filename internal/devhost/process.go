@@ -26,7 +26,7 @@ type process struct {
 // startProcess starts the handler as the host does: the executable from
 // host.json in its working directory, FUNCTIONS_CUSTOMHANDLER_PORT set to a
 // free loopback port, and the app settings in the environment.
-func startProcess(ctx context.Context, cfg hostConfig, opts Options) (*process, error) {
+func startProcess(cfg hostConfig, opts Options) (*process, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err

@@ -104,7 +104,6 @@ func (h *Host) startBackground() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopBackground = cancel
 	for _, tr := range h.triggers {
-		tr := tr
 		h.background.Add(1)
 		go func() {
 			defer h.background.Done()

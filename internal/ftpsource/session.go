@@ -22,7 +22,9 @@ type session struct {
 // it closes the connection under a blocked call.
 func dialSession(ctx context.Context, o Options) (*session, error) {
 	d := &connDialer{ctx: context.WithoutCancel(ctx), mode: o.TLS, timeout: o.Timeout}
-	opts := []ftp.DialOption{ftp.DialWithDialFunc(d.dial), ftp.DialWithTimeout(o.Timeout)}
+	// With a dial func the library's own dial timeout and context do not
+	// apply; connDialer bounds the connect and every read and write.
+	opts := []ftp.DialOption{ftp.DialWithDialFunc(d.dial)}
 	if o.TLS != TLSNone {
 		d.tls = o.tlsConfig()
 		// The library does no TLS of its own with a dial func; these options

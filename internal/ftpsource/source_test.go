@@ -84,6 +84,14 @@ func TestModesAgainstFtpserverlib(t *testing.T) {
 					t.Fatalf("fetch %d: content differs", i)
 				}
 			}
+			if srv.Cert != nil {
+				// One control connection, then one listing and three downloads
+				// whose data connections resume its session.
+				total, resumed := srv.TLSHandshakes()
+				if total != 5 || resumed != 4 {
+					t.Errorf("%d TLS handshakes, %d resumed; want 5 and 4", total, resumed)
+				}
+			}
 		})
 	}
 }
@@ -289,6 +297,13 @@ func TestParallelFetchesAgainstFtpserverlib(t *testing.T) {
 	wg.Wait()
 	if srv.Logins() > 3 {
 		t.Errorf("%d logins for a pool of 3", srv.Logins())
+	}
+	// Each connection has a session cache of its own: control connections
+	// start fresh, every data connection resumes its control connection's.
+	total, resumed := srv.TLSHandshakes()
+	if fresh := total - resumed; fresh != srv.Logins() || resumed != int64(len(files)) {
+		t.Errorf("%d handshakes, %d resumed, %d logins: want one fresh per login and %d resumed",
+			total, resumed, srv.Logins(), len(files))
 	}
 }
 

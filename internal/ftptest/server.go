@@ -56,6 +56,8 @@ type Server struct {
 	closed     chan struct{}
 	drops      atomic.Int64
 	logins     atomic.Int64
+	handshakes atomic.Int64
+	resumed    atomic.Int64
 }
 
 // DefaultHostileNames are names a malicious or broken server might list.
@@ -89,7 +91,14 @@ func Start(opts Options) (*Server, error) {
 	}
 	d := &mainDriver{server: s, hostile: opts.Hostile}
 	if s.Cert != nil {
-		d.tls = &tls.Config{Certificates: []tls.Certificate{s.Cert.TLS}, MinVersion: tls.VersionTLS12}
+		d.tls = &tls.Config{Certificates: []tls.Certificate{s.Cert.TLS}, MinVersion: tls.VersionTLS12,
+			VerifyConnection: func(cs tls.ConnectionState) error {
+				s.handshakes.Add(1)
+				if cs.DidResume {
+					s.resumed.Add(1)
+				}
+				return nil
+			}}
 	}
 	s.srv = ftpserver.NewFtpServer(d)
 	if err := s.srv.Listen(); err != nil {
@@ -120,6 +129,12 @@ func (s *Server) DropAfter(n int64) { s.dropAfter.Store(n) }
 
 // Drops returns how many downloads were cut.
 func (s *Server) Drops() int64 { return s.drops.Load() }
+
+// TLSHandshakes returns how many TLS handshakes the server completed, and
+// how many of them resumed an earlier session.
+func (s *Server) TLSHandshakes() (total, resumed int64) {
+	return s.handshakes.Load(), s.resumed.Load()
+}
 
 // Logins returns how many logins succeeded.
 func (s *Server) Logins() int64 { return s.logins.Load() }

@@ -17,6 +17,7 @@ type Error struct {
 	Message    string
 }
 
+// Error formats the method, path, status and SharePoint's code and message.
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("sharepoint: %s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
 	if e.Code != "" {

@@ -44,6 +44,15 @@ func TestGosipDrivesTheStandIn(t *testing.T) {
 		t.Fatalf("changes = %+v", got)
 	}
 
+	light := api.NewSP(client).Conf(api.HeadersPresets.Nometadata).Web().Lists().GetByTitle("Projects").Changes()
+	lightResp, err := light.GetChanges(&api.ChangeQuery{ChangeTokenStart: token, Item: true, DeleteObject: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lightResp.Data(); len(got) != 1 || got[0].ItemID != projects[0] {
+		t.Fatalf("nometadata changes = %+v", got)
+	}
+
 	items, err := sp.Web().Lists().GetByTitle("Tasks").Items().Select("Id").Filter("ProjectId eq 1").Get()
 	if err != nil {
 		t.Fatal(err)

@@ -15,8 +15,10 @@ type RetryOptions struct {
 	// BaseDelay is the first backoff when the server names no wait; it
 	// doubles per attempt, with ±20 % jitter; default 1 s.
 	BaseDelay time.Duration
-	// MaxDelay caps one wait; default 2 min. A server-named wait longer
-	// than what is left of the context's deadline ends the request instead.
+	// MaxDelay caps one backoff; default 2 min. A wait the server names
+	// (Retry-After, RateLimit-Reset) is honoured in full, as SharePoint
+	// requires, unless it is longer than what is left of the context's
+	// deadline: then the request ends at once instead.
 	MaxDelay time.Duration
 }
 

@@ -13,7 +13,8 @@ import (
 	"github.com/koltyakov/gosip"
 )
 
-// Accept headers: JSON light without metadata keeps responses small.
+// Request defaults: JSON light without metadata keeps responses small; write
+// bodies are verbose JSON, as SharePoint accepts them everywhere.
 const (
 	acceptNoMetadata = "application/json;odata=nometadata"
 	contentTypeJSON  = "application/json;odata=verbose;charset=utf-8"

@@ -61,7 +61,7 @@ func New(opts Options) (*Client, error) {
 		opts.RequestTimeout = 100 * time.Second
 	}
 	sp := &gosip.SPClient{
-		Client:   http.Client{Transport: decorated{base: opts.Transport}, Timeout: opts.RequestTimeout},
+		Client:   http.Client{Transport: userAgentTransport{base: opts.Transport}, Timeout: opts.RequestTimeout},
 		AuthCnfg: NewTokenAuth(site, opts.Credential),
 		// Retries are ours (send.go): gosip waits on Retry-After only for 429.
 		RetryPolicies: map[int]int{401: 0, 429: 0, 500: 0, 502: 0, 503: 0, 504: 0},
@@ -105,11 +105,12 @@ func Scope(siteURL string) string {
 // userAgent is the decorated User-Agent Microsoft asks unattended callers to send.
 func userAgent() string { return version.UserAgent() }
 
-// decorated sets the User-Agent on every request, including those gosip
+// userAgentTransport sets the User-Agent on every request, including those gosip
 // makes on its own (the form digest), which would otherwise carry gosip's.
-type decorated struct{ base http.RoundTripper }
+type userAgentTransport struct{ base http.RoundTripper }
 
-func (d decorated) RoundTrip(req *http.Request) (*http.Response, error) {
+// RoundTrip sends a copy of req with tenantops' User-Agent.
+func (d userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := d.base
 	if base == nil {
 		base = http.DefaultTransport

@@ -55,6 +55,7 @@ type changeQuery struct {
 // flexBool accepts true and "True", as SharePoint does for Edm.Boolean.
 type flexBool bool
 
+// UnmarshalJSON reads a JSON boolean or a "True"/"False" string.
 func (b *flexBool) UnmarshalJSON(data []byte) error {
 	v := strings.Trim(strings.ToLower(string(data)), `"`)
 	*b = flexBool(v == "true")
