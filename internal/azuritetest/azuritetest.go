@@ -79,6 +79,7 @@ func Launch(ctx context.Context) (*Server, error) {
 		"--inMemoryPersistence", "--extentMemoryLimit", "256",
 		"--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry")
 	cmd.Dir = workdir
+	dieWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("azuritetest: %w", err)

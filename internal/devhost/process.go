@@ -36,6 +36,7 @@ func startProcess(cfg hostConfig, opts Options) (*process, error) {
 	cmd.Env = handlerEnv(opts.Env, port)
 	cmd.Stdout = opts.Stdout
 	cmd.Stderr = opts.Stderr
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("devhost: start %s: %w", cfg.Executable, err)
 	}

@@ -117,6 +117,9 @@ func (h *Host) pollQueue(ctx context.Context, tr trigger) {
 
 // processBatch dequeues up to batchSize messages and delivers each.
 func (h *Host) processBatch(ctx context.Context, tr trigger) ([]Result, error) {
+	if h.opts.Storage == nil {
+		return nil, errNoStorage
+	}
 	q := h.opts.Storage.Queue.NewQueueClient(tr.Queue)
 	n := int32(min(max(h.config.Queues.BatchSize, 1), 32))
 	resp, err := q.DequeueMessages(ctx, &azqueue.DequeueMessagesOptions{NumberOfMessages: &n, VisibilityTimeout: ptr(int32(leaseSeconds))})

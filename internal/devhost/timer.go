@@ -104,6 +104,10 @@ func (h *Host) startBackground() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopBackground = cancel
 	for _, tr := range h.triggers {
+		if tr.Type == "queueTrigger" && h.opts.Storage == nil {
+			h.opts.Log.Warn("no storage: queue trigger not polled", "function", tr.Function, "queue", tr.Queue)
+			continue
+		}
 		h.background.Add(1)
 		go func() {
 			defer h.background.Done()

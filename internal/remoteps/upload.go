@@ -77,7 +77,7 @@ func (c *Client) streamLines(ctx context.Context, src io.Reader, w io.Writer) (i
 		if err := ctx.Err(); err != nil {
 			return size, "", err
 		}
-		n, err := io.ReadFull(src, raw)
+		n, err := fill(src, raw)
 		if n > 0 {
 			sum.Write(raw[:n])
 			size += int64(n)
@@ -88,7 +88,7 @@ func (c *Client) streamLines(ctx context.Context, src io.Reader, w io.Writer) (i
 				return size, "", werr
 			}
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
@@ -98,6 +98,22 @@ func (c *Client) streamLines(ctx context.Context, src io.Reader, w io.Writer) (i
 	hexSum := hex.EncodeToString(sum.Sum(nil))
 	_, err := io.WriteString(w, "end:"+hexSum+":"+strconv.FormatInt(size, 10)+"\n")
 	return size, hexSum, err
+}
+
+// fill reads into buf until it is full or the source ends. Only a plain
+// io.EOF from the source is an end: any other error, io.ErrUnexpectedEOF from
+// a connection cut mid-record included, is a failed read, so a truncated
+// source never gets an end line.
+func fill(src io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := src.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func lastLine(s string) string {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -107,6 +108,25 @@ func TestUploadCutOffLeavesNoFile(t *testing.T) {
 		t.Errorf("a file exists under the final name after a cut-off upload (err %v)", err)
 	}
 	assertOnlyFiles(t, srv.Disk, `C:\MIM\Drop`)
+	assertNoShells(t, srv)
+}
+
+// A TLS connection cut mid-record surfaces as io.ErrUnexpectedEOF from the
+// source: that is a failed read, never the end of the file.
+func TestUploadUnexpectedEOFFromSourceLeavesNoFile(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true})
+	c := newClient(t, srv.ClientConfig())
+	const remote = `C:\MIM\Drop\truncated.csv`
+	src := io.MultiReader(bytes.NewReader(randomData(1<<20+7)), readerFunc(func(p []byte) (int, error) {
+		return 0, fmt.Errorf("tls: %w", io.ErrUnexpectedEOF)
+	}))
+	_, err := c.Upload(context.Background(), src, remote)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want the source's io.ErrUnexpectedEOF", err)
+	}
+	if _, err := srv.Disk.ReadFile(remote); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a truncated file exists under the final name (err %v)", err)
+	}
 	assertNoShells(t, srv)
 }
 
