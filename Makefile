@@ -23,8 +23,8 @@ build:
 
 ## deps: what the tests and the demo need, installed when missing
 deps: node_modules/.bin/azurite
-	@command -v vsftpd >/dev/null 2>&1 || test -x /usr/sbin/vsftpd || (apt-get update && apt-get install -y vsftpd)
-	@command -v curl >/dev/null 2>&1 || (apt-get update && apt-get install -y curl)
+	@command -v vsftpd >/dev/null 2>&1 || test -x /usr/sbin/vsftpd || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y vsftpd)
+	@command -v curl >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y curl)
 node_modules/.bin/azurite: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@

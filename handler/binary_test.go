@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/logbuf"
 )
 
 // The protocol tests run the real binary, built once per test run with the
@@ -58,30 +59,11 @@ func handlerBinary(t testing.TB) string {
 	return builtPath
 }
 
-// lockedBuffer is a bytes.Buffer safe to write from the process's pipes
-// while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // served is the handler running as the host runs it.
 type served struct {
 	cmd            *exec.Cmd
 	url            string
-	stdout, stderr *lockedBuffer
+	stdout, stderr *logbuf.Buffer
 	exited         chan struct{} // closed when the process has exited
 	exitErr        error         // valid once exited is closed
 }
@@ -92,7 +74,7 @@ func serveBinary(t *testing.T, env map[string]string) *served {
 	t.Helper()
 	bin := handlerBinary(t)
 	port := freePort(t)
-	s := &served{url: "http://127.0.0.1:" + port, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &served{url: "http://127.0.0.1:" + port, stdout: &logbuf.Buffer{}, stderr: &logbuf.Buffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin)
 	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FUNCTIONS_CUSTOMHANDLER_PORT=" + port}
 	for k, v := range env {

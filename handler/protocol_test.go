@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/logbuf"
 )
 
 // answer is what the tests read from a handler response.
@@ -70,7 +72,7 @@ func logLine(t *testing.T, s *served, msg, invocationID string) map[string]any {
 }
 
 // waitOutput waits until the process output holds want.
-func waitOutput(t *testing.T, out *lockedBuffer, want string) {
+func waitOutput(t *testing.T, out *logbuf.Buffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), want) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tenantops/tenantops/internal/logbuf"
+
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -27,9 +29,9 @@ func stubLookup(decls ...function.Declaration) lookupFunc {
 	}
 }
 
-func serveStub(t *testing.T, env settings.MapEnv, decls ...function.Declaration) (*httptest.Server, *lockedBuffer, *lockedBuffer) {
+func serveStub(t *testing.T, env settings.MapEnv, decls ...function.Declaration) (*httptest.Server, *logbuf.Buffer, *logbuf.Buffer) {
 	t.Helper()
-	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	stdout, stderr := &logbuf.Buffer{}, &logbuf.Buffer{}
 	srv := httptest.NewServer(newMux(newRunner(env, stdout, stderr), stubLookup(decls...)))
 	t.Cleanup(srv.Close)
 	return srv, stdout, stderr

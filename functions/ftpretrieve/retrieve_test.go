@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,9 +12,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/logbuf"
 
 	"github.com/tenantops/tenantops/internal/azuritetest"
 	"github.com/tenantops/tenantops/internal/ftptest"
@@ -25,36 +25,10 @@ import (
 )
 
 // logLines collects the JSON log lines of an invocation.
-type logLines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logLines struct{ logbuf.Buffer }
 
 // find returns the lines whose msg is msg.
-func (l *logLines) find(msg string) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(l.buf.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+func (l *logLines) find(msg string) []map[string]any { return l.JSONLines(msg) }
 
 // fixture is an FTP server with files, Azurite, and the settings that join them.
 type fixture struct {

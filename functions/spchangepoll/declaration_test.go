@@ -30,7 +30,7 @@ func TestRunReadsItsSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if f.logs.count("deletes=4") != 1 {
-		t.Fatalf("second run did not queue 4 deletes: %s", f.logs.buf.String())
+		t.Fatalf("second run did not queue 4 deletes: %s", f.logs.String())
 	}
 	rows := spchangepoll.Declaration.Check(context.Background(), inv())
 	if len(rows) != 1 || !rows[0].OK || !strings.Contains(rows[0].Why, "Projects") {

@@ -1,18 +1,17 @@
 package spchangepoll_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/logbuf"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
@@ -187,24 +186,11 @@ func (f *fixture) savedToken(t testing.TB) string {
 func ptr[T any](v T) *T { return &v }
 
 // logBuffer collects log lines for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logBuffer struct{ logbuf.Buffer }
 
 func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
 
 // count is how many log lines contain s.
-func (l *logBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.buf.String(), s)
-}
+func (l *logBuffer) count(s string) int { return l.Count(s) }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -28,7 +28,7 @@ func TestFirstRunStartsFromTheCurrentToken(t *testing.T) {
 		t.Fatalf("first run queued %d messages", len(got))
 	}
 	if f.logs.count("first run") != 1 {
-		t.Fatalf("first run not logged: %s", f.logs.buf.String())
+		t.Fatalf("first run not logged: %s", f.logs.String())
 	}
 	if res := f.poll(t, f.options()); res.Deletes != 0 {
 		t.Fatalf("second run replayed the log: %+v", res)
@@ -185,7 +185,7 @@ func TestStaleTokenIsALoudErrorWithTheWayOut(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	if f.logs.count("level=ERROR") != 1 {
-		t.Fatalf("stale token not logged as an error: %s", f.logs.buf.String())
+		t.Fatalf("stale token not logged as an error: %s", f.logs.String())
 	}
 }
 

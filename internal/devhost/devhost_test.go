@@ -1,15 +1,14 @@
 package devhost
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/logbuf"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
@@ -17,36 +16,10 @@ import (
 )
 
 // output collects the handler's output for the test to read.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
+type output struct{ logbuf.Buffer }
 
 // startLines returns the handler's "invocation started" log lines.
-func (o *output) startLines() []map[string]any {
-	var out []map[string]any
-	sc := bufio.NewScanner(strings.NewReader(o.String()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "invocation started" {
-			out = append(out, line)
-		}
-	}
-	return out
-}
+func (o *output) startLines() []map[string]any { return o.JSONLines("invocation started") }
 
 // results collects what OnResult reports.
 type results struct {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/logbuf"
+
 	"github.com/tenantops/tenantops/internal/ftpsource"
 	"github.com/tenantops/tenantops/internal/ftptest"
 )
@@ -92,7 +94,7 @@ func TestVsftpd421ShrinksThePool(t *testing.T) {
 		files[fmt.Sprintf("f%d.bin", i)] = writeFile(t, filepath.Join(root, fmt.Sprintf("f%d.bin", i)), 200_000)
 	}
 	v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root, MaxPerIP: 2})
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	src, err := ftpsource.Open(context.Background(), ftpsource.Options{Addr: v.Addr, User: "anonymous",
 		Password: "x", TLS: ftpsource.TLSNone, MaxConnections: 4, Timeout: 10 * time.Second,
 		Log: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -115,21 +117,4 @@ func TestVsftpd421ShrinksThePool(t *testing.T) {
 	if !strings.Contains(logs.String(), "refused") {
 		t.Errorf("no 421 was seen or logged; logs:\n%s", logs.String())
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
