@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"strings"
@@ -45,7 +46,7 @@ func runCommand(args []string) error {
 	resp, err := r.invoke(ctx, decl, "", req)
 	if len(resp.Outputs) > 0 {
 		out, _ := json.MarshalIndent(resp.Outputs, "", "  ")
-		fmt.Fprintf(os.Stderr, "outputs: %s\n", out)
+		fmt.Fprintf(os.Stderr, "outputs: %s\n", r.redactor.String(string(out)))
 	}
 	return err
 }
@@ -58,23 +59,74 @@ func splitName(args []string) (string, []string) {
 	return "", args
 }
 
-// runRequest builds the request of a hand-run invocation: the given JSON, or
-// the payload the host would send for the trigger.
+// runRequest builds the request of a hand-run invocation from --data: a
+// whole {"Data","Metadata"} envelope; the Data object, keyed by the trigger's
+// binding name; for a queue function, the message itself (any text, JSON or
+// not, as the host's admin endpoint takes a queue function's "input"); for a
+// timer function, the TimerInfo object. With no --data a timer function gets
+// the payload the host sends on schedule.
 func runRequest(decl function.Declaration, data string) (invoke.Request, error) {
-	if strings.TrimSpace(data) == "" {
-		if decl.Trigger.Type != "timerTrigger" {
-			return invoke.Request{}, fmt.Errorf("run: %s is queue-triggered: give the message with --data '{\"%s\":\"…\"}'", decl.Name, decl.Trigger.Name)
+	data = strings.TrimSpace(data)
+	queue := decl.Trigger.Type == "queueTrigger"
+	if data == "" {
+		if queue {
+			return invoke.Request{}, fmt.Errorf("run: %s is queue-triggered: give the message with --data (the message text, or '{\"%s\":\"…\"}')", decl.Name, decl.Trigger.Name)
 		}
-		data = fmt.Sprintf(`{"%s":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}}`, decl.Trigger.Name)
+		data = `{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}`
 	}
 	var probe map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(data), &probe); err != nil {
-		return invoke.Request{}, fmt.Errorf("run: --data is not a JSON object: %w", err)
+	isObject := json.Unmarshal([]byte(data), &probe) == nil && probe != nil
+	var req invoke.Request
+	switch {
+	case isObject && has(probe, "Data"):
+		envelope, err := invoke.Decode([]byte(data))
+		if err != nil {
+			return invoke.Request{}, fmt.Errorf("run: --data: %w", err)
+		}
+		req = envelope
+	case isObject && has(probe, decl.Trigger.Name):
+		req = invoke.Request{Data: probe}
+	case queue:
+		message, _ := json.Marshal(data)
+		req = invoke.Request{Data: map[string]json.RawMessage{decl.Trigger.Name: message}}
+	case isObject && (has(probe, "IsPastDue") || has(probe, "Schedule") || has(probe, "ScheduleStatus")):
+		req = invoke.Request{Data: map[string]json.RawMessage{decl.Trigger.Name: json.RawMessage(data)}}
+	default:
+		return invoke.Request{}, fmt.Errorf(`run: --data for %s is not a JSON object: give {"%s":{"IsPastDue":false}} or a whole {"Data":…,"Metadata":…} envelope`, decl.Name, decl.Trigger.Name)
 	}
-	if _, ok := probe["Data"]; ok {
-		return invoke.Decode([]byte(data))
+	if req.Metadata == nil {
+		req.Metadata = map[string]json.RawMessage{}
 	}
-	return invoke.Request{Data: probe, Metadata: map[string]json.RawMessage{}}, nil
+	if queue {
+		addQueueMetadata(req.Metadata, time.Now())
+	}
+	return req, nil
+}
+
+// has reports whether m has key, matched without regard to case as the host does.
+func has(m map[string]json.RawMessage, key string) bool {
+	_, ok := invoke.Lookup(m, key)
+	return ok
+}
+
+// addQueueMetadata fills in the queue trigger metadata the host would send
+// for a first delivery, keeping any key already given.
+func addQueueMetadata(md map[string]json.RawMessage, now time.Time) {
+	quoted := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+	at := func(t time.Time) json.RawMessage { return quoted(t.UTC().Format(time.RFC3339Nano)) }
+	defaults := map[string]json.RawMessage{
+		"DequeueCount":    quoted("1"),
+		"Id":              quoted(string(quoted(newInvocationID()))),
+		"PopReceipt":      quoted(`"manual"`),
+		"InsertionTime":   at(now),
+		"NextVisibleTime": at(now.Add(10 * time.Minute)),
+		"ExpirationTime":  at(now.Add(7 * 24 * time.Hour)),
+	}
+	for key, value := range defaults {
+		if !has(md, key) {
+			md[key] = value
+		}
+	}
 }
 
 func names() string {
@@ -124,8 +176,8 @@ func checkCommand(args []string) error {
 }
 
 func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []function.CheckResult {
-	var rows []function.CheckResult
-	rows = append(rows, checkStorage(ctx, r.env))
+	account, storageErr := storage.Open(r.env)
+	rows := []function.CheckResult{checkAllSettings(r.env, decls, storageErr), checkStorage(ctx, account, storageErr)}
 	for _, decl := range decls {
 		if decl.Check == nil {
 			rows = append(rows, checkSettings(decl, r.env))
@@ -155,11 +207,45 @@ func checkSettings(decl function.Declaration, env settings.Env) function.CheckRe
 	return row
 }
 
-func checkStorage(ctx context.Context, env settings.Env) function.CheckResult {
+// checkAllSettings is the first row of `check`: one verdict naming every
+// missing or malformed setting of the storage account and of every function
+// checked, so an operator fixes them in one pass.
+func checkAllSettings(env settings.Env, decls []function.Declaration, storageErr error) function.CheckResult {
+	row := function.CheckResult{Dependency: "settings", OK: true, Why: "every setting present and well-formed"}
+	var specs []settings.Spec
+	seen := map[string]bool{}
+	for _, decl := range decls {
+		for _, s := range decl.Settings {
+			if !seen[s.Name] {
+				seen[s.Name] = true
+				specs = append(specs, s)
+			}
+		}
+	}
+	if !seen[settings.OpsTimeZone.Name] {
+		specs = append(specs, settings.OpsTimeZone, settings.WebsiteTimeZone)
+	}
+	problems := map[string]string{}
+	var se *settings.Error
+	if err := settings.Validate(env, specs); errors.As(err, &se) {
+		maps.Copy(problems, se.Problems)
+	}
+	switch {
+	case errors.As(storageErr, &se):
+		maps.Copy(problems, se.Problems)
+	case storageErr != nil:
+		problems[settings.Storage.Name] = strings.TrimPrefix(storageErr.Error(), "storage: "+settings.Storage.Name+" ")
+	}
+	if len(problems) > 0 {
+		row.OK, row.Why = false, (&settings.Error{Problems: problems}).Error()
+	}
+	return row
+}
+
+func checkStorage(ctx context.Context, account *storage.Account, openErr error) function.CheckResult {
 	row := function.CheckResult{Dependency: "storage (AzureWebJobsStorage)"}
-	account, err := storage.Open(env)
-	if err != nil {
-		row.Why = err.Error()
+	if openErr != nil {
+		row.Why = openErr.Error()
 		return row
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

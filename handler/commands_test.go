@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/storage"
 )
 
 func TestRunRequest(t *testing.T) {
@@ -32,7 +34,33 @@ func TestRunRequest(t *testing.T) {
 				t.Errorf("message %q", msg)
 			}
 		}},
-		{name: "not JSON", fn: "SharePointCleanup", data: `message=1`, wantErr: "not a JSON object"},
+		{name: "queue message as plain text", fn: "SharePointCleanup", data: `message=1`, check: func(t *testing.T, msg string, _ bool) {
+			if msg != `message=1` {
+				t.Errorf("message %q", msg)
+			}
+		}},
+		{name: "queue message as a JSON object", fn: "SharePointCleanup", data: ` {"v":1,"itemId":42} `, check: func(t *testing.T, msg string, _ bool) {
+			if msg != `{"v":1,"itemId":42}` {
+				t.Errorf("message %q", msg)
+			}
+		}},
+		{name: "queue Data object in another case", fn: "SharePointCleanup", data: `{"Message":{"v":3}}`, check: func(t *testing.T, msg string, _ bool) {
+			if msg != `{"v":3}` {
+				t.Errorf("message %q", msg)
+			}
+		}},
+		{name: "timer info on its own", fn: "FtpRetrieve", data: `{"IsPastDue":true}`, check: func(t *testing.T, _ string, pastDue bool) {
+			if !pastDue {
+				t.Error("IsPastDue not set")
+			}
+		}},
+		{name: "timer Data object", fn: "FtpRetrieve", data: `{"timer":{"IsPastDue":true}}`, check: func(t *testing.T, _ string, pastDue bool) {
+			if !pastDue {
+				t.Error("IsPastDue not set")
+			}
+		}},
+		{name: "timer with text", fn: "FtpRetrieve", data: `now`, wantErr: "not a JSON object"},
+		{name: "timer with an unrelated object", fn: "FtpRetrieve", data: `{"when":"now"}`, wantErr: "not a JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,5 +131,77 @@ func TestCheckSettingsNamesWhatIsMissing(t *testing.T) {
 				t.Errorf("%s: %q does not name %s", decl.Name, row.Why, name)
 			}
 		}
+	}
+}
+
+func TestRunRequestGivesAQueueMessageTheHostsMetadata(t *testing.T) {
+	queue, _ := functions.Lookup("SharePointCleanup")
+	tests := []struct {
+		name, data string
+		wantCount  int
+	}{
+		{"message only", `{"v":1}`, 1},
+		{"Data object", `{"message":"{\"v\":1}"}`, 1},
+		{"envelope keeps its DequeueCount", `{"Data":{"message":"x"},"Metadata":{"DequeueCount":4}}`, 4},
+		{"envelope without Metadata", `{"Data":{"message":"x"}}`, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := runRequest(queue, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := req.DequeueCount(); n != tt.wantCount {
+				t.Errorf("DequeueCount = %d, want %d", n, tt.wantCount)
+			}
+			if req.MetadataString("Id") == "" || req.MetadataString("InsertionTime") == "" {
+				t.Errorf("metadata without Id or InsertionTime: %v", req.Metadata)
+			}
+		})
+	}
+}
+
+// TestCheckHasOneRowNamingEveryBadSetting: `handler check` opens with a
+// "settings" row that names every missing or malformed setting of the
+// functions checked, storage included, so one run lists all there is to fix.
+func TestCheckHasOneRowNamingEveryBadSetting(t *testing.T) {
+	everyRequired := []string{"AzureWebJobsStorage: missing"}
+	for _, decl := range functions.All() {
+		for _, s := range decl.Settings {
+			if s.Required {
+				everyRequired = append(everyRequired, s.Name+": missing")
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		env  settings.MapEnv
+		want []string
+	}{
+		{name: "everything missing", env: settings.MapEnv{}, want: everyRequired},
+		{name: "malformed values and a bad connection string", env: settings.MapEnv{
+			"AzureWebJobsStorage": "AccountName=ops", "OpsTimeZone": "Mars/Base", "FTPTLS": "ssl", "MIMSyncWinRMPort": "0"},
+			want: []string{"AzureWebJobsStorage: is not a usable connection string", "OpsTimeZone: unknown time zone",
+				`FTPTLS: want one of explicit, implicit, none, got "ssl"`, "MIMSyncWinRMPort: want a TCP port"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, storageErr := storage.Open(tt.env)
+			row := checkAllSettings(tt.env, functions.All(), storageErr)
+			if row.OK || row.Dependency != "settings" {
+				t.Fatalf("row = %+v, want a failed settings row", row)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(row.Why, want) {
+					t.Errorf("%q does not name %q", row.Why, want)
+				}
+			}
+		})
+	}
+	good := settings.MapEnv{"AzureWebJobsStorage": "UseDevelopmentStorage=true", "SPSiteUrl": "https://t.sharepoint.com/sites/ops", "SPListTitle": "Projects"}
+	spPoll, _ := functions.Lookup("SharePointChangePoll")
+	_, storageErr := storage.Open(good)
+	if row := checkAllSettings(good, []function.Declaration{spPoll}, storageErr); !row.OK {
+		t.Errorf("row = %+v, want ok", row)
 	}
 }

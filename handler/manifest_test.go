@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tenantops/tenantops/functions"
@@ -77,4 +80,52 @@ func manifestFiles(t *testing.T, dir string) map[string]string {
 		out[rel] = string(b)
 	}
 	return out
+}
+
+// TestBuiltBinaryWritesTheGoldenManifest runs `handler manifest DIR` on the
+// built binary, as `make build` does to fill dist/, and holds its output to
+// the golden files, along with what the host requires of each binding.
+func TestBuiltBinaryWritesTheGoldenManifest(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command(handlerBinary(t), "manifest", dir).CombinedOutput(); err != nil {
+		t.Fatalf("handler manifest: %v\n%s", err, out)
+	}
+	got, want := manifestFiles(t, dir), manifestFiles(t, goldenManifest)
+	if len(got) != len(want) {
+		t.Errorf("%d files written, %d golden", len(got), len(want))
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: binary wrote\n%s\nwant\n%s", name, got[name], w)
+		}
+		var doc struct {
+			Bindings []map[string]any `json:"bindings"`
+		}
+		if err := json.Unmarshal([]byte(w), &doc); err != nil || len(doc.Bindings) == 0 {
+			t.Fatalf("%s: %v", name, err)
+		}
+		trigger := doc.Bindings[0]
+		if trigger["direction"] != "in" || trigger["name"] == "" {
+			t.Errorf("%s: trigger %v", name, trigger)
+		}
+		switch trigger["type"] {
+		case "timerTrigger":
+			if s, _ := trigger["schedule"].(string); !isSettingRef(s) {
+				t.Errorf("%s: schedule %q is not a %%Setting%% reference", name, s)
+			}
+		case "queueTrigger":
+			if s, _ := trigger["queueName"].(string); !isSettingRef(s) {
+				t.Errorf("%s: queueName %q is not a %%Setting%% reference", name, s)
+			}
+			if trigger["connection"] != "AzureWebJobsStorage" {
+				t.Errorf("%s: connection %v", name, trigger["connection"])
+			}
+		default:
+			t.Errorf("%s: trigger type %v", name, trigger["type"])
+		}
+	}
+}
+
+func isSettingRef(s string) bool {
+	return len(s) > 2 && strings.HasPrefix(s, "%") && strings.HasSuffix(s, "%") && !strings.Contains(s[1:len(s)-1], "%")
 }

@@ -151,6 +151,42 @@ func TestQueuePayloadEncodings(t *testing.T) {
 	}
 }
 
+// TestQueuePayloadShapes: shapes the documentation allows besides the
+// host's usual one all reach the function as the same message.
+func TestQueuePayloadShapes(t *testing.T) {
+	message := `{"v":1,"itemId":42}`
+	tests := []struct {
+		name, body string
+		count      float64
+		id         string
+	}{
+		{"message as a JSON object", `{"Data":{"message":{"v":1,"itemId":42}},"Metadata":{"DequeueCount":2,"Id":"m-1"}}`, 2, "m-1"},
+		{"camel-cased metadata keys", `{"Data":{"message":"{\"v\":1,\"itemId\":42}"},"Metadata":{"dequeueCount":"3","id":"\"m-2\""}}`, 3, "m-2"},
+		{"binding name in another case", `{"Data":{"Message":"\"{\\\"v\\\":1,\\\"itemId\\\":42}\""},"Metadata":{"DequeueCount":"1","Id":"m-3"}}`, 1, "m-3"},
+		{"no Metadata", `{"Data":{"message":"{\"v\":1,\"itemId\":42}"}}`, 0, ""},
+	}
+	s := serveBinary(t, nil)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := fmt.Sprintf("00000000-0000-0000-0001-%012d", i)
+			a := post(t, s, "SharePointCleanup", tt.body, id)
+			if a.ContentType != "application/json" {
+				t.Errorf("Content-Type %q", a.ContentType)
+			}
+			line := logLine(t, s, "invocation started", id)
+			if line["message"] != message {
+				t.Errorf("message decoded as %q, want %q (line %v)", line["message"], message, line)
+			}
+			if line["dequeue_count"] != tt.count {
+				t.Errorf("dequeue_count = %v, want %v", line["dequeue_count"], tt.count)
+			}
+			if line["message_id"] != tt.id {
+				t.Errorf("message_id = %v, want %q", line["message_id"], tt.id)
+			}
+		})
+	}
+}
+
 // TestFailureIsReadable uses a function with none of its settings: the run
 // fails, and the host must see why, on stderr too (it drops Logs on 500).
 func TestFailureIsReadable(t *testing.T) {
@@ -183,6 +219,9 @@ func TestEveryAnswerIsAJSONObject(t *testing.T) {
 		{"unknown function", http.MethodPost, "/NoSuchFunction", `{}`, http.StatusNotFound},
 		{"malformed envelope", http.MethodPost, "/FtpRetrieve", `{"Data":`, http.StatusBadRequest},
 		{"oversize body", http.MethodPost, "/SharePointCleanup", oversizeBody(), http.StatusRequestEntityTooLarge},
+		{"nested path", http.MethodPost, "/FtpRetrieve/extra", `{}`, http.StatusNotFound},
+		{"root path", http.MethodPost, "/", `{}`, http.StatusNotFound},
+		{"wrong method", http.MethodPut, "/FtpRetrieve", `{}`, http.StatusMethodNotAllowed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantops/tenantops/functions"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
+	"github.com/tenantops/tenantops/internal/logging"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
@@ -84,6 +85,15 @@ func newMux(r *runner, lookup lookupFunc) http.Handler {
 	mux.HandleFunc("POST /{function}", func(w http.ResponseWriter, req *http.Request) {
 		handleInvocation(w, req, r, lookup)
 	})
+	// Everything else still answers JSON, not the mux's text/plain.
+	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPost {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("no function at %q: the host posts to /<FunctionName>", req.URL.Path))
+			return
+		}
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed: GET / is the readiness probe, POST /<FunctionName> an invocation", req.Method))
+	})
 	return mux
 }
 
@@ -111,10 +121,23 @@ func handleInvocation(w http.ResponseWriter, req *http.Request, r *runner, looku
 	}
 	resp, err := r.invoke(req.Context(), decl, req.Header.Get("X-Azure-Functions-InvocationId"), envelope)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, failure{Response: resp, Error: err.Error()})
+		writeRedactedJSON(w, http.StatusInternalServerError, failure{Response: resp, Error: err.Error()}, r.redactor)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeRedactedJSON(w, http.StatusOK, resp, r.redactor)
+}
+
+// writeRedactedJSON is writeJSON for answers that carry function output:
+// a secret value in an output binding never leaves the process either.
+func writeRedactedJSON(w http.ResponseWriter, status int, v any, red *logging.Redactor) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeJSON(w, status, v) // reports the encoding failure
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(red.String(string(b))))
 }
 
 // failure is the body of a failed invocation: the usual keys, plus the error.

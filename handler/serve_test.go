@@ -117,6 +117,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 		Run: func(ctx context.Context, inv *function.Invocation) error {
 			inv.Log.Info("connecting", "password", password, "cert", pem, "key", accountKey)
 			inv.Log.Warn("as JSON", "body", `{"password":"`+jsonEscaped(password)+`"}`)
+			inv.Outputs["out"] = map[string]string{"password": password, "key": accountKey}
 			return errors.New("login failed for password " + password + " and key " + accountKey)
 		},
 	}

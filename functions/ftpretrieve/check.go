@@ -42,7 +42,7 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 	list.OK, list.Why = true, fmt.Sprintf("%d file(s)", len(entries))
 	rows = append(rows, list)
 
-	return append(rows, selectionRow(ctx, inv, c, entries))
+	return append(rows, selectionRow(ctx, inv, c, src, entries))
 }
 
 // maxNamesShown caps the file names listed in the selection row.
@@ -50,7 +50,7 @@ const maxNamesShown = 20
 
 // selectionRow reports what today's run would fetch. Without storage it
 // cannot tell which files were delivered before, and says so.
-func selectionRow(ctx context.Context, inv *function.Invocation, c *config, entries []ftpsource.Entry) function.CheckResult {
+func selectionRow(ctx context.Context, inv *function.Invocation, c *config, src timeSource, entries []ftpsource.Entry) function.CheckResult {
 	r := function.CheckResult{Dependency: "FtpRetrieve selection today"}
 	var st *state
 	note := ""
@@ -61,21 +61,31 @@ func selectionRow(ctx context.Context, inv *function.Invocation, c *config, entr
 	} else {
 		note = "; delivered files unknown: " + err.Error()
 	}
-	sel := selectFiles(entries, c, st)
-	var names []string
-	for i, e := range sel.fetch {
-		if i == maxNamesShown {
-			names = append(names, fmt.Sprintf("and %d more", len(sel.fetch)-i))
-			break
-		}
+	sel := selectFiles(entries, c, st, askExactTimes(ctx, inv.Log, c, src, entries, st))
+	names := make([]string, 0, len(sel.fetch))
+	for _, e := range sel.fetch {
 		names = append(names, e.Name)
 	}
-	r.Why = fmt.Sprintf("pattern %q matches %d: would fetch %d [%s], %d already delivered, %d too recent, %d unsafe name(s)%s",
-		c.pattern.String(), sel.matched, len(sel.fetch), strings.Join(names, ", "), len(sel.delivered), len(sel.young), len(sel.rejected), note)
+	unsafe := make([]string, 0, len(sel.rejected))
+	for _, rj := range sel.rejected {
+		unsafe = append(unsafe, fmt.Sprintf("%q", rj.entry.Name))
+	}
+	r.Why = fmt.Sprintf("pattern %q matches %d: would fetch %d [%s], %d already delivered, %d too recent, %d unsafe name(s) [%s]%s",
+		c.pattern.String(), sel.matched, len(sel.fetch), shortList(names), len(sel.delivered), len(sel.young),
+		len(sel.rejected), shortList(unsafe), note)
 	r.OK = len(sel.rejected) == 0
 	if sel.matched == 0 {
 		r.Why = fmt.Sprintf("pattern %q matches nothing among %d file(s) (a warning: the run will not fail)%s", c.pattern.String(), len(entries), note)
 		r.OK = true
 	}
 	return r
+}
+
+// shortList joins at most maxNamesShown names and says how many more.
+func shortList(names []string) string {
+	if len(names) > maxNamesShown {
+		more := fmt.Sprintf("and %d more", len(names)-maxNamesShown)
+		names = append(names[:maxNamesShown:maxNamesShown], more)
+	}
+	return strings.Join(names, ", ")
 }

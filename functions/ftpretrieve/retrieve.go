@@ -21,14 +21,18 @@ const saveEvery = 5 * time.Second
 // ErrRejected is returned when the server listed files with unsafe names.
 var ErrRejected = errors.New("unsafe file names on the server")
 
-// run is one FtpRetrieve invocation: list, select, deliver, record.
-func run(ctx context.Context, inv *function.Invocation) error {
+// run is one FtpRetrieve invocation: list, select, deliver, record. It
+// ends with one summary line, also when it stops early.
+func run(ctx context.Context, inv *function.Invocation) (err error) {
 	start := time.Now()
 	c, err := loadConfig(inv.Env, inv.Now())
 	if err != nil {
 		return err
 	}
 	log := inv.Log
+	var sum summary
+	defer func() { logSummary(log, c, sum, time.Since(start), err) }()
+
 	account, st, err := openState(ctx, c, inv.Env)
 	if err != nil {
 		return err
@@ -48,16 +52,23 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if err != nil {
 		return err
 	}
-	sel := selectFiles(entries, c, st)
+	sel := selectFiles(entries, c, st, askExactTimes(ctx, log, c, src, entries, st))
 	logSelection(log, c, entries, sel)
 
-	sum := transfer(ctx, log, c, src, dst, st, sel.fetch)
+	sum = transfer(ctx, log, c, src, dst, st, sel.fetch)
 	sum.skipped = len(sel.young) + len(sel.delivered)
 	sum.rejected = len(sel.rejected)
-	saveErr := saveFinal(ctx, st)
-	log.Info("FtpRetrieve summary", "fetched", sum.fetched, "skipped", sum.skipped, "rejected", sum.rejected,
-		"failed", sum.failed, "bytes", sum.bytes, "seconds", seconds(time.Since(start)), "sink", dst.Kind())
-	return runError(sum, len(sel.fetch), saveErr)
+	return runError(sum, len(sel.fetch), saveFinal(ctx, st))
+}
+
+// logSummary writes the run's one summary line.
+func logSummary(log *slog.Logger, c *config, sum summary, took time.Duration, err error) {
+	attrs := []any{"fetched", sum.fetched, "skipped", sum.skipped, "rejected", sum.rejected,
+		"failed", sum.failed, "bytes", sum.bytes, "seconds", seconds(took), "sink", c.target}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	log.Info("FtpRetrieve summary", attrs...)
 }
 
 // saveFinal records the run's deliveries, even when the run was cancelled
@@ -149,7 +160,8 @@ func transfer(ctx context.Context, log *slog.Logger, c *config, src *ftpsource.S
 		}
 		if o.err != nil {
 			sum.failed++
-			log.Error("failed", "file", o.entry.Name, "bytes", o.entry.Size, "error", o.err.Error())
+			log.Error("failed", "file", o.entry.Name, "bytes", o.entry.Size, "seconds", seconds(o.duration),
+				"sink", dst.Kind(), "error", o.err.Error())
 			continue
 		}
 		sum.fetched++

@@ -18,6 +18,7 @@ import (
 	"github.com/tenantops/tenantops/internal/logbuf"
 
 	"github.com/tenantops/tenantops/internal/azuritetest"
+	"github.com/tenantops/tenantops/internal/ftpsource"
 	"github.com/tenantops/tenantops/internal/ftptest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
@@ -229,8 +230,12 @@ func TestRunZeroMatchesWarnsMissingDirFails(t *testing.T) {
 		t.Errorf("no warning for zero matches:\n%s", logs)
 	}
 	f.env["FTPSourceDirectory"] = "/missing"
-	if _, err := f.invoke(t); err == nil {
-		t.Fatal("a missing source directory did not fail the run")
+	logs, err = f.invoke(t)
+	if !errors.Is(err, ftpsource.ErrNoDirectory) {
+		t.Fatalf("a missing source directory: got %v, want ErrNoDirectory", err)
+	}
+	if s := summaryOf(t, logs); s["error"] == nil {
+		t.Errorf("the summary of a failed run lacks the error: %v", s)
 	}
 }
 
@@ -324,10 +329,20 @@ func TestCheckReportsTodaysSelection(t *testing.T) {
 	if last := rows[3].Why; !strings.Contains(last, "would fetch 1") || !strings.Contains(last, "HR_"+f.today+"_staff.csv") {
 		t.Errorf("selection row: %s", last)
 	}
+	// Unsafe names are named, quoted, and fail the check.
+	h := newFixture(t, ftptest.Explicit, []string{"CON", "../x.csv"})
+	h.env["FTPFilePattern"] = "*"
+	h.put(t, "ok.csv", 10, time.Hour)
+	inv.Env = h.env
+	rows = Declaration.Check(context.Background(), inv)
+	if last := rows[len(rows)-1]; last.OK || !strings.Contains(last.Why, `"../x.csv"`) || !strings.Contains(last.Why, "would fetch 1 [ok.csv]") {
+		t.Errorf("selection row with unsafe names: %+v", last)
+	}
+	inv.Env = f.env
 	f.env["FTPPassword"] = "wrong-password"
 	rows = Declaration.Check(context.Background(), inv)
-	if len(rows) != 2 || rows[1].OK {
-		t.Fatalf("a wrong password passed the check: %+v", rows)
+	if len(rows) != 2 || rows[1].OK || !strings.Contains(rows[1].Why, "530") || strings.Contains(rows[1].Why, "wrong-password") {
+		t.Fatalf("a wrong password passed the check or was not explained: %+v", rows)
 	}
 }
 

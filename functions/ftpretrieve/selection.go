@@ -26,9 +26,13 @@ type rejection struct {
 	why   error
 }
 
-// selectFiles applies the pattern, the name checks, the minimum age and
-// the delivered record (nil: none) to a listing.
-func selectFiles(entries []ftpsource.Entry, c *config, st *state) selection {
+// exactTimes maps file names to modification times the server reported
+// exactly (MDTM, in UTC) for files whose listed time was not enough.
+type exactTimes map[string]time.Time
+
+// selectFiles applies the pattern, the name checks, the delivered record
+// (nil: none) and the minimum age to a listing.
+func selectFiles(entries []ftpsource.Entry, c *config, st *state, exact exactTimes) selection {
 	var sel selection
 	for _, e := range entries {
 		if !c.pattern.Match(e.Name) {
@@ -39,12 +43,18 @@ func selectFiles(entries []ftpsource.Entry, c *config, st *state) selection {
 			sel.rejected = append(sel.rejected, rejection{e, err})
 			continue
 		}
-		if tooYoung(e, c) {
-			sel.young = append(sel.young, e)
-			continue
-		}
 		if st != nil && st.done(e.Name, e.Size, e.ModTime) {
 			sel.delivered = append(sel.delivered, e)
+			continue
+		}
+		if t, ok := exact[e.Name]; ok {
+			if c.now.Sub(t) < c.minAge {
+				e.ModTime, e.Precise = t, true // for the log; the record keeps the listed time
+				sel.young = append(sel.young, e)
+				continue
+			}
+		} else if tooYoung(e, c) {
+			sel.young = append(sel.young, e)
 			continue
 		}
 		sel.fetch = append(sel.fetch, e)
@@ -52,7 +62,8 @@ func selectFiles(entries []ftpsource.Entry, c *config, st *state) selection {
 	return sel
 }
 
-// tooYoung reports whether a file may still be being written.
+// tooYoung reports whether a file may still be being written, judged by
+// its listed time.
 func tooYoung(e ftpsource.Entry, c *config) bool {
 	if c.minAge <= 0 {
 		return false
@@ -62,4 +73,20 @@ func tooYoung(e ftpsource.Entry, c *config) bool {
 		modified = modified.Add(listPrecision)
 	}
 	return c.now.Sub(modified) < c.minAge
+}
+
+// maxZoneOffset is how far a server's clock zone can be from UTC (UTC+14
+// is the farthest; UTC-12 the other way).
+const maxZoneOffset = 14 * time.Hour
+
+// ageInDoubt reports whether a listed time cannot settle FTPMinFileAge. A
+// LIST time (no MLSD) is the server's wall clock in a zone the protocol
+// does not name, so the true time may lie up to maxZoneOffset either side
+// of it; only files listed that long before the age limit are surely old.
+func ageInDoubt(e ftpsource.Entry, c *config) bool {
+	if e.Precise || c.minAge <= 0 {
+		return false
+	}
+	latest := e.ModTime.Add(maxZoneOffset + listPrecision)
+	return c.now.Sub(latest) < c.minAge
 }

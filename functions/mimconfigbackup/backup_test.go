@@ -174,11 +174,24 @@ func TestRetentionDeletesOnlyOldDatedFolders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An old dated name that is a link to a folder elsewhere: deleting it
+	// would delete what it points to.
+	if err := f.mim.Disk.WriteFile(`C:\Data\precious\keep.txt`, []byte("not a backup")); err != nil {
+		t.Fatal(err)
+	}
+	target, _ := f.mim.Disk.Path(`C:\Data\precious`)
+	link, _ := f.mim.Disk.Path(`C:\Backup\2026-08-01-2330`)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
 	err, logs := f.run(t, night(24))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gone, kept := []string{`2026-09-01-2330`}, []string{`2026-11-20-2330`, `notes`, `2026-13-01-2330`, `2026-09-01-2330.txt`, `2026-11-24-2330`}
+	if b, err := f.mim.Disk.ReadFile(`C:\Data\precious\keep.txt`); err != nil || string(b) != "not a backup" {
+		t.Errorf("retention reached through a link: %v", err)
+	}
+	gone, kept := []string{`2026-09-01-2330`}, []string{`2026-11-20-2330`, `notes`, `2026-13-01-2330`, `2026-09-01-2330.txt`, `2026-11-24-2330`, `2026-08-01-2330`}
 	for _, name := range gone {
 		if exists(t, f, name) {
 			t.Errorf("%s should have been deleted", name)

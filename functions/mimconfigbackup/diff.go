@@ -15,7 +15,19 @@ type Diff struct {
 	ServerChanged     bool     // the sync server configuration (Export-MetaverseConfiguration)
 	ExtensionsChanged []string // extension files added, removed or changed
 	PortalChanged     []string // schema, policy, portal
+	// NotCompared holds the parts (step names) that failed in either
+	// backup, with where they failed: their files are missing or partial,
+	// so a difference there says nothing about the configuration.
+	NotCompared map[string]string
 }
+
+// The parts of a backup: a step and the folder it fills share the name.
+const (
+	partMAs        = "MAExports"
+	partServer     = "ServerExport"
+	partExtensions = "MAExtensions"
+	partPortal     = "PortalExport"
+)
 
 // Compare returns the differences from previous (nil: none) to current.
 // XML files are compared without their export date.
@@ -23,12 +35,19 @@ func Compare(previous *Manifest, current Manifest) Diff {
 	if previous == nil {
 		return Diff{}
 	}
-	d := Diff{HasPrevious: true}
+	d := Diff{HasPrevious: true, NotCompared: map[string]string{}}
+	for _, part := range previous.failedParts() {
+		d.NotCompared[part] = "the previous backup"
+	}
+	for _, part := range current.failedParts() {
+		d.NotCompared[part] = "this backup"
+	}
 	before, after := byPath(*previous), byPath(current)
 	for _, p := range unionKeys(before, after) {
 		old, inOld := before[p]
 		cur, inCur := after[p]
-		if inOld && inCur && fingerprint(old) == fingerprint(cur) {
+		folder, _, _ := strings.Cut(p, `\`)
+		if _, skip := d.NotCompared[folder]; skip || (inOld && inCur && fingerprint(old) == fingerprint(cur)) {
 			continue
 		}
 		d.record(p, inOld, inCur)
@@ -36,11 +55,23 @@ func Compare(previous *Manifest, current Manifest) Diff {
 	return d
 }
 
+// failedParts names the steps that failed, from the step records and the
+// failed list alike.
+func (m Manifest) failedParts() []string {
+	parts := append([]string(nil), m.Failed...)
+	for _, st := range m.Steps {
+		if !st.OK {
+			parts = append(parts, st.Name)
+		}
+	}
+	return parts
+}
+
 // record files one changed path under the part it belongs to.
 func (d *Diff) record(path string, inOld, inCur bool) {
 	folder, rest, _ := strings.Cut(path, `\`)
 	switch folder {
-	case "MAExports":
+	case partMAs:
 		name := strings.TrimSuffix(rest, ".xml")
 		switch {
 		case !inOld:
@@ -50,11 +81,11 @@ func (d *Diff) record(path string, inOld, inCur bool) {
 		default:
 			d.MAsChanged = append(d.MAsChanged, name)
 		}
-	case "ServerExport":
+	case partServer:
 		d.ServerChanged = true
-	case "MAExtensions":
+	case partExtensions:
 		d.ExtensionsChanged = append(d.ExtensionsChanged, rest)
-	case "PortalExport":
+	case partPortal:
 		d.PortalChanged = append(d.PortalChanged, strings.TrimSuffix(rest, ".xml"))
 	}
 }
@@ -96,16 +127,24 @@ func (d Diff) String() string {
 		return "no earlier backup to compare with"
 	}
 	var parts []string
-	parts = append(parts, countList(d.MAsChanged, "MA", "changed")...)
-	parts = append(parts, countList(d.MAsAdded, "MA", "added")...)
-	parts = append(parts, countList(d.MAsRemoved, "MA", "removed")...)
-	if len(d.MAsChanged)+len(d.MAsAdded)+len(d.MAsRemoved) == 0 {
-		parts = append(parts, "MAs unchanged")
+	if where, skipped := d.NotCompared[partMAs]; skipped {
+		parts = append(parts, notCompared("MAs", partMAs, where))
+	} else {
+		parts = append(parts, countList(d.MAsChanged, "MA", "changed")...)
+		parts = append(parts, countList(d.MAsAdded, "MA", "added")...)
+		parts = append(parts, countList(d.MAsRemoved, "MA", "removed")...)
+		if len(d.MAsChanged)+len(d.MAsAdded)+len(d.MAsRemoved) == 0 {
+			parts = append(parts, "MAs unchanged")
+		}
 	}
-	parts = append(parts, changed("sync configuration", d.ServerChanged, nil))
-	parts = append(parts, changed("extensions", len(d.ExtensionsChanged) > 0, d.ExtensionsChanged))
-	parts = append(parts, changed("portal config", len(d.PortalChanged) > 0, d.PortalChanged))
+	parts = append(parts, d.changed("sync configuration", partServer, d.ServerChanged, nil))
+	parts = append(parts, d.changed("extensions", partExtensions, len(d.ExtensionsChanged) > 0, d.ExtensionsChanged))
+	parts = append(parts, d.changed("portal config", partPortal, len(d.PortalChanged) > 0, d.PortalChanged))
 	return strings.Join(parts, "; ")
+}
+
+func notCompared(what, step, where string) string {
+	return fmt.Sprintf("%s not compared (%s failed in %s)", what, step, where)
 }
 
 func countList(names []string, noun, verb string) []string {
@@ -118,7 +157,10 @@ func countList(names []string, noun, verb string) []string {
 	return []string{fmt.Sprintf("%d %s %s: %s", len(names), noun, verb, strings.Join(names, ", "))}
 }
 
-func changed(what string, yes bool, which []string) string {
+func (d Diff) changed(what, part string, yes bool, which []string) string {
+	if where, skipped := d.NotCompared[part]; skipped {
+		return notCompared(what, part, where)
+	}
 	switch {
 	case !yes:
 		return what + " unchanged"

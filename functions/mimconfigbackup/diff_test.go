@@ -33,6 +33,16 @@ func TestCompare(t *testing.T) {
 			m.Files[3].SHA256 = "r2"
 			m.Files[4].ContentHash = "cs2"
 		}), "MAs unchanged; sync configuration changed; extensions changed: Rules.dll; portal config changed: schema"},
+		{"MA export failed tonight", &base, with(func(m *Manifest) {
+			m.Files = m.Files[2:] // no MA files
+			m.Steps = []Step{{Name: "MAExports", OK: false, Error: "module missing"}, {Name: "ServerExport", OK: true}}
+			m.Failed = []string{"MAExports"}
+		}), "MAs not compared (MAExports failed in this backup); sync configuration unchanged; extensions unchanged; portal config unchanged"},
+		{"portal export failed last night", &Manifest{Files: base.Files[:4], Failed: []string{"PortalExport"}}, base,
+			"MAs unchanged; sync configuration unchanged; extensions unchanged; portal config not compared (PortalExport failed in the previous backup)"},
+		{"failed both nights", &Manifest{Files: base.Files[1:], Failed: []string{"MAExports"}},
+			with(func(m *Manifest) { m.Files[3].SHA256 = "r2"; m.Failed = []string{"MAExports"} }),
+			"MAs not compared (MAExports failed in this backup); sync configuration unchanged; extensions changed: Rules.dll; portal config unchanged"},
 	}
 	for _, tt := range tests {
 		if got := Compare(tt.previous, tt.current).String(); got != tt.want {

@@ -99,7 +99,7 @@ func Start(ctx context.Context, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{opts: opts, config: cfg, triggers: triggers, client: &http.Client{}, lastFire: map[string]time.Time{}}
+	h := &Host{opts: opts, config: cfg, triggers: triggers, client: &http.Client{Timeout: invocationTimeout(cfg)}, lastFire: map[string]time.Time{}}
 	h.proc, err = startProcess(cfg, opts)
 	if err != nil {
 		return nil, err
@@ -147,3 +147,12 @@ func (h *Host) trigger(function string) (trigger, error) {
 
 // errNoStorage is returned by queue operations on a host without storage.
 var errNoStorage = errors.New("devhost: queue triggers need Options.Storage")
+
+// invocationTimeout is how long the host waits for an invocation's answer:
+// functionTimeout plus a minute, or without end when functionTimeout is unset.
+func invocationTimeout(cfg hostConfig) time.Duration {
+	if cfg.FunctionTimeout <= 0 {
+		return 0
+	}
+	return cfg.FunctionTimeout + time.Minute
+}

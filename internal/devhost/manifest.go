@@ -19,6 +19,8 @@ type hostConfig struct {
 	Arguments  []string // customHandler.description.arguments, %Setting% expanded
 	WorkDir    string   // customHandler.description.workingDirectory, made absolute
 	Queues     queueConfig
+	// FunctionTimeout is host.json's functionTimeout; 0 when unset or -1.
+	FunctionTimeout time.Duration
 }
 
 // queueConfig is extensions.queues, with the host's defaults filled in.
@@ -43,6 +45,7 @@ type trigger struct {
 
 // rawHostJSON mirrors host.json.
 type rawHostJSON struct {
+	FunctionTimeout string `json:"functionTimeout"`
 	CustomHandler struct {
 		Description struct {
 			DefaultExecutablePath string   `json:"defaultExecutablePath"`
@@ -83,6 +86,11 @@ func readHostConfig(dir string, env map[string]string) (hostConfig, error) {
 		return hostConfig{}, err
 	}
 	cfg.Queues = q
+	if t := strings.TrimSpace(raw.FunctionTimeout); t != "" && t != "-1" {
+		if cfg.FunctionTimeout, err = parseTimeSpan(t); err != nil {
+			return hostConfig{}, fmt.Errorf("devhost: host.json functionTimeout: %w", err)
+		}
+	}
 	return cfg, nil
 }
 
@@ -199,6 +207,13 @@ func readTrigger(path string, env map[string]string) (trigger, error) {
 			if tr.Queue == "" || strings.Contains(tr.Queue, "%") {
 				return trigger{}, fmt.Errorf("devhost: %s: queue name %q does not resolve (is the setting set?)", name, b.QueueName)
 			}
+			// The host lowercases the queue name, then holds it to the
+			// storage service's naming rules.
+			tr.Queue = strings.ToLower(tr.Queue)
+			if !queueName.MatchString(tr.Queue) || strings.Contains(tr.Queue, "--") {
+				return trigger{}, fmt.Errorf("devhost: %s: queue name %q is not valid: 3-63 lowercase letters, digits "+
+					"and single hyphens, starting and ending with a letter or digit", name, tr.Queue)
+			}
 		default:
 			return trigger{}, fmt.Errorf("devhost: %s: trigger type %s is not one the local host runs", name, b.Type)
 		}
@@ -206,6 +221,9 @@ func readTrigger(path string, env map[string]string) (trigger, error) {
 	}
 	return trigger{}, fmt.Errorf("devhost: %s has no trigger binding", path)
 }
+
+// queueName is the shape of a valid storage queue name.
+var queueName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 
 // settingRef matches a %Setting% reference.
 var settingRef = regexp.MustCompile(`%([^%]+)%`)

@@ -66,6 +66,42 @@ func TestReadHostConfigOfTheRepository(t *testing.T) {
 	if filepath.Base(cfg.Executable) != "handler" || !filepath.IsAbs(cfg.Executable) {
 		t.Errorf("executable = %q", cfg.Executable)
 	}
+	if cfg.FunctionTimeout != 30*time.Minute || invocationTimeout(cfg) != 31*time.Minute {
+		t.Errorf("functionTimeout %s, invocation timeout %s; want 30m and 31m", cfg.FunctionTimeout, invocationTimeout(cfg))
+	}
+}
+
+// TestFunctionTimeout: the host waits functionTimeout plus a minute for an
+// answer, and without end when functionTimeout is unset or -1.
+func TestFunctionTimeout(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"", 0, false},
+		{"-1", 0, false},
+		{"00:05:00", 6 * time.Minute, false},
+		{"01:00:00", 61 * time.Minute, false},
+		{"five minutes", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			dir := t.TempDir()
+			doc := `{"version":"2.0","customHandler":{"description":{"defaultExecutablePath":"handler"}}`
+			if tt.value != "" {
+				doc += `,"functionTimeout":"` + tt.value + `"`
+			}
+			write(t, dir, "host.json", doc+"}")
+			cfg, err := readHostConfig(dir, nil)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if got := invocationTimeout(cfg); err == nil && got != tt.want {
+				t.Errorf("invocation timeout %s, want %s", got, tt.want)
+			}
+		})
+	}
 }
 
 func TestReadTriggers(t *testing.T) {
@@ -89,6 +125,40 @@ func TestReadTriggers(t *testing.T) {
 	}
 	if _, err := readTriggers(t.TempDir(), nil); err == nil {
 		t.Error("an empty app gave no error")
+	}
+}
+
+// TestQueueNamesAsTheHostReadsThem: the host lowercases a queue trigger's
+// queue name and rejects one the storage service would.
+func TestQueueNamesAsTheHostReadsThem(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "Work/function.json", `{"bindings":[{"name":"item","type":"queueTrigger","direction":"in","queueName":"%Q%"}]}`)
+	tests := []struct{ setting, want, wantErr string }{
+		{"work-items", "work-items", ""},
+		{"SP-Deleted-Items", "sp-deleted-items", ""},
+		{"q1x", "q1x", ""},
+		{"ab", "", "not valid"},
+		{"work--items", "", "not valid"},
+		{"-work", "", "not valid"},
+		{"work_items", "", "not valid"},
+		{strings.Repeat("q", 64), "", "not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.setting, func(t *testing.T) {
+			got, err := readTriggers(dir, map[string]string{"Q": tt.setting})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[0].Queue != tt.want {
+				t.Errorf("queue %q, want %q", got[0].Queue, tt.want)
+			}
+		})
 	}
 }
 

@@ -7,20 +7,24 @@ import (
 	"time"
 )
 
-// Schedule is a parsed NCRONTAB expression, the six-field form the Functions
-// timer trigger uses: second minute hour day month day-of-week. Each field
+// Schedule is a parsed timer schedule, in the forms the Functions timer
+// trigger takes: an NCRONTAB expression of six fields (second minute hour day
+// month day-of-week) or five (no seconds: they are 0), or a TimeSpan
+// ("00:05:00", "1.00:00:00") that fires at that interval. Each cron field
 // takes *, a value, a range (1-5), a step (*/15, 10-40/10, 5/20), a list of
-// those (1,15,30-33), and names for months (JAN-DEC) and days (SUN-SAT).
-// Day of month and day of week must both match, as in NCrontab.
+// those (1,15,30-33), and English names for months (JAN-DEC, January) and
+// days (SUN-SAT, Sunday). Day of month and day of week must both match, as in
+// NCrontab.
 type Schedule struct {
-	fields [6]uint64 // bit n set: value n allowed
+	fields [6]uint64     // bit n set: value n allowed
+	every  time.Duration // a TimeSpan schedule's interval; fields unused
 }
 
 // field describes one column of an expression.
 type field struct {
 	name     string
 	min, max int
-	names    []string // names[i] stands for min+i
+	names    []string // names[i] (or any longer English name it begins) stands for min+i
 }
 
 var scheduleFields = [6]field{
@@ -41,11 +45,26 @@ const (
 	weekdayField
 )
 
-// ParseSchedule parses a six-field NCRONTAB expression.
+// ParseSchedule parses a timer schedule: a six- or five-field NCRONTAB
+// expression, or a TimeSpan interval.
 func ParseSchedule(expr string) (Schedule, error) {
 	parts := strings.Fields(expr)
+	if len(parts) == 1 && strings.Contains(parts[0], ":") {
+		d, err := parseTimeSpan(parts[0])
+		if err != nil {
+			return Schedule{}, fmt.Errorf("devhost: schedule %q: %w", expr, err)
+		}
+		if d < time.Second {
+			return Schedule{}, fmt.Errorf("devhost: schedule %q: an interval shorter than a second", expr)
+		}
+		return Schedule{every: d}, nil
+	}
+	if len(parts) == 5 { // the host reads five fields as minute-level cron
+		parts = append([]string{"0"}, parts...)
+	}
 	if len(parts) != 6 {
-		return Schedule{}, fmt.Errorf("devhost: schedule %q: want six fields (second minute hour day month day-of-week), got %d", expr, len(parts))
+		return Schedule{}, fmt.Errorf("devhost: schedule %q: want six fields (second minute hour day month day-of-week), "+
+			"five (no seconds), or a TimeSpan such as 00:05:00; got %d fields", expr, len(parts))
 	}
 	var s Schedule
 	for i, part := range parts {
@@ -111,7 +130,7 @@ func parseItem(item string, f field) (lo, hi, step int, err error) {
 // value parses a number or a name within the field's bounds.
 func (f field) value(text string) (int, error) {
 	for i, n := range f.names {
-		if strings.EqualFold(text, n) {
+		if strings.EqualFold(text, n) || (len(text) > 3 && strings.EqualFold(text, englishNames[n])) {
 			return f.min + i, nil
 		}
 	}
@@ -131,9 +150,20 @@ func (s Schedule) has(field, v int) bool { return s.fields[field]&(1<<uint(v)) !
 // (such as 30 February) never fires.
 const searchYears = 5
 
+// englishNames spells out the abbreviated month and day names.
+var englishNames = map[string]string{
+	"JAN": "January", "FEB": "February", "MAR": "March", "APR": "April", "MAY": "May", "JUN": "June",
+	"JUL": "July", "AUG": "August", "SEP": "September", "OCT": "October", "NOV": "November", "DEC": "December",
+	"SUN": "Sunday", "MON": "Monday", "TUE": "Tuesday", "WED": "Wednesday", "THU": "Thursday", "FRI": "Friday", "SAT": "Saturday",
+}
+
 // Next returns the first time after t, in t's location and to the second,
-// that the schedule matches, and false when there is none.
+// that the schedule matches, and false when there is none. A TimeSpan
+// schedule fires one interval after t.
 func (s Schedule) Next(t time.Time) (time.Time, bool) {
+	if s.every > 0 {
+		return t.Add(s.every), true
+	}
 	t = t.Truncate(time.Second).Add(time.Second)
 	limit := t.AddDate(searchYears, 0, 0)
 	for t.Before(limit) {

@@ -24,6 +24,10 @@ func TestScheduleNext(t *testing.T) {
 		{"0 0 0 29 2 *", base, []string{"2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"}},
 		{"10/20 * * * * *", base, []string{"2026-11-25T08:00:10Z", "2026-11-25T08:00:30Z", "2026-11-25T08:00:50Z", "2026-11-25T08:01:10Z"}},
 		{"0 0 0 13 * 5", base, []string{"2027-08-13T00:00:00Z"}}, // Friday the 13th: day and weekday both match
+		{"30 9 * * 1-5", base, []string{"2026-11-25T09:30:00Z", "2026-11-26T09:30:00Z", "2026-11-27T09:30:00Z", "2026-11-30T09:30:00Z"}}, // five fields: no seconds
+		{"0 30 9 * January Monday", base, []string{"2027-01-04T09:30:00Z", "2027-01-11T09:30:00Z"}},
+		{"00:05:00", base, []string{"2026-11-25T08:05:00Z", "2026-11-25T08:10:00Z"}},
+		{"1.00:00:00", base, []string{"2026-11-26T08:00:00Z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
@@ -73,8 +77,11 @@ func TestScheduleNeverMatching(t *testing.T) {
 
 func TestParseScheduleRejects(t *testing.T) {
 	tests := []struct{ expr, wantErr string }{
-		{"0 30 23 * *", "six fields"},
+		{"30 23 * *", "six fields"},
 		{"0 0 30 23 * * *", "six fields"},
+		{"00:00:00", "shorter than a second"},
+		{"1:xx", "not a time span"},
+		{"* * * * Janu *", `month: "Janu" is not a number`},
 		{"60 * * * * *", "second: 60 is outside 0-59"},
 		{"* * 24 * * *", "hour: 24 is outside 0-23"},
 		{"* * * 0 * *", "day: 0 is outside 1-31"},

@@ -1,10 +1,12 @@
 package ftpsource
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,7 +15,17 @@ import (
 // replaces deadlines the library sets and never clears.
 type deadlineConn struct {
 	net.Conn
-	timeout time.Duration
+	timeout  time.Duration
+	progress *controlProgress // nil on data connections
+}
+
+// controlProgress records how far the control connection got, so that a
+// failed connect can be explained: no greeting at all, a refused
+// greeting, or a refused AUTH TLS.
+type controlProgress struct {
+	read     atomic.Bool // any byte arrived
+	wrote    atomic.Bool // any command went out
+	authSent atomic.Bool // the first command was AUTH
 }
 
 // Read implements net.Conn.
@@ -21,13 +33,20 @@ func (c *deadlineConn) Read(p []byte) (int, error) {
 	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
 		return 0, err
 	}
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.progress != nil {
+		c.progress.read.Store(true)
+	}
+	return n, err
 }
 
 // Write implements net.Conn.
 func (c *deadlineConn) Write(p []byte) (int, error) {
 	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
 		return 0, err
+	}
+	if c.progress != nil && !c.progress.wrote.Swap(true) {
+		c.progress.authSent.Store(bytes.HasPrefix(p, []byte("AUTH ")))
 	}
 	return c.Conn.Write(p)
 }
@@ -43,9 +62,10 @@ type connDialer struct {
 	tls     *tls.Config
 	timeout time.Duration
 
-	mu      sync.Mutex
-	dialed  int
-	control net.Conn // the raw control connection, closed to unblock a stuck call
+	mu       sync.Mutex
+	dialed   int
+	control  net.Conn // the raw control connection, closed to unblock a stuck call
+	progress controlProgress
 }
 
 // dial implements the dial func of ftp.DialWithDialFunc.
@@ -65,7 +85,11 @@ func (d *connDialer) dial(network, addr string) (net.Conn, error) {
 		d.control = raw
 		d.mu.Unlock()
 	}
-	conn := net.Conn(&deadlineConn{Conn: raw, timeout: d.timeout})
+	dc := &deadlineConn{Conn: raw, timeout: d.timeout}
+	if first {
+		dc.progress = &d.progress
+	}
+	conn := net.Conn(dc)
 	switch {
 	case d.mode == TLSNone:
 		return conn, nil

@@ -7,9 +7,10 @@
 // TLS session cache per connection (servers such as vsftpd refuse data
 // connections that do not resume the control connection's session), a pool
 // that checks a connection with NOOP before reusing it and shrinks when the
-// server answers 421 to a new connection, and a reader that only reports the
+// server answers 421 to a new connection, a reader that only reports the
 // end of a file once the server confirmed the transfer and the byte count
-// matches the listing.
+// matches the listing, and errors that name the likely cause (TLS mode,
+// connection limits) without ever repeating the password.
 package ftpsource
 
 import (
@@ -91,6 +92,11 @@ func (o Options) withDefaults() (Options, error) {
 	addr = strings.TrimSuffix(addr, "/")
 	if addr == "" {
 		return o, fmt.Errorf("ftpsource: no server address")
+	}
+	if strings.Contains(addr, "@") {
+		// Never echo it: the part before @ may hold a password.
+		return o, fmt.Errorf("ftpsource: the server address carries a user name or password; " +
+			"give the host alone and the credentials as user and password")
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		port := defaultPort

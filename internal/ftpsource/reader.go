@@ -82,6 +82,9 @@ func (r *Reader) endErr() error {
 func (r *Reader) finish() {
 	r.unwatch()
 	closeErr := r.resp.Close()
+	if positiveReply(closeErr) {
+		closeErr = nil
+	}
 	r.done = true
 	switch {
 	case r.n != r.size:

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/textproto"
+	"regexp"
+	"strings"
 
 	"github.com/jlaffaye/ftp"
 )
@@ -40,7 +42,7 @@ func dialSession(ctx context.Context, o Options) (*session, error) {
 
 	c, err := ftp.Dial(o.Addr, opts...)
 	if err != nil {
-		return nil, dialError(o, err)
+		return nil, dialError(o, err, &d.progress)
 	}
 	if err := c.Login(o.User, o.Password); err != nil {
 		_ = c.Quit()
@@ -57,19 +59,28 @@ func dialSession(ctx context.Context, o Options) (*session, error) {
 	return &session{conn: c, dialer: d, home: home}, nil
 }
 
-// dialError explains a failed connect, naming the likely cause.
-func dialError(o Options, err error) error {
+// dialError explains a failed connect, naming the likely cause. Under
+// explicit TLS the first command is AUTH TLS, so a refusal that came after
+// something was sent is the server declining TLS, and one before it is the
+// greeting itself.
+func dialError(o Options, err error, progress *controlProgress) error {
 	var tpe *textproto.Error
 	var rec tls.RecordHeaderError
+	reply := errors.As(err, &tpe)
 	switch {
-	case errors.As(err, &tpe) && o.TLS == TLSExplicit && isAuthRefusal(tpe.Code):
+	case reply && (tpe.Code == ftp.StatusNotAvailable || saysTooMany(tpe.Msg)):
+		return fmt.Errorf("ftpsource: connect to %s: %w: %d %s", o.Addr, ErrTooManyConnections, tpe.Code, tpe.Msg)
+	case reply && o.TLS == TLSExplicit && progress.authSent.Load() && isAuthRefusal(tpe.Code):
 		return fmt.Errorf("ftpsource: %s does not offer TLS (AUTH TLS answered %d %s); "+
 			"set FTPTLS=none if plaintext is really intended: %w", o.Addr, tpe.Code, tpe.Msg, ErrNoTLS)
+	case reply:
+		return fmt.Errorf("ftpsource: connect to %s: the server refused: %d %s", o.Addr, tpe.Code, tpe.Msg)
 	case errors.As(err, &rec) && o.TLS == TLSImplicit:
 		return fmt.Errorf("ftpsource: %s did not answer with TLS on connect; use FTPTLS=explicit for "+
 			"AUTH TLS on the plain port, or FTPTLS=none if plaintext is really intended: %w", o.Addr, ErrNoTLS)
-	case errors.As(err, &tpe) && tpe.Code == ftp.StatusNotAvailable:
-		return fmt.Errorf("ftpsource: connect to %s: %w: %d %s", o.Addr, ErrTooManyConnections, tpe.Code, tpe.Msg)
+	case isTimeout(err) && o.TLS != TLSImplicit && !progress.read.Load():
+		return fmt.Errorf("ftpsource: connect to %s: no greeting within %s (a server that expects TLS from "+
+			"the first byte, usually on port 990, stays silent: set FTPTLS=implicit if so): %w", o.Addr, o.Timeout, err)
 	case isTimeout(err):
 		return fmt.Errorf("ftpsource: connect to %s: no answer within %s: %w", o.Addr, o.Timeout, err)
 	}
@@ -83,17 +94,43 @@ func isAuthRefusal(code int) bool {
 	return code >= 400 && code != ftp.StatusNotAvailable
 }
 
-// loginError explains a failed login without repeating the password.
+// loginError explains a failed login. A server that repeats the password
+// in its reply does not get its reply shown.
 func loginError(o Options, err error) error {
 	var tpe *textproto.Error
-	if errors.As(err, &tpe) && tpe.Code == ftp.StatusNotAvailable {
-		return fmt.Errorf("ftpsource: log in to %s: %w: %d %s", o.Addr, ErrTooManyConnections, tpe.Code, tpe.Msg)
+	reply := errors.As(err, &tpe)
+	text := err.Error()
+	if reply {
+		text = fmt.Sprintf("%d %s", tpe.Code, tpe.Msg)
 	}
-	if errors.As(err, &tpe) {
-		return fmt.Errorf("ftpsource: log in to %s as %q: %d %s", o.Addr, o.User, tpe.Code, tpe.Msg)
+	if o.Password != "" && strings.Contains(text, o.Password) {
+		return fmt.Errorf("ftpsource: log in to %s as %q: refused (reply withheld: it repeats the password)", o.Addr, o.User)
+	}
+	switch {
+	case reply && tpe.Code == ftp.StatusNotAvailable, saysTooMany(text):
+		return fmt.Errorf("ftpsource: log in to %s: %w: %s", o.Addr, ErrTooManyConnections, text)
+	case o.TLS == TLSNone && wantsTLS.MatchString(text):
+		return fmt.Errorf("ftpsource: log in to %s as %q: %s; the server wants TLS: set FTPTLS=explicit "+
+			"(or implicit)", o.Addr, o.User, text)
+	case reply:
+		return fmt.Errorf("ftpsource: log in to %s as %q: %s", o.Addr, o.User, text)
 	}
 	return fmt.Errorf("ftpsource: log in to %s as %q: %w", o.Addr, o.User, err)
 }
+
+// tooManyPattern matches the replies servers give when a connection limit
+// is reached, whatever the code: 421 is the documented one, but ProFTPD's
+// MaxClientsPerUser answers the login with 530 "Sorry, the maximum number
+// of clients (n) for this user are already connected", and lftp watches
+// for "Too many" or "No more" connections in any reply for this reason.
+var tooManyPattern = regexp.MustCompile(`(?i)too many|no more connections|maximum number of (clients|connections|users)|connection limit`)
+
+func saysTooMany(text string) bool { return tooManyPattern.MatchString(text) }
+
+// wantsTLS matches the refusals of servers that require TLS before login
+// (vsftpd: "530 Non-anonymous sessions must use encryption."; RFC 4217
+// suggests 534 or 530 with a reason).
+var wantsTLS = regexp.MustCompile(`(?i)\b(tls|ssl|encrypt\w*|secure)\b`)
 
 // healthy sends NOOP, the check before a pooled connection is reused.
 func (s *session) healthy() bool {

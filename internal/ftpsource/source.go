@@ -20,11 +20,13 @@ type Source struct {
 
 // Entry is one file of a directory listing.
 type Entry struct {
-	Name    string    // as the server sent it: check it before using it
-	Size    int64     // bytes
-	ModTime time.Time // as listed; in UTC unless the server lists in its local time
-	// Precise is false when the listing rounds times (LIST without MLSD shows
-	// minutes at best, and only the date for older files).
+	Name string // as the server sent it: check it before using it
+	Size int64  // bytes
+	// ModTime is the time as listed. With MLSD (Precise) it is UTC to the
+	// second (RFC 3659). Without, it is the server's wall clock read as
+	// UTC: LIST names no zone, shows minutes at best and only the date for
+	// files older than six months; ModTime asks MDTM for the real time.
+	ModTime time.Time
 	Precise bool
 }
 
@@ -58,28 +60,19 @@ var ErrNoDirectory = errors.New("no such directory")
 
 // List returns the regular files in dir (links and folders are left out).
 // A directory that does not exist is an error wrapping ErrNoDirectory, also
-// on servers that answer LIST of a missing directory with an empty success.
+// on servers that answer LIST of a missing directory with an empty success
+// (vsftpd); an existing empty directory is an empty list, also on servers
+// that refuse to list it with 450 or 550 (FileZilla Server, "550 No files
+// found").
 func (s *Source) List(ctx context.Context, dir string) ([]Entry, error) {
 	sess, release, err := s.pool.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := sess.conn.List(dir)
+	entries, err := sess.list(dir)
 	if err != nil {
-		s.pool.put(sess, release, !isReply(err))
-		if isReply(err) && replyCode(err) == ftp.StatusFileUnavailable {
-			return nil, fmt.Errorf("ftpsource: list %q: %w (%v)", dir, ErrNoDirectory, err)
-		}
-		return nil, fmt.Errorf("ftpsource: list %q: %w", dir, err)
-	}
-	if len(entries) == 0 {
-		if err := sess.dirExists(dir); err != nil {
-			s.pool.put(sess, release, !isReply(err))
-			if errors.Is(err, errLostHome) {
-				return nil, fmt.Errorf("ftpsource: list %q: %w", dir, err)
-			}
-			return nil, fmt.Errorf("ftpsource: list %q: %w (%v)", dir, ErrNoDirectory, err)
-		}
+		s.pool.put(sess, release, !isReply(err) || errors.Is(err, errLostHome))
+		return nil, err
 	}
 	precise := sess.conn.IsTimePreciseInList()
 	s.pool.put(sess, release, false)
@@ -92,6 +85,29 @@ func (s *Source) List(ctx context.Context, dir string) ([]Entry, error) {
 		files = append(files, Entry{Name: e.Name, Size: int64(e.Size), ModTime: e.Time, Precise: precise})
 	}
 	return files, nil
+}
+
+// list runs LIST (or MLSD) and tells an empty directory from a missing
+// one with CWD whenever the answer is ambiguous: nothing, or 450/550.
+func (sess *session) list(dir string) ([]*ftp.Entry, error) {
+	entries, err := sess.conn.List(dir)
+	if positiveReply(err) {
+		err = nil // 250 instead of 226 at the end, as RFC 959 allows
+	}
+	code := replyCode(err)
+	if err != nil && code != ftp.StatusFileUnavailable && code != ftp.StatusFileActionIgnored {
+		return nil, fmt.Errorf("ftpsource: list %q: %w", dir, err)
+	}
+	if err == nil && len(entries) > 0 {
+		return entries, nil
+	}
+	switch cwdErr := sess.dirExists(dir); {
+	case errors.Is(cwdErr, errLostHome):
+		return nil, fmt.Errorf("ftpsource: list %q: %w", dir, cwdErr)
+	case cwdErr != nil:
+		return nil, fmt.Errorf("ftpsource: list %q: %w (%w)", dir, ErrNoDirectory, cwdErr)
+	}
+	return nil, nil
 }
 
 // errLostHome is returned when a session could not change back to its
@@ -138,4 +154,22 @@ func replyCode(err error) int {
 		return tpe.Code
 	}
 	return 0
+}
+
+// positiveReply reports whether err is nothing but a positive completion
+// reply (2yz) that the library did not expect, such as the 250 some
+// servers send instead of 226 at the end of a transfer (RFC 959, 5.4,
+// allows both).
+func positiveReply(err error) bool {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := joined.Unwrap()
+		for _, e := range errs {
+			if !positiveReply(e) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	}
+	var tpe *textproto.Error
+	return errors.As(err, &tpe) && tpe.Code/100 == 2
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -147,6 +148,7 @@ func TestSilentServerTimesOut(t *testing.T) {
 	for _, mode := range []ftpsource.TLSMode{ftpsource.TLSNone, ftpsource.TLSExplicit, ftpsource.TLSImplicit} {
 		t.Run(string(mode), func(t *testing.T) {
 			done := make(chan error, 1)
+			start := time.Now()
 			go func() {
 				_, err := ftpsource.Open(context.Background(), ftpsource.Options{Addr: silent.Addr, User: "u",
 					Password: "p", TLS: mode, Timeout: 300 * time.Millisecond, Log: quiet()})
@@ -156,6 +158,12 @@ func TestSilentServerTimesOut(t *testing.T) {
 			case err := <-done:
 				if err == nil {
 					t.Fatal("a silent server let us in")
+				}
+				if took := time.Since(start); took > 2*time.Second {
+					t.Errorf("failed after %s with a 300ms timeout", took)
+				}
+				if mode != ftpsource.TLSImplicit && !strings.Contains(err.Error(), "FTPTLS=implicit") {
+					t.Errorf("no hint at implicit TLS for a server that never greets: %v", err)
 				}
 			case <-time.After(30 * time.Second):
 				t.Fatal("Open hung on a silent server")

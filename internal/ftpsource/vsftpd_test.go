@@ -70,6 +70,9 @@ func TestVsftpdExplicitTLSRequiredPlainRefused(t *testing.T) {
 	if err == nil {
 		t.Fatal("plaintext login accepted by a TLS-only vsftpd")
 	}
+	if !strings.Contains(err.Error(), "FTPTLS=explicit") {
+		t.Errorf("no hint at FTPTLS=explicit: %v", err)
+	}
 }
 
 func TestVsftpdMissingDirectoryIsAnError(t *testing.T) {

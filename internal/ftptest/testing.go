@@ -35,3 +35,15 @@ func ServerT(tb testing.TB, opts Options) *Server {
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// ScriptedT starts a Scripted server for a test and stops it when the test
+// ends.
+func ScriptedT(tb testing.TB, s Script) *Scripted {
+	tb.Helper()
+	srv, err := StartScripted(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = srv.Close() })
+	return srv
+}

@@ -54,19 +54,36 @@ func Decode(body []byte) (Request, error) {
 	return req, nil
 }
 
+// Lookup returns m[name], or else the value of the one key that equals name
+// without regard to case: binding names and metadata keys are
+// case-insensitive to the host, which may send "dequeueCount" or "id".
+func Lookup(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	if raw, ok := m[name]; ok {
+		return raw, true
+	}
+	for k, raw := range m {
+		if strings.EqualFold(k, name) {
+			return raw, true
+		}
+	}
+	return nil, false
+}
+
 // DataString returns Data[name] as a string, unwrapping up to two layers of
 // JSON string encoding. A JSON object or array is returned as its JSON text.
+// name is matched without regard to case.
 func (r Request) DataString(name string) (string, bool) {
-	raw, ok := r.Data[name]
+	raw, ok := Lookup(r.Data, name)
 	if !ok {
 		return "", false
 	}
 	return String(raw), true
 }
 
-// MetadataString returns Metadata[name] as a string, decoded tolerantly.
+// MetadataString returns Metadata[name] as a string, decoded tolerantly;
+// name is matched without regard to case.
 func (r Request) MetadataString(name string) string {
-	raw, ok := r.Metadata[name]
+	raw, ok := Lookup(r.Metadata, name)
 	if !ok {
 		return ""
 	}
@@ -76,7 +93,7 @@ func (r Request) MetadataString(name string) string {
 // MetadataInt returns Metadata[name] as an integer, whether it came as a
 // number, a string ("1"), or a doubly encoded string ("\"1\"").
 func (r Request) MetadataInt(name string) (int, bool) {
-	raw, ok := r.Metadata[name]
+	raw, ok := Lookup(r.Metadata, name)
 	if !ok {
 		return 0, false
 	}

@@ -142,6 +142,11 @@ func TestTimer(t *testing.T) {
 			true, true, time.Time{}, time.Date(2026, 11, 25, 23, 30, 0, 0, time.UTC)},
 		{"no monitor", `{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}`, false, false, time.Time{}, time.Time{}},
 		{"as a string", `"{\"Schedule\":{},\"ScheduleStatus\":null,\"IsPastDue\":true}"`, true, false, time.Time{}, time.Time{}},
+		{"past due, camel-cased keys", `{"schedule":{"adjustForDST":true},"scheduleStatus":{"last":"2026-11-24T23:30:00Z","next":"2026-11-25T23:30:00Z","lastUpdated":"2026-11-24T23:30:00Z"},"isPastDue":true}`,
+			true, true, time.Date(2026, 11, 24, 23, 30, 0, 0, time.UTC), time.Date(2026, 11, 25, 23, 30, 0, 0, time.UTC)},
+		{"IsPastDue as a string", `{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":"True"}`, true, false, time.Time{}, time.Time{}},
+		{"IsPastDue missing", `{"Schedule":{"AdjustForDST":true}}`, false, false, time.Time{}, time.Time{}},
+		{"empty object", `{}`, false, false, time.Time{}, time.Time{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,5 +169,47 @@ func TestTimer(t *testing.T) {
 	bad := Request{Data: map[string]json.RawMessage{"timer": json.RawMessage(`[1]`)}}
 	if _, err := bad.Timer("timer"); err == nil {
 		t.Error("Timer of an array succeeded")
+	}
+	bad = Request{Data: map[string]json.RawMessage{"timer": json.RawMessage(`{"IsPastDue":"later"}`)}}
+	if _, err := bad.Timer("timer"); err == nil {
+		t.Error("Timer with IsPastDue \"later\" succeeded")
+	}
+	differentCase := Request{Data: map[string]json.RawMessage{"Timer": json.RawMessage(`{"IsPastDue":true}`)}}
+	if info, err := differentCase.Timer("timer"); err != nil || !info.IsPastDue {
+		t.Errorf("Timer(timer) of Data.Timer = %+v, %v", info, err)
+	}
+}
+
+// The host's keys are case-insensitive to it: a binding named "message" may
+// arrive as "Message", DequeueCount as "dequeueCount".
+func TestLookupIgnoresCase(t *testing.T) {
+	tests := []struct {
+		name, body, binding string
+		wantMsg, wantID     string
+		wantCount           int
+	}{
+		{"as documented", `{"Data":{"message":"hi"},"Metadata":{"DequeueCount":1,"Id":"a"}}`, "message", "hi", "a", 1},
+		{"camel-cased metadata", `{"Data":{"message":"hi"},"Metadata":{"dequeueCount":"2","id":"\"b\""}}`, "message", "hi", "b", 2},
+		{"lower-cased envelope", `{"data":{"Message":"hi"},"metadata":{"DEQUEUECOUNT":3}}`, "message", "hi", "", 3},
+		{"no Metadata", `{"Data":{"message":{"v":1}}}`, "message", `{"v":1}`, "", 0},
+		{"null Metadata", `{"Data":{"message":"hi"},"Metadata":null}`, "message", "hi", "", 0},
+		{"exact key wins", `{"Data":{"message":"exact","MESSAGE":"other"}}`, "message", "exact", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := Decode([]byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg, ok := req.DataString(tt.binding); !ok || msg != tt.wantMsg {
+				t.Errorf("DataString = %q, %v; want %q", msg, ok, tt.wantMsg)
+			}
+			if id := req.MetadataString("Id"); id != tt.wantID {
+				t.Errorf("Id = %q, want %q", id, tt.wantID)
+			}
+			if n := req.DequeueCount(); n != tt.wantCount {
+				t.Errorf("DequeueCount = %d, want %d", n, tt.wantCount)
+			}
+		})
 	}
 }

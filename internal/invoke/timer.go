@@ -3,6 +3,7 @@ package invoke
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,13 +35,13 @@ type rawTimerInfo struct {
 		Next        string `json:"Next"`
 		LastUpdated string `json:"LastUpdated"`
 	} `json:"ScheduleStatus"`
-	IsPastDue bool `json:"IsPastDue"`
+	IsPastDue json.RawMessage `json:"IsPastDue"`
 }
 
 // Timer decodes Data[name] as a timer trigger's TimerInfo. The object may
-// also arrive as a JSON string that holds it.
+// also arrive as a JSON string that holds it, and IsPastDue as "true".
 func (r Request) Timer(name string) (TimerInfo, error) {
-	raw, ok := r.Data[name]
+	raw, ok := Lookup(r.Data, name)
 	if !ok {
 		return TimerInfo{}, fmt.Errorf("invoke: no %q in Data", name)
 	}
@@ -48,7 +49,11 @@ func (r Request) Timer(name string) (TimerInfo, error) {
 	if err := json.Unmarshal([]byte(String(raw)), &in); err != nil {
 		return TimerInfo{}, fmt.Errorf("invoke: Data.%s is not a timer object: %w", name, err)
 	}
-	info := TimerInfo{AdjustForDST: in.Schedule.AdjustForDST, IsPastDue: in.IsPastDue}
+	pastDue, err := strconv.ParseBool(strings.TrimSpace(String(in.IsPastDue)))
+	if err != nil && len(in.IsPastDue) > 0 && String(in.IsPastDue) != "" {
+		return TimerInfo{}, fmt.Errorf("invoke: Data.%s.IsPastDue is not true or false: %s", name, in.IsPastDue)
+	}
+	info := TimerInfo{AdjustForDST: in.Schedule.AdjustForDST, IsPastDue: pastDue}
 	if s := in.ScheduleStatus; s != nil {
 		info.Status = &ScheduleStatus{Last: ParseTime(s.Last), Next: ParseTime(s.Next), LastUpdated: ParseTime(s.LastUpdated)}
 	}

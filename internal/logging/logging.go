@@ -38,7 +38,10 @@ func NewRedactor(secrets ...string) *Redactor {
 				add(escaped)
 			}
 		}
-		for _, line := range strings.Split(s, "\n") { // multi-line secrets such as PEM keys
+		// Multi-line secrets such as PEM keys, with real line breaks or with
+		// the literal \n an app setting may hold instead: each line alone.
+		lines := strings.NewReplacer("\r\n", "\n", "\r", "\n", `\n`, "\n").Replace(s)
+		for _, line := range strings.Split(lines, "\n") {
 			for _, escaped := range escapings(strings.TrimSpace(line)) {
 				add(escaped)
 			}

@@ -69,3 +69,30 @@ func TestCaptureSharesLinesAcrossWith(t *testing.T) {
 		t.Errorf("lines = %q, want three", got)
 	}
 }
+
+func TestRedactorMultiLineSecrets(t *testing.T) {
+	pem := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n"
+	tests := []struct {
+		name, secret, in string
+	}{
+		{"whole PEM", pem, "key: " + pem},
+		{"one PEM line", pem, "bad base64 near MIIEvQIBADANBgkqhkiG9w0BAQEFAASC in key"},
+		{"PEM inside a JSON string", pem, func() string { b, _ := json.Marshal(pem); return "doc " + string(b) }()},
+		{"CRLF PEM, one line", strings.ReplaceAll(pem, "\n", "\r\n"), "near BKcwggSjAgEAAoIBAQC7 here"},
+		{"literal backslash-n PEM, one line", strings.ReplaceAll(pem, "\n", `\n`), "near MIIEvQIBADANBgkqhkiG9w0BAQEFAASC here"},
+		{"literal backslash-n PEM, whole", strings.ReplaceAll(pem, "\n", `\n`), "value " + strings.ReplaceAll(pem, "\n", `\n`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewRedactor(tt.secret).String(tt.in)
+			for _, part := range []string{"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7"} {
+				if strings.Contains(got, part) {
+					t.Errorf("String(%q) = %q: key material left", tt.in, got)
+				}
+			}
+			if !strings.Contains(got, "<redacted>") {
+				t.Errorf("String(%q) = %q: nothing redacted", tt.in, got)
+			}
+		})
+	}
+}

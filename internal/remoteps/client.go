@@ -47,8 +47,8 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	if cfg.User == "" {
 		return nil, errors.New("remoteps: no user")
 	}
-	if cfg.MaxEnvelopeSize < 8192 {
-		return nil, fmt.Errorf("remoteps: MaxEnvelopeSize %d is below the protocol minimum of 8192", cfg.MaxEnvelopeSize)
+	if cfg.MaxEnvelopeSize < MinMaxEnvelopeSize {
+		return nil, fmt.Errorf("remoteps: MaxEnvelopeSize %d is below %d, the least MaxEnvelopeSizekb (32) a Windows server accepts", cfg.MaxEnvelopeSize, MinMaxEnvelopeSize)
 	}
 	if cfg.CACertPEM != nil && !x509.NewCertPool().AppendCertsFromPEM(cfg.CACertPEM) {
 		return nil, errors.New("remoteps: CACertPEM holds no PEM certificate")

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 )
 
 // clixmlMarker starts PowerShell's serialized error stream: powershell.exe
@@ -60,16 +61,19 @@ func attr(e xml.StartElement, name string) string {
 	return ""
 }
 
-var clixmlEscape = regexp.MustCompile(`_x([0-9A-Fa-f]{4})_`)
+var clixmlEscape = regexp.MustCompile(`(?:_x[0-9A-Fa-f]{4}_)+`)
 
 // unescapeCLIXML decodes the _xHHHH_ escapes CLIXML uses for characters
-// such as CR and LF (_x000D__x000A_).
+// such as CR and LF (_x000D__x000A_). Each escape is one UTF-16 code unit,
+// so a character outside the Basic Multilingual Plane arrives as two
+// (a surrogate pair) and is decoded from both.
 func unescapeCLIXML(s string) string {
-	return clixmlEscape.ReplaceAllStringFunc(s, func(m string) string {
-		n, err := strconv.ParseUint(m[2:6], 16, 16)
-		if err != nil {
-			return m
+	return clixmlEscape.ReplaceAllStringFunc(s, func(run string) string {
+		units := make([]uint16, 0, len(run)/7)
+		for i := 0; i+7 <= len(run); i += 7 {
+			n, _ := strconv.ParseUint(run[i+2:i+6], 16, 16)
+			units = append(units, uint16(n))
 		}
-		return string(rune(n))
+		return string(utf16.Decode(units))
 	})
 }

@@ -2,6 +2,8 @@ package remoteps
 
 import (
 	"crypto/x509"
+	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -24,6 +26,11 @@ const (
 	DefaultMaxEnvelopeSize = 500 * 1024
 	// DefaultOperationTimeout is the WinRM default (and MaxTimeoutms default).
 	DefaultOperationTimeout = 60 * time.Second
+	// MinMaxEnvelopeSize is the least MaxEnvelopeSizekb a Windows server
+	// accepts (32, MS-WSMV 2.2.4.10). Below it the MaxEnvelopeSize the client
+	// asks for would drop under 8192 octets, which servers fault with
+	// wsman:EncodingLimit (MS-WSMV 3.1.4.1.7).
+	MinMaxEnvelopeSize = 32 * 1024
 )
 
 // Config says how to reach a WinRM listener.
@@ -69,6 +76,26 @@ func ConfigFromSettings(p *settings.Parser) Config {
 		}
 	}
 	return cfg
+}
+
+// String implements fmt.Stringer without the password, so that a Config
+// printed with %v or %+v never shows it.
+func (c Config) String() string {
+	password := ""
+	if c.Password != "" {
+		password = "(redacted)"
+	}
+	return fmt.Sprintf("{Host:%s Port:%d HTTPS:%t User:%s Password:%s Auth:%s CACertPEM:%d bytes InsecureSkipVerify:%t TLSServerName:%s MaxEnvelopeSize:%d OperationTimeout:%s}",
+		c.Host, c.Port, c.HTTPS, c.User, password, c.Auth, len(c.CACertPEM), c.InsecureSkipVerify, c.TLSServerName, c.MaxEnvelopeSize, c.OperationTimeout)
+}
+
+// GoString implements fmt.GoStringer the same way, for %#v.
+func (c Config) GoString() string { return "remoteps.Config" + c.String() }
+
+// LogValue implements slog.LogValuer without the password.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("host", c.Host), slog.Int("port", c.Port), slog.Bool("https", c.HTTPS),
+		slog.String("user", c.User), slog.String("auth", string(c.Auth)), slog.Bool("insecure_skip_verify", c.InsecureSkipVerify))
 }
 
 func (c Config) withDefaults() Config {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +53,9 @@ func (c *Client) run(ctx context.Context, script string, input any, feed feeder)
 		return Result{}, c.describe(name, "opening a shell", err)
 	}
 	defer c.deleteShell(shell, name)
+	if err := ctx.Err(); err != nil { // cancelled while the shell was being made
+		return Result{}, fmt.Errorf("remoteps: %s: %w", name, err)
+	}
 	cmd, err := shell.ExecuteWithContext(ctx, bootstrapCommand)
 	if err != nil {
 		return Result{}, c.describe(name, "starting PowerShell", err)
@@ -141,7 +146,10 @@ func (c *Client) finish(ctx context.Context, name string, cmd *winrm.Command, o 
 	cmd.Wait()
 	o.wg.Wait()
 	_ = cmd.Close() // Signal: the server may free the finished command
-	res := Result{Stdout: o.stdout.String(), Stderr: ReadableStderr(o.stderr.String()), ExitCode: cmd.ExitCode()}
+	// A UTF-8 console code page can put a byte order mark before the first
+	// output; it is no part of what the script printed.
+	stdout := strings.TrimPrefix(o.stdout.String(), "\ufeff")
+	res := Result{Stdout: stdout, Stderr: ReadableStderr(o.stderr.String()), ExitCode: cmd.ExitCode()}
 	switch {
 	case ctx.Err() != nil:
 		return res, fmt.Errorf("remoteps: %s: %w", name, ctx.Err())
@@ -159,9 +167,17 @@ func (c *Client) finish(ctx context.Context, name string, cmd *winrm.Command, o 
 	return res, nil
 }
 
-// deleteShell deletes the shell, whatever happened to the command.
+// deleteShell deletes the shell, whatever happened to the command. A shell
+// the server no longer knows (say, after a restart of the WinRM service) is
+// already gone, which is what the Delete was for.
 func (c *Client) deleteShell(shell *winrm.Shell, name string) {
-	if err := shell.Close(); err != nil {
+	err := shell.Close()
+	var he *httpError
+	if errors.As(err, &he) && he.Fault != nil && he.Fault.shellNotFound() {
+		c.log.Debug("remoteps: the shell was already gone", "script", name, "host", c.cfg.Host)
+		return
+	}
+	if err != nil {
 		c.log.Warn("remoteps: deleting the shell failed; it stays open on the server until its idle timeout",
 			"script", name, "host", c.cfg.Host, "err", c.describe(name, "deleting the shell", err).Error())
 	}

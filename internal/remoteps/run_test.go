@@ -287,3 +287,20 @@ func TestRunFailsWhenTheServiceRestarts(t *testing.T) {
 	}
 	assertNoShells(t, srv)
 }
+
+// Output that starts with a UTF-8 byte order mark (a console on code page
+// 65001 may write one) reaches the caller without it.
+func TestRunDropsAByteOrderMark(t *testing.T) {
+	host := &winrmtest.Host{Scripts: map[string]winrmtest.ScriptFunc{"echo": func(ctx context.Context, c *winrmtest.Call) int {
+		fmt.Fprintf(c.Stdout, "\ufeff%s\r\n", c.Params)
+		return 0
+	}}}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: host})
+	res, err := newClient(t, srv.ClientConfig()).Run(context.Background(), echoScript, map[string]int{"n": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stdout != "{\"n\":1}\r\n" {
+		t.Errorf("stdout %q, want the JSON without a byte order mark", res.Stdout)
+	}
+}

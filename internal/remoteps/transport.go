@@ -25,10 +25,12 @@ import (
 // one connection; with one connection per lane, a Receive can never slip
 // between the two legs of a Send's handshake.
 //
-// Requests that start work (Create, Command, Send) follow the run's
-// context, so a cancelled run stops waiting for an unreachable host; Signal,
-// Delete and Receive do not, so a cancelled command is still terminated and
-// its shell deleted. Connections go straight to the host, never through a
+// Requests that start work (Command, Send) follow the run's context, so a
+// cancelled run stops waiting for an unreachable host; Signal, Delete and
+// Receive do not, so a cancelled command is still terminated and its shell
+// deleted. Create follows the context only until the request is written:
+// after that the server may have made the shell, and only its answer names
+// it for the Delete. Connections go straight to the host, never through a
 // proxy, since NTLM authenticates the TCP connection.
 //
 // It also keeps the first failure (other than the Receive timeout fault),
@@ -41,8 +43,9 @@ type transport struct {
 	others   *http.Client
 	idle     []*http.Transport
 
-	mu    sync.Mutex
-	first error
+	mu     sync.Mutex
+	first  error
+	silent int // Receive requests in a row that got no answer in time
 }
 
 func newTransport(ctx context.Context, cfg Config) *transport {
@@ -75,7 +78,7 @@ func (t *transport) Transport(ep *winrm.Endpoint) error {
 		t.idle = append(t.idle, tr)
 		var rt http.RoundTripper = tr
 		if t.cfg.Auth == AuthNTLM {
-			rt = ntlmssp.Negotiator{RoundTripper: tr}
+			rt = ntlmssp.Negotiator{RoundTripper: noBasic{tr}}
 		}
 		return &http.Client{Transport: rt}
 	}
@@ -91,22 +94,28 @@ const (
 	pipeStdin    = `Name="WINRS_CONSOLEMODE_STDIN">FALSE<`
 )
 
-// Post implements winrm.Transporter. Errors read like masterzen's own
-// ("http error 500: <fault>"), which its Receive loop relies on to spot
-// the OperationTimeout fault.
+// Post implements winrm.Transporter. A non-200 answer is an *httpError,
+// whose text says "OperationTimeout" only for the w:TimedOut fault: that is
+// how masterzen's Receive loop tells "no output yet" from a failure.
 func (t *transport) Post(_ *winrm.Client, m *soap.SoapMessage) (string, error) {
 	body := m.String()
-	client, ctx := t.others, context.Background()
+	client, ctx, done := t.others, context.Background(), func() {}
 	switch {
 	case strings.Contains(body, "/windows/shell/Receive<"):
 		client = t.receives
 	case strings.Contains(body, "/windows/shell/Command<"):
 		ctx, body = t.ctx, strings.Replace(body, consoleStdin, pipeStdin, 1)
-	case strings.Contains(body, "/transfer/Create<"), strings.Contains(body, "/windows/shell/Send<"):
+	case strings.Contains(body, "/windows/shell/Send<"):
 		ctx = t.ctx
+	case strings.Contains(body, "/transfer/Create<"):
+		ctx, done = untilWritten(t.ctx)
 	}
 	resp, err := t.post(ctx, client, body)
-	if err != nil && !strings.Contains(err.Error(), "OperationTimeout") {
+	done()
+	if client == t.receives {
+		err = t.boundSilence(err)
+	}
+	if err != nil && !isReceiveTimeout(err) {
 		t.mu.Lock()
 		if t.first == nil {
 			t.first = err
@@ -133,7 +142,7 @@ func (t *transport) post(ctx context.Context, client *http.Client, body string) 
 		return "", fmt.Errorf("reading the response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("http error %d: %s", resp.StatusCode, data)
+		return "", newHTTPError(resp.StatusCode, data)
 	}
 	if !strings.Contains(resp.Header.Get("Content-Type"), "application/soap+xml") {
 		return "", fmt.Errorf("http error %d: unexpected content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))

@@ -8,6 +8,7 @@ package settings
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -103,6 +104,11 @@ func (p *Parser) Err() error {
 func (p *Parser) Raw(s Spec) string {
 	v, _ := p.env.Lookup(s.Name)
 	v = strings.TrimSpace(v)
+	if IsKeyVaultReference(v) {
+		p.Fail(s, "an unresolved Key Vault reference: the platform passes the reference text on when the "+
+			"app's identity cannot read the secret or the reference is wrong (see the app setting's Key Vault reference status)")
+		v = ""
+	}
 	if v == "" {
 		v = s.Default
 	}
@@ -110,6 +116,13 @@ func (p *Parser) Raw(s Spec) string {
 		p.Fail(s, "missing")
 	}
 	return v
+}
+
+// IsKeyVaultReference reports whether v is an app setting's
+// @Microsoft.KeyVault(...) reference text, which the platform leaves in place
+// of the secret when it cannot resolve it.
+func IsKeyVaultReference(v string) bool {
+	return len(v) >= len("@Microsoft.KeyVault(") && strings.EqualFold(v[:len("@Microsoft.KeyVault(")], "@Microsoft.KeyVault(")
 }
 
 // Set reports whether the setting has a non-empty value of its own.
@@ -260,6 +273,24 @@ func SecretValues(env Env, specs []Spec) []string {
 // their own, so an error quoting just the key is redacted too.
 var secretKeys = []string{"accountkey", "sharedaccesskey", "sharedaccesssignature", "password", "pwd", "clientsecret"}
 
+// sasSignatures returns the sig parameter of a shared access signature, as
+// written and unescaped, since a URL quoted in an error may carry the token
+// in another order or encoding.
+func sasSignatures(sas string) []string {
+	var out []string
+	for _, param := range strings.Split(strings.TrimPrefix(strings.TrimSpace(sas), "?"), "&") {
+		name, sig, ok := strings.Cut(param, "=")
+		if !ok || !strings.EqualFold(name, "sig") || sig == "" {
+			continue
+		}
+		out = append(out, sig)
+		if plain, err := url.QueryUnescape(sig); err == nil && plain != sig {
+			out = append(out, plain, url.QueryEscape(plain))
+		}
+	}
+	return out
+}
+
 // connectionStringSecrets returns the secret parts of a key=value;… value.
 func connectionStringSecrets(v string) []string {
 	if !strings.Contains(v, ";") || !strings.Contains(v, "=") {
@@ -275,6 +306,9 @@ func connectionStringSecrets(v string) []string {
 			if strings.EqualFold(strings.TrimSpace(key), k) {
 				out = append(out, strings.TrimSpace(value))
 			}
+		}
+		if strings.EqualFold(strings.TrimSpace(key), "sharedaccesssignature") {
+			out = append(out, sasSignatures(value)...)
 		}
 	}
 	return out

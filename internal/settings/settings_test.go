@@ -2,6 +2,7 @@ package settings
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +182,75 @@ func TestCatalogNamesAreUnique(t *testing.T) {
 		if got, ok := ByName(s.Name); !ok || got.Name != s.Name {
 			t.Errorf("ByName(%s) = %v, %v", s.Name, got, ok)
 		}
+	}
+}
+
+func TestSecretValuesIncludeTheSASSignature(t *testing.T) {
+	env := MapEnv{Storage.Name: "BlobEndpoint=https://ops.blob.core.windows.net/;QueueEndpoint=https://ops.queue.core.windows.net/;" +
+		"SharedAccessSignature=sv=2022-11-02&ss=bq&sig=c2lnbmF0dXJlK3Nl%2Bcg%3D%3D"}
+	got := SecretValues(env, All())
+	for _, want := range []string{
+		"sv=2022-11-02&ss=bq&sig=c2lnbmF0dXJlK3Nl%2Bcg%3D%3D", // the whole token
+		"c2lnbmF0dXJlK3Nl%2Bcg%3D%3D",                         // the signature as written
+		"c2lnbmF0dXJlK3Nl+cg==",                               // and unescaped
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("secret values lack %q: %q", want, got)
+		}
+	}
+}
+
+func TestEveryWindowsZoneLoads(t *testing.T) {
+	if len(windowsZones) < 130 {
+		t.Fatalf("only %d Windows zones; CLDR's windowsZones has about 140", len(windowsZones))
+	}
+	for win, iana := range windowsZones {
+		if _, err := time.LoadLocation(iana); err != nil {
+			t.Errorf("%s maps to %s, which does not load: %v", win, iana, err)
+		}
+	}
+}
+
+func TestZoneDefaults(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     MapEnv
+		want    string // an IANA name with the same offsets
+		wantErr string
+	}{
+		{"nothing set is UTC", MapEnv{}, "UTC", ""},
+		{"OpsTimeZone IANA", MapEnv{OpsTimeZone.Name: "Australia/Sydney"}, "Australia/Sydney", ""},
+		{"OpsTimeZone Windows", MapEnv{OpsTimeZone.Name: "AUS Eastern Standard Time"}, "Australia/Sydney", ""},
+		{"WEBSITE_TIME_ZONE Windows (Windows plans)", MapEnv{WebsiteTimeZone.Name: "Tokyo Standard Time"}, "Asia/Tokyo", ""},
+		{"WEBSITE_TIME_ZONE IANA (Linux plans)", MapEnv{WebsiteTimeZone.Name: "Europe/London"}, "Europe/London", ""},
+		{"OpsTimeZone wins", MapEnv{OpsTimeZone.Name: "UTC", WebsiteTimeZone.Name: "Tokyo Standard Time"}, "UTC", ""},
+		{"Windows UTC", MapEnv{OpsTimeZone.Name: "UTC"}, "UTC", ""},
+		{"Windows UTC+12", MapEnv{OpsTimeZone.Name: "UTC+12"}, "Etc/GMT-12", ""},
+		{"bad OpsTimeZone is named", MapEnv{OpsTimeZone.Name: "Middle Earth"}, "", "OpsTimeZone: unknown time zone"},
+		{"bad WEBSITE_TIME_ZONE is named", MapEnv{WebsiteTimeZone.Name: "Middle Earth"}, "", "WEBSITE_TIME_ZONE: unknown time zone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewParser(tt.env)
+			got := p.Zone()
+			err := p.Err()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := time.LoadLocation(tt.want)
+			for _, at := range []time.Time{time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)} {
+				_, g := at.In(got).Zone()
+				_, w := at.In(want).Zone()
+				if g != w {
+					t.Errorf("at %s: offset %d, want %d (%s)", at, g, w, tt.want)
+				}
+			}
+		})
 	}
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // TestParseBatchResponseNestedOrFlat reads both shapes: SharePoint Online's
-// flat parts and OData's changeset responses nested in the batch response.
+// flat parts and OData's changeset responses nested in the batch response,
+// with CRLF or bare LF line ends.
 func TestParseBatchResponseNestedOrFlat(t *testing.T) {
 	part := func(status string) string {
 		return "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 " + status + "\r\nCONTENT-TYPE: application/json;odata=nometadata\r\n\r\n{}\r\n"
@@ -21,6 +22,7 @@ func TestParseBatchResponseNestedOrFlat(t *testing.T) {
 	}{
 		{"multipart/mixed; boundary=batchresponse_a", flat, "200 404"},
 		{"multipart/mixed; boundary=batchresponse_b", nested, "204 429"},
+		{"multipart/mixed; boundary=batchresponse_a", strings.ReplaceAll(flat, "\r\n", "\n"), "200 404"},
 	}
 	for _, tt := range tests {
 		results, err := parseBatchResponse(tt.contentType, []byte(tt.body))

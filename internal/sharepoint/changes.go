@@ -66,6 +66,32 @@ func (q ChangeQuery) body() ([]byte, error) {
 	return json.Marshal(map[string]any{"query": query})
 }
 
+// changeItem is SP.ChangeItem as SharePoint sends it.
+type changeItem struct {
+	ChangeToken *struct {
+		StringValue string `json:"StringValue"`
+	} `json:"ChangeToken"`
+	ChangeType odataInt  `json:"ChangeType"`
+	ItemID     odataInt  `json:"ItemId"`
+	ListID     string    `json:"ListId"`
+	UniqueID   string    `json:"UniqueId"`
+	Time       odataTime `json:"Time"`
+}
+
+// change is the Change the item describes; a list id missing from the
+// answer is taken from the change's (list-scope) token.
+func (v changeItem) change() Change {
+	c := Change{ChangeType: int(v.ChangeType), ItemID: int(v.ItemID), ListID: v.ListID,
+		UniqueID: v.UniqueID, Time: time.Time(v.Time)}
+	if v.ChangeToken != nil {
+		c.ChangeToken = v.ChangeToken.StringValue
+	}
+	if token, err := ParseChangeToken(c.ChangeToken); c.ListID == "" && err == nil && token.Scope == ScopeList {
+		c.ListID = token.ScopeID
+	}
+	return c
+}
+
 // GetChanges returns one page of a list's change log, oldest first. Page on
 // by querying again from the last change's token until a page is empty.
 func (c *Client) GetChanges(ctx context.Context, list List, q ChangeQuery) ([]Change, error) {
@@ -77,25 +103,16 @@ func (c *Client) GetChanges(ctx context.Context, list List, q ChangeQuery) ([]Ch
 	if err != nil {
 		return nil, fmt.Errorf("sharepoint: changes of %s: %w", list, err)
 	}
-	var page struct {
-		Value []struct {
-			ChangeToken struct {
-				StringValue string `json:"StringValue"`
-			} `json:"ChangeToken"`
-			ChangeType int       `json:"ChangeType"`
-			ItemID     int       `json:"ItemId"`
-			ListID     string    `json:"ListId"`
-			UniqueID   string    `json:"UniqueId"`
-			Time       time.Time `json:"Time"`
-		} `json:"value"`
-	}
-	if err := json.Unmarshal(rep.body, &page); err != nil {
+	var page []changeItem
+	if _, err := decodeCollection(rep.body, &page); err != nil {
 		return nil, fmt.Errorf("sharepoint: changes of %s: response: %w", list, err)
 	}
-	changes := make([]Change, len(page.Value))
-	for i, v := range page.Value {
-		changes[i] = Change{ChangeToken: v.ChangeToken.StringValue, ChangeType: v.ChangeType,
-			ItemID: v.ItemID, ListID: v.ListID, UniqueID: v.UniqueID, Time: v.Time}
+	changes := make([]Change, len(page))
+	for i, v := range page {
+		changes[i] = v.change()
+		if changes[i].ChangeToken == "" {
+			return nil, fmt.Errorf("sharepoint: changes of %s: change %d of the page has no ChangeToken", list, i+1)
+		}
 	}
 	return changes, nil
 }
@@ -112,7 +129,7 @@ func (c *Client) CurrentChangeToken(ctx context.Context, list List) (string, err
 			StringValue string `json:"StringValue"`
 		} `json:"CurrentChangeToken"`
 	}
-	if err := json.Unmarshal(rep.body, &doc); err != nil {
+	if err := decodeEntity(rep.body, &doc); err != nil {
 		return "", fmt.Errorf("sharepoint: current change token of %s: response: %w", list, err)
 	}
 	if doc.CurrentChangeToken.StringValue == "" {

@@ -163,3 +163,32 @@ func countGetChanges(site *sptest.Server) int {
 	}
 	return n
 }
+
+// TestThrottledFormDigestIsWaitedOut: the contextinfo request that fetches
+// the form digest for POSTs is throttled like any other, and its
+// Retry-After is honoured; the digest is then reused.
+func TestThrottledFormDigestIsWaitedOut(t *testing.T) {
+	site, client := newSite(t)
+	site.AddList("Projects")
+	site.InjectFault(sptest.Fault{Status: 429, RetryAfter: "2", PathContains: "/_api/contextinfo"})
+	site.ResetRequests()
+	startedAt := time.Now()
+	for range 3 {
+		if _, err := client.GetChanges(context.Background(), sharepoint.ListByTitle("Projects"), sharepoint.ChangeQuery{DeleteObject: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if waited := time.Since(startedAt); waited < 2*time.Second {
+		t.Fatalf("returned after %s, want the 2 s Retry-After waited out", waited)
+	}
+	contextInfo := 0
+	for _, r := range site.Requests() {
+		if strings.HasSuffix(strings.ToLower(r), "/_api/contextinfo") {
+			contextInfo++
+		}
+	}
+	if contextInfo != 2 || countGetChanges(site) != 3 {
+		t.Fatalf("%d contextinfo requests (want 2: throttled, then served) and %d GetChanges (want 3): %v",
+			contextInfo, countGetChanges(site), site.Requests())
+	}
+}

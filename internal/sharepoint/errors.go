@@ -34,10 +34,19 @@ func (e *Error) Error() string {
 // another list.
 var ErrStaleToken = errors.New("sharepoint: change token is older than the change log or belongs to another object")
 
-// staleTokenCodes are the SharePoint error codes for an unusable change token:
-// a time before the start of the change log, an invalid token, a token of
-// another object.
-var staleTokenCodes = []string{"-2146232832", "-2130575172", "-2130575173"}
+// staleTokenCodes are the SharePoint error codes that only ever mean an
+// unusable change token: an invalid token (SPInvalidChangeTokenException)
+// and a token of another object.
+var staleTokenCodes = []string{"-2130575172", "-2130575173"}
+
+// staleTokenMessages identify SharePoint's stale-token answers whose code is
+// the generic SPException one (-2146232832, which SharePoint also uses for
+// unrelated failures such as a missing form digest).
+var staleTokenMessages = []string{
+	"before the start of the current change log",
+	"changetoken from one object against a different object",
+	"change token is not valid",
+}
 
 // Is lets errors.Is(err, ErrStaleToken) recognise SharePoint's answer.
 func (e *Error) Is(target error) bool {
@@ -49,7 +58,28 @@ func (e *Error) Is(target error) bool {
 			return true
 		}
 	}
+	message := strings.ToLower(e.Message)
+	for _, text := range staleTokenMessages {
+		if strings.Contains(message, text) {
+			return true
+		}
+	}
 	return false
+}
+
+// permanent reports a failure that another attempt cannot fix, whatever
+// its status: a stale change token, or a query over the list view
+// threshold (HTTP 500 with SPQueryThrottledException and a message about
+// the threshold: it is about the query and the list, not about load;
+// throttling under load comes as 429 or 503 and is retried).
+func permanent(err error) bool {
+	var spErr *Error
+	if !errors.As(err, &spErr) {
+		return false
+	}
+	overThreshold := spErr.StatusCode == 500 && strings.Contains(spErr.Code, "SPQueryThrottledException") &&
+		strings.Contains(strings.ToLower(spErr.Message), "threshold")
+	return overThreshold || errors.Is(err, ErrStaleToken)
 }
 
 // IsNotFound reports whether err is SharePoint's 404.

@@ -2,7 +2,6 @@ package sharepoint
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -15,7 +14,7 @@ const itemsPageSize = 5000
 // column (internal name) points at itemID, following next links. On a list
 // above the view threshold the column must be indexed.
 func (c *Client) FindByLookup(ctx context.Context, list List, column string, itemID int) ([]int, error) {
-	query := "$select=Id&$filter=" + queryEscape(fmt.Sprintf("%sId eq %d", column, itemID)) +
+	query := "$select=Id&$filter=" + queryEscape(fmt.Sprintf("%s eq %d", lookupIDProperty(column), itemID)) +
 		fmt.Sprintf("&$top=%d", itemsPageSize)
 	next := c.siteURL + list.path() + "/items?" + query
 	var ids []int
@@ -24,19 +23,17 @@ func (c *Client) FindByLookup(ctx context.Context, list List, column string, ite
 		if err != nil {
 			return nil, fmt.Errorf("sharepoint: items of %s with %s = %d: %w", list, column, itemID, err)
 		}
-		var page struct {
-			Value []struct {
-				ID int `json:"Id"`
-			} `json:"value"`
-			NextLink string `json:"odata.nextLink"`
+		var page []struct {
+			ID odataInt `json:"Id"`
 		}
-		if err := json.Unmarshal(rep.body, &page); err != nil {
+		link, err := decodeCollection(rep.body, &page)
+		if err != nil {
 			return nil, fmt.Errorf("sharepoint: items of %s: response: %w", list, err)
 		}
-		for _, v := range page.Value {
-			ids = append(ids, v.ID)
+		for _, v := range page {
+			ids = append(ids, int(v.ID))
 		}
-		next, err = c.sameSite(page.NextLink)
+		next, err = c.sameSite(link)
 		if err != nil {
 			return nil, err
 		}
@@ -44,16 +41,37 @@ func (c *Client) FindByLookup(ctx context.Context, list List, column string, ite
 	return ids, nil
 }
 
-// sameSite accepts a next link only when it points into this site, so a
-// response can never send the bearer token elsewhere.
+// lookupIDProperty is the REST property holding a lookup column's item id:
+// the column's entity property name plus "Id". SharePoint names the entity
+// property after the internal name, prefixed with "OData_" when the internal
+// name starts with an underscore.
+func lookupIDProperty(column string) string {
+	if strings.HasPrefix(column, "_") {
+		column = "OData_" + column
+	}
+	return column + "Id"
+}
+
+// sameSite resolves a next link (absolute, or relative to the site) and
+// accepts it only when it points into this site, so a response can never
+// send the bearer token elsewhere.
 func (c *Client) sameSite(link string) (string, error) {
 	if link == "" {
 		return "", nil
 	}
-	if !strings.HasPrefix(strings.ToLower(link), strings.ToLower(c.siteURL)+"/") {
-		return "", fmt.Errorf("sharepoint: next link outside the site: %s", pathOf(link))
+	base, err := url.Parse(c.siteURL + "/")
+	if err != nil {
+		return "", fmt.Errorf("sharepoint: site URL: %w", err)
 	}
-	return link, nil
+	ref, err := url.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("sharepoint: next link: %w", err)
+	}
+	resolved := base.ResolveReference(ref).String()
+	if !strings.HasPrefix(strings.ToLower(resolved), strings.ToLower(c.siteURL)+"/") {
+		return "", fmt.Errorf("sharepoint: next link outside the site: %s", pathOf(resolved))
+	}
+	return resolved, nil
 }
 
 // queryEscape escapes a query value with %20 for spaces.

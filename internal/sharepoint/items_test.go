@@ -34,9 +34,13 @@ func TestFindByLookupFollowsNextLinks(t *testing.T) {
 func TestFindByLookupNeedsAnIndexAboveTheThreshold(t *testing.T) {
 	site, client := newSite(t)
 	linked(t, site, "Tasks", false, 5001, func(int) int { return 1 })
+	site.ResetRequests()
 	_, err := client.FindByLookup(context.Background(), sharepoint.ListByTitle("Tasks"), "Project", 1)
 	if err == nil || !strings.Contains(err.Error(), "list view threshold") {
 		t.Fatalf("err = %v, want the list view threshold error", err)
+	}
+	if n := site.RequestCount(); n != 1 {
+		t.Fatalf("%d requests, want 1: the threshold error is not worth retrying", n)
 	}
 }
 
@@ -129,4 +133,21 @@ func countRequests(site *sptest.Server, suffix string) int {
 		}
 	}
 	return n
+}
+
+// TestFindByLookupColumnNames filters on the lookup's REST property, which
+// SharePoint names "OData_" + internal name when that starts with "_".
+func TestFindByLookupColumnNames(t *testing.T) {
+	for _, column := range []string{"Project", "_Parent"} {
+		t.Run(column, func(t *testing.T) {
+			site, client := newSite(t)
+			site.AddList("Projects")
+			site.AddList("Tasks", sptest.Field{InternalName: column, Type: "Lookup", LookupList: "Projects"})
+			mustAdd(t, site, "Tasks", 4, func(i int) map[string]int { return map[string]int{column: 1 + i%2} })
+			ids, err := client.FindByLookup(context.Background(), sharepoint.ListByTitle("Tasks"), column, 2)
+			if err != nil || len(ids) != 2 || ids[0] != 2 || ids[1] != 4 {
+				t.Fatalf("found %v, %v; want [2 4]", ids, err)
+			}
+		})
+	}
 }

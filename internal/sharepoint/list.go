@@ -2,7 +2,6 @@ package sharepoint
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -54,14 +53,14 @@ func (c *Client) ListInfo(ctx context.Context, list List) (ListInfo, error) {
 		return ListInfo{}, fmt.Errorf("sharepoint: list %s: %w", list, err)
 	}
 	var info struct {
-		ID        string `json:"Id"`
-		Title     string `json:"Title"`
-		ItemCount int    `json:"ItemCount"`
+		ID        string   `json:"Id"`
+		Title     string   `json:"Title"`
+		ItemCount odataInt `json:"ItemCount"`
 	}
-	if err := json.Unmarshal(rep.body, &info); err != nil {
+	if err := decodeEntity(rep.body, &info); err != nil {
 		return ListInfo{}, fmt.Errorf("sharepoint: list %s: response: %w", list, err)
 	}
-	return ListInfo{ID: info.ID, Title: info.Title, ItemCount: info.ItemCount}, nil
+	return ListInfo{ID: info.ID, Title: info.Title, ItemCount: int(info.ItemCount)}, nil
 }
 
 // Field is what LookupField reads about a column.
@@ -84,7 +83,7 @@ func (c *Client) LookupField(ctx context.Context, list List, column string) (Fie
 		TypeAsString string `json:"TypeAsString"`
 		LookupList   string `json:"LookupList"`
 	}
-	if err := json.Unmarshal(rep.body, &f); err != nil {
+	if err := decodeEntity(rep.body, &f); err != nil {
 		return Field{}, fmt.Errorf("sharepoint: list %s column %s: response: %w", list, column, err)
 	}
 	if f.TypeAsString != "Lookup" {

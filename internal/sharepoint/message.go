@@ -1,6 +1,8 @@
 package sharepoint
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,10 +30,12 @@ type DeletedItem struct {
 var ErrMalformedMessage = errors.New("malformed message")
 
 // ParseDeletedItem reads and checks a message: JSON, version 1, a positive
-// item id, and a site URL equal to siteURL.
+// item id, and a site URL equal to siteURL. A message still in its queue
+// encoding (base64 of the JSON, as when the host's messageEncoding is
+// "none") is read too.
 func ParseDeletedItem(data []byte, siteURL string) (DeletedItem, error) {
 	var m DeletedItem
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := json.Unmarshal(stillBase64(data), &m); err != nil {
 		return m, fmt.Errorf("sharepoint: %w: not a JSON object: %v", ErrMalformedMessage, err)
 	}
 	switch {
@@ -43,6 +47,19 @@ func ParseDeletedItem(data []byte, siteURL string) (DeletedItem, error) {
 		return m, fmt.Errorf("sharepoint: %w: site %q is not SPSiteUrl %q", ErrMalformedMessage, m.SiteURL, siteURL)
 	}
 	return m, nil
+}
+
+// stillBase64 returns the JSON object a base64 message holds, else data.
+func stillBase64(data []byte) []byte {
+	text := bytes.TrimSpace(data)
+	if len(text) == 0 || text[0] == '{' {
+		return data
+	}
+	decoded, err := base64.StdEncoding.DecodeString(string(text))
+	if err != nil || !bytes.HasPrefix(bytes.TrimSpace(decoded), []byte("{")) {
+		return data
+	}
+	return decoded
 }
 
 func sameSite(a, b string) bool {

@@ -17,6 +17,7 @@ import (
 // bodies are verbose JSON, as SharePoint accepts them everywhere.
 const (
 	acceptNoMetadata = "application/json;odata=nometadata"
+	acceptVerbose    = "application/json;odata=verbose"
 	contentTypeJSON  = "application/json;odata=verbose;charset=utf-8"
 	maxResponseBytes = 64 << 20
 )
@@ -28,6 +29,7 @@ type call struct {
 	body        []byte
 	contentType string
 	accept      string
+	digest      string // X-RequestDigest, set by send for POSTs
 }
 
 // reply is a successful response.
@@ -37,8 +39,16 @@ type reply struct {
 }
 
 // send performs a call through gosip, retrying throttled and transient
-// failures; it gives up when the context's deadline cannot cover the wait.
+// failures (not permanent ones); it gives up when the context's deadline
+// cannot cover the wait.
 func (c *Client) send(ctx context.Context, req call) (reply, error) {
+	if needsDigest(req) {
+		digest, err := c.requestDigest(ctx)
+		if err != nil {
+			return reply{}, err
+		}
+		req.digest = digest
+	}
 	for attempt := 1; ; attempt++ {
 		rep, status, header, err := c.attempt(ctx, req)
 		if err == nil {
@@ -47,7 +57,7 @@ func (c *Client) send(ctx context.Context, req call) (reply, error) {
 		if ctx.Err() != nil {
 			return reply{}, fmt.Errorf("sharepoint: %s %s: %w", req.method, pathOf(req.url), ctx.Err())
 		}
-		if (status != 0 && !retryable(status)) || errors.Is(err, ErrStaleToken) {
+		if (status != 0 && !retryable(status)) || permanent(err) {
 			return reply{}, err
 		}
 		if attempt >= c.retry.MaxAttempts {
@@ -130,6 +140,9 @@ func (c *Client) newRequest(ctx context.Context, req call) (*http.Request, error
 			contentType = contentTypeJSON
 		}
 		httpReq.Header.Set("Content-Type", contentType)
+	}
+	if req.digest != "" {
+		httpReq.Header.Set("X-RequestDigest", req.digest)
 	}
 	httpReq.Header.Set("User-Agent", userAgent())
 	return httpReq, nil

@@ -43,6 +43,7 @@ type Client struct {
 	sp      *gosip.SPClient
 	log     *slog.Logger
 	retry   RetryOptions
+	digest  *formDigest // shared by WithLog copies
 }
 
 // New returns a Client for opts.SiteURL.
@@ -66,7 +67,7 @@ func New(opts Options) (*Client, error) {
 		// Retries are ours (send.go): gosip waits on Retry-After only for 429.
 		RetryPolicies: map[int]int{401: 0, 429: 0, 500: 0, 502: 0, 503: 0, 504: 0},
 	}
-	return &Client{siteURL: site, sp: sp, log: opts.Log, retry: opts.Retry.withDefaults()}, nil
+	return &Client{siteURL: site, sp: sp, log: opts.Log, retry: opts.Retry.withDefaults(), digest: &formDigest{}}, nil
 }
 
 // WithLog returns a client that shares c's connection, token and digest
@@ -105,8 +106,8 @@ func Scope(siteURL string) string {
 // userAgent is the decorated User-Agent Microsoft asks unattended callers to send.
 func userAgent() string { return version.UserAgent() }
 
-// userAgentTransport sets the User-Agent on every request, including those gosip
-// makes on its own (the form digest), which would otherwise carry gosip's.
+// userAgentTransport sets the User-Agent on every request, including any
+// gosip makes on its own, which would otherwise carry gosip's.
 type userAgentTransport struct{ base http.RoundTripper }
 
 // RoundTrip sends a copy of req with tenantops' User-Agent.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -55,5 +56,39 @@ func TestBlobPut(t *testing.T) {
 	}
 	if _, _, err := az.Account.ReadBlob(ctx, "hrfiles", "2026-11-25/short.csv"); err == nil {
 		t.Fatal("a short stream left a blob")
+	}
+}
+
+func TestBlobPutSizesAndContentMD5(t *testing.T) {
+	az := azuritetest.Start(t)
+	ctx := context.Background()
+	if err := az.Account.EnsureContainer(ctx, "sizes"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sink.NewBlob(az.Account.Blob, "sizes", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{0, 1, 4 << 20, 4<<20 + 1} {
+		data := bytes.Repeat([]byte{'x'}, size)
+		name := fmt.Sprintf("f%d.csv", size)
+		if err := s.Put(ctx, sink.File{Name: name, Size: int64(size)}, bytes.NewReader(data)); err != nil {
+			t.Fatalf("%d bytes: %v", size, err)
+		}
+		props, err := az.Account.Blob.ServiceClient().NewContainerClient("sizes").NewBlobClient(name).GetProperties(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := md5.Sum(data)
+		if props.ContentLength == nil || *props.ContentLength != int64(size) || !bytes.Equal(props.ContentMD5, sum[:]) {
+			t.Errorf("%d bytes: length %v, Content-MD5 %x, want %x", size, props.ContentLength, props.ContentMD5, sum)
+		}
+	}
+	// A stream longer than listed is refused and leaves nothing.
+	if err := s.Put(ctx, sink.File{Name: "long.csv", Size: 3}, bytes.NewReader([]byte("abcd"))); !errors.Is(err, sink.ErrSizeMismatch) {
+		t.Fatalf("longer stream: got %v", err)
+	}
+	if _, _, err := az.Account.ReadBlob(ctx, "sizes", "long.csv"); err == nil {
+		t.Fatal("a longer stream left a blob")
 	}
 }

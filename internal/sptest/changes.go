@@ -105,7 +105,9 @@ func fetchLimit(raw json.RawMessage) (int, bool) {
 }
 
 // tokenRange checks the start and end tokens: well formed, of this list,
-// not older than the change log.
+// not older than the change log; it answers a bad one with the codes and
+// messages SharePoint Online gives (ServerException codes -2146233086,
+// -2130575173 and -2130575172).
 func (s *Server) tokenRange(l *list, q changeQuery) (start, end int64, status int, code, message string) {
 	start, end = 0, s.site.lastNumber
 	for i, ref := range []*struct{ StringValue string }{q.ChangeTokenStart, q.ChangeTokenEnd} {
@@ -115,16 +117,20 @@ func (s *Server) tokenRange(l *list, q changeQuery) (start, end int64, status in
 		t, ok := parseToken(ref.StringValue)
 		switch {
 		case !ok:
-			return 0, 0, http.StatusInternalServerError, "-2130575172, Microsoft.SharePoint.SPInvalidChangeTokenException", "The change token is not valid."
+			return 0, 0, http.StatusBadRequest, "-2146233086, System.ArgumentOutOfRangeException", "Specified argument was out of the range of valid values."
 		case t.scope != "3" || t.listID != l.id:
 			return 0, 0, http.StatusInternalServerError, "-2130575173, Microsoft.SharePoint.SPException", "Cannot use the changeToken from one object against a different object"
 		case t.time.Before(s.now().Add(-s.opts.Retention)):
-			return 0, 0, http.StatusInternalServerError, "-2146232832, Microsoft.SharePoint.SPException", "The changeToken refers to a time before the start of the current change log."
+			return 0, 0, http.StatusInternalServerError, "-2130575172, Microsoft.SharePoint.SPException", "The changeToken refers to a time before the start of the current change log."
+		}
+		number := t.number
+		if number < 0 {
+			number = s.site.numberAt(t.time) // a token made from a time: 1;3;<list>;<ticks>;-1
 		}
 		if i == 0 {
-			start = t.number
+			start = number
 		} else {
-			end = t.number
+			end = number
 		}
 	}
 	return start, end, 0, "", ""

@@ -68,8 +68,8 @@ func (s *Server) itemFilter(l *list, filter string) (func(Item) bool, int, strin
 	if strings.EqualFold(m[1], "Id") {
 		return func(item Item) bool { return item.ID == value }, 0, "", ""
 	}
-	field, ok := l.fields[strings.ToLower(strings.TrimSuffix(m[1], "Id"))]
-	if !ok || !strings.HasSuffix(m[1], "Id") || field.Type != "Lookup" {
+	field, ok := l.fields[strings.ToLower(internalNameOf(strings.TrimSuffix(m[1], "Id")))]
+	if !ok || !strings.HasSuffix(m[1], "Id") || field.Type != "Lookup" || !strings.EqualFold(entityPropertyName(field.InternalName)+"Id", m[1]) {
 		return nil, http.StatusBadRequest, "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
 			fmt.Sprintf("The field or property '%s' does not exist.", m[1])
 	}
@@ -109,7 +109,7 @@ func (s *Server) itemEntity(l *list, item Item, selected map[string]bool) entity
 			if id, ok := item.Lookups[field.InternalName]; ok {
 				v = id
 			}
-			fields[field.InternalName+"Id"] = v
+			fields[entityPropertyName(field.InternalName)+"Id"] = v
 		}
 	}
 	uri := fmt.Sprintf("%s/_api/Web/Lists(guid'%s')/Items(%d)", s.siteURL, l.id, item.ID)

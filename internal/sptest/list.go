@@ -40,7 +40,7 @@ func (s *Server) serveField(w http.ResponseWriter, f format, l *list, name strin
 	for _, field := range l.fields {
 		if strings.EqualFold(field.InternalName, name) || strings.EqualFold(field.Title, name) {
 			fields := map[string]any{"InternalName": field.InternalName, "Title": field.Title,
-				"TypeAsString": field.Type, "Indexed": field.Indexed, "EntityPropertyName": field.InternalName}
+				"TypeAsString": field.Type, "Indexed": field.Indexed, "EntityPropertyName": entityPropertyName(field.InternalName)}
 			if target := s.site.listByTitle(field.LookupList); target != nil {
 				fields["LookupList"] = "{" + target.id + "}"
 			}
@@ -50,6 +50,23 @@ func (s *Server) serveField(w http.ResponseWriter, f format, l *list, name strin
 	}
 	writeError(w, f, http.StatusNotFound, "-2147024809, System.ArgumentException",
 		fmt.Sprintf("Column '%s' does not exist. It may have been deleted by another user.", name))
+}
+
+// entityPropertyName is a column's REST property name: its internal name,
+// prefixed with "OData_" when that starts with an underscore.
+func entityPropertyName(internalName string) string {
+	if strings.HasPrefix(internalName, "_") {
+		return "OData_" + internalName
+	}
+	return internalName
+}
+
+// internalNameOf undoes entityPropertyName.
+func internalNameOf(property string) string {
+	if rest, ok := strings.CutPrefix(property, "OData_"); ok && strings.HasPrefix(rest, "_") {
+		return rest
+	}
+	return property
 }
 
 // selectSet parses $select into lower-cased names; empty means everything.

@@ -93,6 +93,15 @@ func (st *site) log(l *list, item *Item, changeType int, at time.Time) {
 		uniqueID: item.UniqueID, changeType: changeType, time: at})
 }
 
+// numberAt is the number of the last change logged at or before t (0 when none).
+func (st *site) numberAt(t time.Time) int64 {
+	i := sort.Search(len(st.changes), func(i int) bool { return st.changes[i].time.After(t) })
+	if i == 0 {
+		return 0
+	}
+	return st.changes[i-1].number
+}
+
 // AddList creates a list with a Title column and the given columns, and returns its id.
 func (s *Server) AddList(title string, fields ...Field) string {
 	s.mu.Lock()

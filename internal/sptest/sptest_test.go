@@ -2,11 +2,13 @@ package sptest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tenantops/tenantops/internal/sptest"
 )
@@ -84,7 +86,10 @@ func TestGetChangesRules(t *testing.T) {
 		{"FetchLimit as a string pages", `{"query":{"Item":true,"DeleteObject":true,"FetchLimit":"2"}}`, `"ChangeType":3`, 200},
 		{"FetchLimit as a number is refused", `{"query":{"Item":true,"DeleteObject":true,"FetchLimit":2}}`, "Edm.Int64", 400},
 		{"booleans as strings", `{"query":{"Item":"True","DeleteObject":"True"}}`, `"ChangeType":3`, 200},
-		{"a token older than the log", `{"query":{"Item":true,"DeleteObject":true,"ChangeTokenStart":{"StringValue":"1;3;` + s.ListID("Projects") + `;630000000000000000;1"}}}`, "-2146232832", 500},
+		{"a token older than the log", `{"query":{"Item":true,"DeleteObject":true,"ChangeTokenStart":{"StringValue":"1;3;` + s.ListID("Projects") + `;630000000000000000;1"}}}`, "-2130575172", 500},
+		{"a malformed token", `{"query":{"Item":true,"DeleteObject":true,"ChangeTokenStart":{"StringValue":"1;3;x;y;z"}}}`, "-2146233086", 400},
+		{"a token made from a time before the deletes", `{"query":{"Item":true,"DeleteObject":true,"ChangeTokenStart":{"StringValue":"` + timeToken(s, -time.Hour) + `"}}}`, `"ChangeType":3`, 200},
+		{"a token made from a time after the deletes", `{"query":{"Item":true,"DeleteObject":true,"ChangeTokenStart":{"StringValue":"` + timeToken(s, time.Hour) + `"}}}`, `{"value":[]}`, 200},
 		{"a token of another list", `{"query":{"Item":true,"DeleteObject":true,"ChangeTokenStart":{"StringValue":"1;3;00000000-0000-0000-0000-000000000000;` + "639000000000000000" + `;1"}}}`, "-2130575173", 500},
 	}
 	for _, tt := range tests {
@@ -99,6 +104,13 @@ func TestGetChangesRules(t *testing.T) {
 	if n := strings.Count(body, `"ChangeType":3`); n != 2 {
 		t.Fatalf("FetchLimit 2 returned %d changes", n)
 	}
+}
+
+// timeToken is a list token made from a time, as callers synthesize one:
+// 1;3;<listId>;<ticks>;-1.
+func timeToken(s *sptest.Server, offset time.Duration) string {
+	ticks := time.Now().Add(offset).UTC().UnixNano()/100 + 621355968000000000
+	return fmt.Sprintf("1;3;%s;%d;-1", s.ListID("Projects"), ticks)
 }
 
 func TestItemsPagingAndErrors(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -25,8 +26,8 @@ import (
 // the well-known Azurite account on its default loopback ports. The SDKs do
 // not parse the shortcut themselves. The key is Azurite's published
 // development key, not a secret.
-const DevelopmentConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-	"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+const DevelopmentConnectionString = "DefaultEndpointsProtocol=http;AccountName=" + devStorageAccount + ";" +
+	"AccountKey=" + devStorageKey + ";" +
 	"BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
 
 // Account is an opened storage account.
@@ -35,17 +36,28 @@ type Account struct {
 	Queue *azqueue.ServiceClient
 }
 
-// Open reads the storage settings from env and returns clients for the account.
+// Open reads the storage settings from env and returns clients for the
+// account: from AzureWebJobsStorage when it is set (a connection string with
+// an account key or a shared access signature, or UseDevelopmentStorage=true
+// with an optional DevelopmentStorageProxyUri), else from the identity-based
+// AzureWebJobsStorage__* settings.
 func Open(env settings.Env) (*Account, error) {
 	p := settings.NewParser(env)
 	conn := p.String(settings.Storage)
-	if strings.EqualFold(strings.ReplaceAll(conn, " ", ""), "UseDevelopmentStorage=true") {
-		conn = DevelopmentConnectionString
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
-	if conn != "" {
-		return fromConnectionString(conn)
+	if conn == "" {
+		return fromIdentity(p)
 	}
-	return fromIdentity(p)
+	parsed, err := parseConnectionString(conn)
+	if err == nil {
+		conn, err = parsed.sdkConnectionString()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: AzureWebJobsStorage is not a usable connection string: %s", err)
+	}
+	return fromConnectionString(conn)
 }
 
 func fromConnectionString(conn string) (*Account, error) {
@@ -71,22 +83,26 @@ func redactedReason(err error) string {
 
 func fromIdentity(p *settings.Parser) (*Account, error) {
 	name := p.String(settings.StorageAccountName)
-	blobURL := p.String(settings.StorageBlobServiceURI)
-	queueURL := p.String(settings.StorageQueueServiceURI)
+	blobURL := serviceURI(p, settings.StorageBlobServiceURI)
+	queueURL := serviceURI(p, settings.StorageQueueServiceURI)
 	if blobURL == "" && name != "" {
 		blobURL = "https://" + name + ".blob.core.windows.net/"
 	}
 	if queueURL == "" && name != "" {
 		queueURL = "https://" + name + ".queue.core.windows.net/"
 	}
-	if blobURL == "" || queueURL == "" {
+	switch {
+	case p.Set(settings.StorageBlobServiceURI) && !p.Set(settings.StorageQueueServiceURI) && name == "":
+		p.Fail(settings.StorageQueueServiceURI, "missing: identity-based storage with AzureWebJobsStorage__blobServiceUri "+
+			"also needs the queue endpoint (or AzureWebJobsStorage__accountName)")
+	case p.Set(settings.StorageQueueServiceURI) && !p.Set(settings.StorageBlobServiceURI) && name == "":
+		p.Fail(settings.StorageBlobServiceURI, "missing: identity-based storage with AzureWebJobsStorage__queueServiceUri "+
+			"also needs the blob endpoint (or AzureWebJobsStorage__accountName)")
+	case blobURL == "" && queueURL == "" && !p.Set(settings.StorageBlobServiceURI) && !p.Set(settings.StorageQueueServiceURI):
 		p.Fail(settings.Storage, "missing: set a connection string, UseDevelopmentStorage=true, "+
 			"AzureWebJobsStorage__accountName, or both AzureWebJobsStorage__blobServiceUri and __queueServiceUri")
 	}
-	cred, err := credential(p)
-	if err != nil {
-		return nil, err
-	}
+	cred := credential(p)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -101,7 +117,26 @@ func fromIdentity(p *settings.Parser) (*Account, error) {
 	return &Account{Blob: blob, Queue: queue}, nil
 }
 
-func credential(p *settings.Parser) (azcore.TokenCredential, error) {
+// serviceURI reads an identity-based endpoint setting, which must be an
+// absolute http(s) URL with no query (a token credential carries no SAS).
+func serviceURI(p *settings.Parser, s settings.Spec) string {
+	v := p.String(s)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
+		p.Fail(s, fmt.Sprintf("want the service's URL such as https://<account>.blob.core.windows.net, got %q", v))
+		return ""
+	}
+	return v
+}
+
+// credential returns the token credential of identity-based storage:
+// managed identity (user-assigned when __clientId is set) for
+// __credential=managedidentity, else the default chain (environment,
+// workload identity, managed identity, Azure CLI, …) as the host uses locally.
+func credential(p *settings.Parser) azcore.TokenCredential {
 	kind := strings.ToLower(p.String(settings.StorageCredential))
 	clientID := p.String(settings.StorageClientID)
 	switch kind {
@@ -112,18 +147,20 @@ func credential(p *settings.Parser) (azcore.TokenCredential, error) {
 		}
 		cred, err := azidentity.NewManagedIdentityCredential(opts)
 		if err != nil {
-			return nil, fmt.Errorf("storage: managed identity: %w", err)
+			p.Fail(settings.StorageCredential, "managed identity: "+err.Error())
+			return nil
 		}
-		return cred, nil
+		return cred
 	case "":
 		cred, err := azidentity.NewDefaultAzureCredential(nil)
 		if err != nil {
-			return nil, fmt.Errorf("storage: default credential: %w", err)
+			p.Fail(settings.StorageCredential, "default credential chain: "+err.Error())
+			return nil
 		}
-		return cred, nil
+		return cred
 	}
 	p.Fail(settings.StorageCredential, fmt.Sprintf("want managedidentity or empty, got %q", kind))
-	return nil, p.Err()
+	return nil
 }
 
 // ErrNotFound is returned when a blob does not exist.

@@ -237,6 +237,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 }
 
 func (s *Server) dispatch(w http.ResponseWriter, r *request) {
+	if n := r.maxEnvelope(); n > 0 && n < minMaxEnvelope {
+		writeFault(w, r.Header.MessageID, faultEnvelopeTooSmall)
+		return
+	}
 	switch r.Header.Action {
 	case actionCreate:
 		s.create(w, r)

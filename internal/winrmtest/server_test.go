@@ -102,6 +102,41 @@ func TestRequestOverMaxEnvelopeSizeGets413(t *testing.T) {
 	}
 }
 
+// MS-WSMV 3.1.4.1.7: a MaxEnvelopeSize under 8192 octets gets wsman:EncodingLimit.
+func TestMaxEnvelopeSizeBelowTheMinimumFaults(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{Basic: true, Machine: winrmtest.MachineFunc(echo)})
+	tests := []struct {
+		envelope int
+		status   int
+	}{{4096, http.StatusInternalServerError}, {8191, http.StatusInternalServerError}, {8192, http.StatusOK}, {153600, http.StatusOK}}
+	for _, tt := range tests {
+		msg := winrm.NewOpenShellRequest(srv.URL, winrm.NewParameters("PT60S", "en-US", tt.envelope))
+		status, body := post(t, srv, msg.String())
+		fault := strings.Contains(body, "w:EncodingLimit") && strings.Contains(body, `Code="2150858823"`)
+		if status != tt.status || fault != (tt.status != http.StatusOK) {
+			t.Errorf("MaxEnvelopeSize %d: HTTP %d %s", tt.envelope, status, body)
+		}
+	}
+}
+
+// post sends one request with Basic credentials and returns the answer.
+func post(t *testing.T, srv *winrmtest.Server, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(srv.User(), srv.Password())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
 func TestReceiveWithoutOutputTimesOut(t *testing.T) {
 	slow := func(ctx context.Context, p *winrmtest.Process) int {
 		time.Sleep(250 * time.Millisecond)

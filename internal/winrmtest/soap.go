@@ -189,7 +189,14 @@ var (
 		"The WS-Management service cannot complete the operation within the time specified in OperationTimeout."}
 	faultInvalidParameter = fault{"w:InvalidParameter", 2147942487, "The parameter is incorrect."}
 	faultFilenameTooLong  = fault{"w:InternalError", 2147942606, "The filename or extension is too long."}
+	// faultEnvelopeTooSmall answers a MaxEnvelopeSize under minMaxEnvelope
+	// (MS-WSMV 3.1.4.1.7: the server MUST return wsman:EncodingLimit).
+	faultEnvelopeTooSmall = fault{"w:EncodingLimit", 2150858823,
+		"The WS-Management service cannot process the request because the MaxEnvelopeSize in the request is below 8192 octets."}
 )
+
+// minMaxEnvelope is the least MaxEnvelopeSize a request may ask for.
+const minMaxEnvelope = 8192
 
 func faultShellNotFound(id string) fault {
 	return fault{"w:InvalidSelectors", 2150858843, "The request for the Windows Remote Shell with ShellId " + id +

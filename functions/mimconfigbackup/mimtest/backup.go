@@ -114,14 +114,16 @@ func (r *backupRun) exportMAs() error {
 		return fmt.Errorf("%s", errNoLithnet)
 	}
 	var failures []string
+	taken := map[string]bool{}
 	for _, ma := range r.s.MAs {
+		file := uniqueName(safeName(ma.Name), taken)
 		if msg, bad := r.s.FailMAs[ma.Name]; bad {
 			failures = append(failures, ma.Name+": "+msg)
 			continue
 		}
 		xml := fmt.Sprintf("<saved-ma-configuration server='MIMSYNC01' export-date='%s'>\n<ma-data><name>%s</name><category>%s</category><version>%d</version></ma-data>\n</saved-ma-configuration>\n",
 			r.exportDate(), ma.Name, ma.Type, ma.Version)
-		if err := os.WriteFile(filepath.Join(r.backup, "MAExports", safeName(ma.Name)+".xml"), []byte(xml), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(r.backup, "MAExports", file+".xml"), []byte(xml), 0o644); err != nil {
 			return err
 		}
 	}
@@ -229,7 +231,8 @@ type earlierBackup struct {
 }
 
 // earlierBackups lists the folders whose names parse (as [datetime]::TryParseExact
-// would) and are older than the new one, oldest first.
+// would) and are older than the new one, oldest first. Links are skipped, as
+// the script skips reparse points (os.DirEntry reports a link as no folder).
 func (r *backupRun) earlierBackups(root string) []earlierBackup {
 	current, err := opstime.Parse(r.p.FolderFormat, r.p.Folder, time.UTC)
 	if err != nil {
@@ -341,6 +344,17 @@ func zipFolder(dir, target string) error {
 		err = cerr
 	}
 	return err
+}
+
+// uniqueName returns name, or name_2, name_3, ... when a name equal but for
+// case is taken (the file system ignores case), and marks it taken.
+func uniqueName(name string, taken map[string]bool) string {
+	unique := name
+	for n := 2; taken[strings.ToLower(unique)]; n++ {
+		unique = fmt.Sprintf("%s_%d", name, n)
+	}
+	taken[strings.ToLower(unique)] = true
+	return unique
 }
 
 // safeName replaces what Windows forbids in a file name, as

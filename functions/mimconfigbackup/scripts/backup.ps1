@@ -42,12 +42,18 @@ function Get-SafeFileName([string]$Name) {
     return $safe
 }
 
+# Export-ManagementAgent asks before it overwrites a file, which fails without a console: two MA names that make the
+# same file name (the file system ignores case) get a numbered second name instead.
 Invoke-Step 'MAExports' {
     Import-Module LithnetMiisAutomation
     $failures = @()
+    $taken = @{}
     foreach ($ma in @(Get-ManagementAgent)) {
+        $fileName = Get-SafeFileName $ma.Name
+        for ($n = 2; $taken.ContainsKey($fileName); $n++) { $fileName = (Get-SafeFileName $ma.Name) + '_' + $n }
+        $taken[$fileName] = $true
         try {
-            Export-ManagementAgent -MA $ma.Name -File (Join-Path $folders['MAExports'] ((Get-SafeFileName $ma.Name) + '.xml'))
+            Export-ManagementAgent -MA $ma.Name -File (Join-Path $folders['MAExports'] ($fileName + '.xml'))
         }
         catch {
             $failures += ('{0}: {1}' -f $ma.Name, $_.Exception.Message)
@@ -100,17 +106,22 @@ $files = @(Get-ChildItem -LiteralPath $backup -Recurse -File | Sort-Object FullN
     [pscustomobject]$entry
 })
 
-# The newest earlier backup, for the diff.
+# The earlier backups: folders right under the root whose names parse with the folder format and are older than this
+# one. Junctions and symbolic links are never backups: Remove-Item would delete what they point to.
 function Get-BackupDate([string]$Name) {
     $date = [datetime]::MinValue
     if ([datetime]::TryParseExact($Name, [string]$params.folderFormat, $invariant, [System.Globalization.DateTimeStyles]::None, [ref]$date)) { return $date }
     return $null
 }
 $current = Get-BackupDate $folderName
-$earlier = @(Get-ChildItem -LiteralPath $root -Directory | Where-Object { $_.Name -ne $folderName } | ForEach-Object {
+$earlier = @(Get-ChildItem -LiteralPath $root -Directory | Where-Object {
+    $_.Name -ne $folderName -and -not ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint)
+} | ForEach-Object {
     $date = Get-BackupDate $_.Name
     if ($null -ne $date -and $date -lt $current) { [pscustomobject]@{ Name = $_.Name; Date = $date; Path = $_.FullName } }
 } | Sort-Object Date)
+
+# The newest earlier backup with a manifest, for the diff.
 $previous = $null
 $previousManifest = ''
 for ($i = $earlier.Count - 1; $i -ge 0; $i--) {
