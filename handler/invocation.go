@@ -77,9 +77,12 @@ func safeRun(ctx context.Context, decl function.Declaration, inv *function.Invoc
 	return decl.Run(ctx, inv)
 }
 
+// newInvocationID returns a random (version 4) GUID, the form of the host's ids.
 func newInvocationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

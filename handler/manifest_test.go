@@ -129,3 +129,55 @@ func TestBuiltBinaryWritesTheGoldenManifest(t *testing.T) {
 func isSettingRef(s string) bool {
 	return len(s) > 2 && strings.HasPrefix(s, "%") && strings.HasSuffix(s, "%") && !strings.Contains(s[1:len(s)-1], "%")
 }
+
+// TestHostJSON holds host.json to what the Functions host needs of a custom
+// handler app: the v2 schema, the executable, a current extension bundle,
+// the queue settings the functions rely on, and a functionTimeout the Flex
+// Consumption plan accepts.
+func TestHostJSON(t *testing.T) {
+	raw, err := os.ReadFile("../host.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Version         string `json:"version"`
+		FunctionTimeout string `json:"functionTimeout"`
+		CustomHandler   struct {
+			Description struct {
+				DefaultExecutablePath string `json:"defaultExecutablePath"`
+			} `json:"description"`
+			EnableForwardingHTTPRequest *bool `json:"enableForwardingHttpRequest"`
+		} `json:"customHandler"`
+		ExtensionBundle struct {
+			ID      string `json:"id"`
+			Version string `json:"version"`
+		} `json:"extensionBundle"`
+		Extensions struct {
+			Queues struct {
+				MaxDequeueCount int    `json:"maxDequeueCount"`
+				MessageEncoding string `json:"messageEncoding"`
+			} `json:"queues"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"version", doc.Version, "2.0"},
+		{"customHandler.description.defaultExecutablePath", doc.CustomHandler.Description.DefaultExecutablePath, "handler"},
+		{"customHandler.enableForwardingHttpRequest (no HTTP functions)", doc.CustomHandler.EnableForwardingHTTPRequest == nil, true},
+		{"extensionBundle.id", doc.ExtensionBundle.ID, "Microsoft.Azure.Functions.ExtensionBundle"},
+		{"extensionBundle.version", doc.ExtensionBundle.Version, "[4.*, 5.0.0)"},
+		{"extensions.queues.maxDequeueCount", doc.Extensions.Queues.MaxDequeueCount, 5},
+		{"extensions.queues.messageEncoding", doc.Extensions.Queues.MessageEncoding, "base64"},
+		{"functionTimeout", doc.FunctionTimeout, "00:30:00"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+		}
+	}
+}

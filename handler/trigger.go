@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
@@ -51,7 +52,11 @@ func logQueueStart(log *slog.Logger, binding string, req invoke.Request) {
 	}
 	shown := message
 	if len(shown) > maxLoggedMessage {
-		shown = shown[:maxLoggedMessage] + "…"
+		cut := maxLoggedMessage
+		for cut > 0 && !utf8.RuneStart(shown[cut]) { // never split a character
+			cut--
+		}
+		shown = shown[:cut] + "…"
 	}
 	log.Info("invocation started", "trigger", "queue",
 		"message_id", req.MetadataString("Id"), "dequeue_count", req.DequeueCount(),

@@ -18,9 +18,38 @@ type timeSource interface {
 
 // askExactTimes asks the server (MDTM, up to maxConns at once) for the
 // exact modification time of every file that the run would fetch but
-// whose listed time leaves its age in doubt. A server without MDTM leaves
-// the listed times in charge, with one warning.
+// whose listed time leaves its age in doubt. On a server without MDTM the
+// listed times stay in charge, with one warning.
 func askExactTimes(ctx context.Context, log *slog.Logger, c *config, src timeSource, entries []ftpsource.Entry, st *state) exactTimes {
+	doubtful := doubtfulAges(entries, c, st)
+	if len(doubtful) == 0 {
+		return exactTimes{}
+	}
+	a := &timeAsker{src: src, dir: c.sourceDir, exact: exactTimes{}}
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for range min(max(c.maxConns, 1), len(doubtful)) {
+		wg.Go(func() {
+			for name := range jobs {
+				a.ask(ctx, name)
+			}
+		})
+	}
+	for _, e := range doubtful {
+		jobs <- e.Name
+	}
+	close(jobs)
+	wg.Wait()
+	if a.unsupported {
+		log.Warn("the server lists times without a zone and offers no MDTM: FTPMinFileAge is judged on the listed "+
+			"times as if they were UTC", "server", c.server)
+	}
+	return a.exact
+}
+
+// doubtfulAges returns the files the run would fetch, were they old
+// enough, whose listed time cannot tell.
+func doubtfulAges(entries []ftpsource.Entry, c *config, st *state) []ftpsource.Entry {
 	var doubtful []ftpsource.Entry
 	for _, e := range entries {
 		if c.pattern.Match(e.Name) && remotename.Check(e.Name) == nil && ageInDoubt(e, c) &&
@@ -28,45 +57,35 @@ func askExactTimes(ctx context.Context, log *slog.Logger, c *config, src timeSou
 			doubtful = append(doubtful, e)
 		}
 	}
-	exact := exactTimes{}
-	if len(doubtful) == 0 {
-		return exact
+	return doubtful
+}
+
+// timeAsker collects MDTM answers from several goroutines.
+type timeAsker struct {
+	src timeSource
+	dir string
+
+	mu          sync.Mutex
+	exact       exactTimes
+	unsupported bool // the server has no MDTM: stop asking
+}
+
+// ask records the exact time of one file; a file the server cannot date
+// keeps its listed time.
+func (a *timeAsker) ask(ctx context.Context, name string) {
+	a.mu.Lock()
+	stop := a.unsupported
+	a.mu.Unlock()
+	if stop {
+		return
 	}
-	var (
-		mu          sync.Mutex
-		wg          sync.WaitGroup
-		unsupported bool
-	)
-	jobs := make(chan ftpsource.Entry)
-	for range min(max(c.maxConns, 1), len(doubtful)) {
-		wg.Go(func() {
-			for e := range jobs {
-				mu.Lock()
-				skip := unsupported
-				mu.Unlock()
-				if skip {
-					continue
-				}
-				t, err := src.ModTime(ctx, ftpsource.Join(c.sourceDir, e.Name))
-				mu.Lock()
-				switch {
-				case err == nil:
-					exact[e.Name] = t
-				case errors.Is(err, ftpsource.ErrNoModTime):
-					unsupported = true
-				}
-				mu.Unlock()
-			}
-		})
+	t, err := a.src.ModTime(ctx, ftpsource.Join(a.dir, name))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case err == nil:
+		a.exact[name] = t
+	case errors.Is(err, ftpsource.ErrNoModTime):
+		a.unsupported = true
 	}
-	for _, e := range doubtful {
-		jobs <- e
-	}
-	close(jobs)
-	wg.Wait()
-	if unsupported {
-		log.Warn("the server lists times without a zone and offers no MDTM: FTPMinFileAge is judged on the listed times as if they were UTC",
-			"server", c.server)
-	}
-	return exact
 }

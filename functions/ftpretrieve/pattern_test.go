@@ -91,3 +91,39 @@ func TestGlob(t *testing.T) {
 		t.Error("unclosed [ accepted")
 	}
 }
+
+// TestConfigResolvesTokensInTheOpsTimeZone goes through the settings, as a
+// run does: OpsTimeZone by its Windows name, the clock in UTC.
+func TestConfigResolvesTokensInTheOpsTimeZone(t *testing.T) {
+	tests := []struct {
+		name, pattern string
+		now           time.Time
+		wantPattern   string
+		wantSubfolder string
+	}{
+		{"00:30 in Sydney is already tomorrow", "HR_{yyyyMMdd}_*.csv",
+			time.Date(2026, 11, 24, 13, 30, 0, 0, time.UTC), "HR_20261125_*.csv", "2026-11-25"},
+		{"23:59 in Sydney is still today", "HR_{yyyyMMdd}_*.csv",
+			time.Date(2026, 11, 24, 12, 59, 0, 0, time.UTC), "HR_20261124_*.csv", "2026-11-24"},
+		{"yesterday, the morning after DST starts", "HR_{yyyyMMdd:-1d}.csv",
+			time.Date(2026, 10, 4, 13, 30, 0, 0, time.UTC), "HR_20261004.csv", "2026-10-05"},
+		{"yesterday, the morning after DST ends", "HR_{yyyyMMdd:-1d}.csv",
+			time.Date(2026, 4, 5, 14, 30, 0, 0, time.UTC), "HR_20260405.csv", "2026-04-06"},
+		{"in the repeated hour when DST ends", "HR_{yyyyMMdd}.csv",
+			time.Date(2026, 4, 4, 16, 30, 0, 0, time.UTC), "HR_20260405.csv", "2026-04-05"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := settings.MapEnv{"OpsTimeZone": "AUS Eastern Standard Time", "FTPServer": "ftp.example.org",
+				"FTPUsername": "u", "FTPPassword": "p", "FTPTarget": "local", "FTPTargetDirectory": t.TempDir(),
+				"FTPFilePattern": tt.pattern}
+			c, err := loadConfig(env, tt.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.pattern.String() != tt.wantPattern || c.subfolder != tt.wantSubfolder {
+				t.Errorf("pattern %q, subfolder %q; want %q, %q", c.pattern, c.subfolder, tt.wantPattern, tt.wantSubfolder)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package ftpretrieve
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
@@ -34,6 +36,7 @@ type exactTimes map[string]time.Time
 // (nil: none) and the minimum age to a listing.
 func selectFiles(entries []ftpsource.Entry, c *config, st *state, exact exactTimes) selection {
 	var sel selection
+	folded := foldedNames(entries, c)
 	for _, e := range entries {
 		if !c.pattern.Match(e.Name) {
 			continue
@@ -41,6 +44,11 @@ func selectFiles(entries []ftpsource.Entry, c *config, st *state, exact exactTim
 		sel.matched++
 		if err := remotename.Check(e.Name); err != nil {
 			sel.rejected = append(sel.rejected, rejection{e, err})
+			continue
+		}
+		if folded[strings.ToUpper(e.Name)] > 1 {
+			sel.rejected = append(sel.rejected, rejection{e, fmt.Errorf("%w %q: another matching file differs "+
+				"from it only in case, and Windows folders do not tell such names apart", remotename.ErrUnsafe, e.Name)})
 			continue
 		}
 		if st != nil && st.done(e.Name, e.Size, e.ModTime) {
@@ -60,6 +68,19 @@ func selectFiles(entries []ftpsource.Entry, c *config, st *state, exact exactTim
 		sel.fetch = append(sel.fetch, e)
 	}
 	return sel
+}
+
+// foldedNames counts the matching names by their upper-case form: NTFS
+// keeps case but ignores it ("consider the names OSCAR, Oscar, and oscar
+// to be the same"), so two such files would land on one target file.
+func foldedNames(entries []ftpsource.Entry, c *config) map[string]int {
+	n := map[string]int{}
+	for _, e := range entries {
+		if c.pattern.Match(e.Name) {
+			n[strings.ToUpper(e.Name)]++
+		}
+	}
+	return n
 }
 
 // tooYoung reports whether a file may still be being written, judged by

@@ -1,10 +1,12 @@
 package ftpretrieve
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
+	"github.com/tenantops/tenantops/internal/remotename"
 )
 
 func TestSelectionAgeWithListedAndExactTimes(t *testing.T) {
@@ -63,5 +65,24 @@ func TestSelectionWithoutMinAgeAsksNothing(t *testing.T) {
 	c := &config{pattern: g, now: time.Now()}
 	if ageInDoubt(ftpsource.Entry{Name: "a", ModTime: time.Now()}, c) {
 		t.Error("FTPMinFileAge=0 still wants exact times")
+	}
+}
+
+func TestSelectionRejectsNamesThatDifferOnlyInCase(t *testing.T) {
+	g, _ := compileGlob("*.csv")
+	c := &config{pattern: g, now: time.Now()}
+	old := time.Now().Add(-time.Hour)
+	entries := []ftpsource.Entry{
+		{Name: "HR.csv", Size: 1, ModTime: old, Precise: true},
+		{Name: "hr.CSV", Size: 2, ModTime: old, Precise: true},
+		{Name: "other.csv", Size: 3, ModTime: old, Precise: true},
+		{Name: "OTHER.txt", Size: 3, ModTime: old, Precise: true}, // not matched: no clash
+	}
+	sel := selectFiles(entries, c, nil, nil)
+	if len(sel.rejected) != 2 || len(sel.fetch) != 1 || sel.fetch[0].Name != "other.csv" {
+		t.Fatalf("fetch %v, rejected %v", sel.fetch, sel.rejected)
+	}
+	if !errors.Is(sel.rejected[0].why, remotename.ErrUnsafe) {
+		t.Errorf("rejection does not wrap ErrUnsafe: %v", sel.rejected[0].why)
 	}
 }

@@ -222,11 +222,12 @@ func TestBadSettingsNameEveryProblem(t *testing.T) {
 	f.env["MIMBackupRoot"] = "Backup"
 	f.env["MIMServiceUri"] = "localhost:5725"
 	f.env["MIMBackupContainer"] = "Bad_Name"
+	f.env["MIMBackupRetentionDays"] = "-7"
 	err, _ := f.run(t, night(24))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"MIMBackupFolderFormat", "MIMBackupRoot", "MIMServiceUri", "MIMBackupContainer"} {
+	for _, name := range []string{"MIMBackupFolderFormat", "MIMBackupRoot", "MIMServiceUri", "MIMBackupContainer", "MIMBackupRetentionDays"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

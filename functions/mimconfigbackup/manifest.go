@@ -41,6 +41,7 @@ type summary struct {
 	PreviousManifest string   `json:"previousManifest"`
 	Deleted          []string `json:"deleted"`
 	Zip              string   `json:"zip"`
+	ZipError         string   `json:"zipError"` // why the zip could not be made
 
 	manifest Manifest
 	previous *Manifest

@@ -14,6 +14,9 @@ import (
 // from the server) and stores it as <server>/<folder>.zip in the container,
 // so a copy survives the loss of the server.
 func copyOffsite(ctx context.Context, inv *function.Invocation, client *remoteps.Client, opts options, s *summary) error {
+	if s.ZipError != "" {
+		return fmt.Errorf("off-site copy: zipping the backup failed: %s", s.ZipError)
+	}
 	if s.Zip == "" {
 		return fmt.Errorf("off-site copy: the script made no zip")
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/azuritetest"
@@ -44,5 +45,27 @@ func TestZippedCopyGoesToTheContainer(t *testing.T) {
 	}
 	if _, err := f.mim.Disk.ReadFile(`C:\Backup\.2026-11-24-2330.zip`); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the zip was left on the server")
+	}
+}
+
+// A zip that cannot be made fails the run after the backup itself was
+// written and reported, and leaves no partial zip behind.
+func TestZipFailureFailsTheRunAfterTheBackup(t *testing.T) {
+	f := newFixture(t)
+	f.env["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" // never reached
+	f.env["MIMBackupContainer"] = "mim-config-backups"
+	f.mim.FailZip = "There is not enough space on the disk."
+	err, logs := f.run(t, night(24))
+	if err == nil || !strings.Contains(err.Error(), "zipping the backup failed: There is not enough space on the disk.") {
+		t.Fatalf("err = %v, want the zip failure", err)
+	}
+	if !strings.Contains(logs, "MimConfigBackup: backup written") {
+		t.Errorf("the backup was not reported:\n%s", logs)
+	}
+	if m := f.manifest(t, "2026-11-24-2330"); len(m.Failed) != 0 {
+		t.Errorf("manifest failed steps %v", m.Failed)
+	}
+	if _, err := f.mim.Disk.ReadFile(`C:\Backup\.2026-11-24-2330.zip`); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a partial zip was left on the server")
 	}
 }

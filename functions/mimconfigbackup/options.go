@@ -53,6 +53,9 @@ func readOptions(p *settings.Parser) options {
 	if u, err := url.Parse(o.serviceURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		p.Fail(settings.MIMServiceUri, "want an http(s) address such as http://localhost:5725")
 	}
+	if o.retentionDays < 0 {
+		p.Fail(settings.MIMBackupRetentionDays, "want 0 (keep every backup) or a number of days")
+	}
 	if o.container != "" && !containerName.MatchString(o.container) {
 		p.Fail(settings.MIMBackupContainer, "want a blob container name: 3-63 lower-case letters, digits and single hyphens")
 	}

@@ -46,7 +46,7 @@ type trigger struct {
 // rawHostJSON mirrors host.json.
 type rawHostJSON struct {
 	FunctionTimeout string `json:"functionTimeout"`
-	CustomHandler struct {
+	CustomHandler   struct {
 		Description struct {
 			DefaultExecutablePath string   `json:"defaultExecutablePath"`
 			WorkingDirectory      string   `json:"workingDirectory"`

@@ -135,3 +135,12 @@ func (o Options) tlsConfig() *tls.Config {
 	cfg.ClientSessionCache = tls.NewLRUClientSessionCache(8)
 	return cfg
 }
+
+// String describes the options without the password, so that printing
+// them never reveals it.
+func (o Options) String() string {
+	return fmt.Sprintf("ftp %s as %q (TLS %s, timeout %s, %d connections)", o.Addr, o.User, o.TLS, o.Timeout, o.MaxConnections)
+}
+
+// LogValue implements slog.LogValuer with String, for the same reason.
+func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }

@@ -1,6 +1,8 @@
 package ftpsource
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -44,5 +46,16 @@ func TestOptionsAddressWithCredentialsIsRefusedWithoutEchoingThem(t *testing.T) 
 func TestOptionsRejectUnknownTLSMode(t *testing.T) {
 	if _, err := (Options{Addr: "h", TLS: "sometimes"}).withDefaults(); err == nil {
 		t.Error("unknown TLS mode accepted")
+	}
+}
+
+func TestOptionsNeverPrintThePassword(t *testing.T) {
+	o := Options{Addr: "h:21", User: "u", Password: "hunter2-pw"}
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, nil)).Info("x", "opts", o)
+	for _, s := range []string{fmt.Sprint(o), fmt.Sprintf("%+v", o), fmt.Sprintf("%v", &o), b.String()} {
+		if strings.Contains(s, "hunter2-pw") {
+			t.Errorf("password printed: %s", s)
+		}
 	}
 }

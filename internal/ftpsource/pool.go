@@ -9,8 +9,8 @@ import (
 )
 
 // pool hands out logged-in sessions, at most limit at a time. A session
-// that comes back healthy is kept for reuse and checked with NOOP before it
-// is handed out again. When the server refuses a new connection with 421
+// that comes back healthy is kept for reuse and, unless it was in use
+// moments ago, checked with NOOP before it is handed out again. When the server refuses a new connection with 421
 // while others are open, the limit drops to the number open for the rest
 // of the Source's life; when it refuses the first, get backs off and tries
 // again.
@@ -24,6 +24,11 @@ type pool struct {
 	dialing int // dials in progress
 	limit   int // the current most open at once
 	closed  bool
+	// unanswered is the first connect that timed out: a server that did
+	// not answer one is not dialled again by this Source, so that a hung
+	// server fails a run within about one timeout per file in progress
+	// instead of one per file.
+	unanswered error
 }
 
 // retries421 is how often a first connection refused with 421 is retried,
@@ -79,7 +84,7 @@ func (p *pool) take(ctx context.Context) (*session, error) {
 		}
 		if ctx.Err() != nil {
 			p.mu.Unlock()
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("ftpsource: waiting for a connection: %w", ctx.Err())
 		}
 		if n := len(p.idle); n > 0 {
 			s := p.idle[n-1]
@@ -94,13 +99,20 @@ func (p *pool) take(ctx context.Context) (*session, error) {
 			continue
 		}
 		if p.open+p.dialing < p.limit {
+			if p.unanswered != nil {
+				p.mu.Unlock()
+				return nil, fmt.Errorf("ftpsource: not dialling again: %w", p.unanswered)
+			}
 			p.dialing++
 			p.mu.Unlock()
 			s, err := dialSession(ctx, p.opts)
 			p.mu.Lock()
 			p.dialing--
-			if err == nil {
+			switch {
+			case err == nil:
 				p.open++
+			case isTimeout(err) && ctx.Err() == nil:
+				p.unanswered = err
 			}
 			p.cond.Broadcast()
 			p.mu.Unlock()
@@ -150,6 +162,7 @@ func (p *pool) put(s *session, release func(), failed bool) {
 	p.mu.Lock()
 	keep := !failed && !p.closed
 	if keep {
+		s.idleSince = time.Now()
 		p.idle = append(p.idle, s)
 	} else {
 		p.open--

@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jlaffaye/ftp"
 )
@@ -17,7 +18,8 @@ import (
 type session struct {
 	conn   *ftp.ServerConn
 	dialer *connDialer
-	home   string // working directory after login, for relative paths
+	home      string    // working directory after login, for relative paths
+	idleSince time.Time // when it last went back to the pool
 }
 
 // dialSession connects and logs in. ctx bounds the whole setup: cancelling
@@ -132,9 +134,16 @@ func saysTooMany(text string) bool { return tooManyPattern.MatchString(text) }
 // suggests 534 or 530 with a reason).
 var wantsTLS = regexp.MustCompile(`(?i)\b(tls|ssl|encrypt\w*|secure)\b`)
 
-// healthy sends NOOP, the check before a pooled connection is reused.
+// trustIdle is how long a connection may sit idle in the pool and still
+// be reused without a NOOP first: servers end idle sessions after minutes
+// (vsftpd's idle_session_timeout defaults to 300 s), and a NOOP per file
+// would add a round trip to every transfer of a run.
+const trustIdle = 10 * time.Second
+
+// healthy reports whether a pooled connection may be reused: at once if it
+// was in use moments ago, else if it answers NOOP.
 func (s *session) healthy() bool {
-	return s.conn.NoOp() == nil
+	return time.Since(s.idleSince) < trustIdle || s.conn.NoOp() == nil
 }
 
 // close ends the session, politely if the server still listens.
@@ -147,8 +156,9 @@ func (s *session) close() {
 var ErrNoTLS = errors.New("server offers no TLS")
 
 // ErrTooManyConnections is wrapped when the server refuses a connection
-// with 421, usually because of a per-user or per-address limit.
-var ErrTooManyConnections = errors.New("server refused another connection (421)")
+// because of a per-user or per-address limit: with 421, or with a reply
+// that says so (tooManyPattern).
+var ErrTooManyConnections = errors.New("server refused another connection: too many connections")
 
 // ErrIncomplete is wrapped when a transfer ended early or with a different
 // byte count than listed.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,7 +64,7 @@ type Server struct {
 // DefaultHostileNames are names a malicious or broken server might list.
 var DefaultHostileNames = []string{
 	"../../evil.txt", "/etc/abs.txt", `..\..\win.txt`, "CON", "nul.csv", "bad\x01name.csv",
-	"trailing.", "what?.csv",
+	"trailing.", "what?.csv", "trailing ", "LPT1.txt", "nul\x00byte.csv", strings.Repeat("x", 252) + ".csv",
 }
 
 // Start runs a server until Close.
@@ -305,6 +306,8 @@ func (f *stallFile) Read(p []byte) (int, error) {
 
 // fakeInfo is a listed file that does not exist.
 type fakeInfo struct{ name string }
+
+// The methods of fakeInfo implement os.FileInfo.
 
 func (f fakeInfo) Name() string       { return f.name }
 func (f fakeInfo) Size() int64        { return HostileSize }

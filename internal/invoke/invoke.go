@@ -8,6 +8,7 @@
 package invoke
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -42,10 +43,12 @@ func (r Response) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(r))
 }
 
-// Decode parses a request body. An empty body is an empty request.
+// Decode parses a request body. An empty body is an empty request; a
+// leading UTF-8 byte order mark is ignored.
 func Decode(body []byte) (Request, error) {
 	var req Request
-	if len(strings.TrimSpace(string(body))) == 0 {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(body)) == 0 {
 		return req, nil
 	}
 	if err := json.Unmarshal(body, &req); err != nil {

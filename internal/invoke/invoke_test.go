@@ -102,6 +102,10 @@ func TestDecodeEdges(t *testing.T) {
 			t.Errorf("Decode(%q) = %+v, %v; want an empty request", body, req, err)
 		}
 	}
+	bom, err := Decode([]byte("\xef\xbb\xbf" + `{"Data":{"message":"hi"}}`))
+	if msg, _ := bom.DataString("message"); err != nil || msg != "hi" {
+		t.Errorf("Decode with a byte order mark = %+v, %v", bom, err)
+	}
 	for _, body := range []string{`{"Data":`, `[1,2]`, `"text"`} {
 		if _, err := Decode([]byte(body)); err == nil {
 			t.Errorf("Decode(%q) succeeded", body)

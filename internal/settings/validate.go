@@ -40,7 +40,9 @@ func Validate(env Env, specs []Spec) error {
 	return p.Err()
 }
 
-func zone(p *Parser, s Spec) { p.Location(s) }
+// zone checks the zone the code will use: WEBSITE_TIME_ZONE matters only
+// when OpsTimeZone is unset.
+func zone(p *Parser, _ Spec) { p.Zone() }
 
 func port(p *Parser, s Spec) {
 	if n := p.Int(s); p.Set(s) && (n < 1 || n > 65535) && p.problems[s.Name] == "" {

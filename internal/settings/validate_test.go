@@ -31,6 +31,8 @@ func TestValidate(t *testing.T) {
 				"FTPMinFileAge: want a duration", "FTPTimeout: want a duration", "SPCleanupMode: want one of", "OpsTimeZone: unknown time zone"}},
 		{name: "a bad WEBSITE_TIME_ZONE is named", env: MapEnv{WebsiteTimeZone.Name: "Nowhere"}, specs: []Spec{OpsTimeZone, WebsiteTimeZone},
 			want: []string{"WEBSITE_TIME_ZONE: unknown time zone"}},
+		{name: "an unused WEBSITE_TIME_ZONE is not checked", env: MapEnv{OpsTimeZone.Name: "Europe/Paris", WebsiteTimeZone.Name: "Nowhere"},
+			specs: []Spec{OpsTimeZone, WebsiteTimeZone}, wantNil: true},
 		{name: "Windows zone names are valid", env: MapEnv{OpsTimeZone.Name: "AUS Eastern Standard Time", WebsiteTimeZone.Name: "W. Europe Standard Time"},
 			specs: []Spec{OpsTimeZone, WebsiteTimeZone}, wantNil: true},
 		{name: "an unresolved Key Vault reference", env: MapEnv{FTPPassword.Name: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/ftp/)"},

@@ -1,18 +1,12 @@
 package sharepoint
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
-	"strings"
 	"time"
 )
 
@@ -87,15 +81,25 @@ func (c *Client) removeChunk(ctx context.Context, list List, ids []int, mode Mod
 				return fmt.Errorf("sharepoint: %s item %d of %s: %w", mode, op.itemID, list, e)
 			}
 		}
-		if len(throttled) > 0 {
-			c.log.Warn("sharepoint: retrying throttled batch operations", "count", len(throttled), "wait", wait.String())
-			if err := sleep(ctx, wait); err != nil {
-				return fmt.Errorf("sharepoint: %s items of %s: %w", mode, list, err)
-			}
+		if err := c.waitForRetry(ctx, len(throttled), wait); err != nil {
+			return fmt.Errorf("sharepoint: %s items of %s: %w", mode, list, err)
 		}
 		pending = throttled
 	}
 	return nil
+}
+
+// waitForRetry waits before retrying n throttled operations, or gives up at
+// once when the wait is longer than the context's deadline leaves, as send does.
+func (c *Client) waitForRetry(ctx context.Context, n int, wait time.Duration) error {
+	if n == 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		return fmt.Errorf("sharepoint: asked to wait %s before retrying %d operations, more than the run has left", wait.Round(time.Second), n)
+	}
+	c.log.Warn("sharepoint: retrying throttled batch operations", "count", n, "wait", wait.String())
+	return sleep(ctx, wait)
 }
 
 func (c *Client) operations(list List, ids []int, mode Mode) []operation {
@@ -146,48 +150,6 @@ func batchBody(batchBoundary, changesetBoundary string, ops []operation) []byte 
 	}
 	fmt.Fprintf(&b, "--%s--\r\n\r\n--%s--\r\n", changesetBoundary, batchBoundary)
 	return b.Bytes()
-}
-
-// parseBatchResponse reads every embedded HTTP response, descending into
-// changeset responses when the server nests them.
-func parseBatchResponse(contentType string, body []byte) ([]opResult, error) {
-	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil || !strings.HasPrefix(mediaType, "multipart/") || params["boundary"] == "" {
-		return nil, fmt.Errorf("sharepoint: $batch response is %q, not multipart", contentType)
-	}
-	var results []opResult
-	reader := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	for {
-		part, err := reader.NextPart()
-		if err == io.EOF {
-			return results, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sharepoint: $batch response: %w", err)
-		}
-		nested, err := readPart(part.Header, part)
-		if err != nil {
-			return nil, err
-		}
-		results = append(results, nested...)
-	}
-}
-
-func readPart(header textproto.MIMEHeader, part io.Reader) ([]opResult, error) {
-	data, err := io.ReadAll(part)
-	if err != nil {
-		return nil, fmt.Errorf("sharepoint: $batch response part: %w", err)
-	}
-	if strings.HasPrefix(strings.ToLower(header.Get("Content-Type")), "multipart/") {
-		return parseBatchResponse(header.Get("Content-Type"), data)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(data)), nil)
-	if err != nil {
-		return nil, fmt.Errorf("sharepoint: $batch response part: %w", err)
-	}
-	defer resp.Body.Close()
-	respBody, _ := io.ReadAll(resp.Body)
-	return []opResult{{status: resp.StatusCode, header: resp.Header, body: respBody}}, nil
 }
 
 func newBoundary() string {

@@ -71,11 +71,11 @@ type changeItem struct {
 	ChangeToken *struct {
 		StringValue string `json:"StringValue"`
 	} `json:"ChangeToken"`
-	ChangeType odataInt  `json:"ChangeType"`
-	ItemID     odataInt  `json:"ItemId"`
-	ListID     string    `json:"ListId"`
-	UniqueID   string    `json:"UniqueId"`
-	Time       odataTime `json:"Time"`
+	ChangeType changeKind `json:"ChangeType"`
+	ItemID     odataInt   `json:"ItemId"`
+	ListID     string     `json:"ListId"`
+	UniqueID   string     `json:"UniqueId"`
+	Time       odataTime  `json:"Time"`
 }
 
 // change is the Change the item describes; a list id missing from the

@@ -35,8 +35,9 @@ func (e *Error) Error() string {
 var ErrStaleToken = errors.New("sharepoint: change token is older than the change log or belongs to another object")
 
 // staleTokenCodes are the SharePoint error codes that only ever mean an
-// unusable change token: an invalid token (SPInvalidChangeTokenException)
-// and a token of another object.
+// unusable change token: -2130575172, a token SharePoint no longer accepts
+// ("refers to a time before the start of the current change log",
+// SPInvalidChangeTokenException), and -2130575173, a token of another object.
 var staleTokenCodes = []string{"-2130575172", "-2130575173"}
 
 // staleTokenMessages identify SharePoint's stale-token answers whose code is

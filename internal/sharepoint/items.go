@@ -33,7 +33,7 @@ func (c *Client) FindByLookup(ctx context.Context, list List, column string, ite
 		for _, v := range page {
 			ids = append(ids, int(v.ID))
 		}
-		next, err = c.sameSite(link)
+		next, err = c.nextLinkOnSite(link)
 		if err != nil {
 			return nil, err
 		}
@@ -52,10 +52,10 @@ func lookupIDProperty(column string) string {
 	return column + "Id"
 }
 
-// sameSite resolves a next link (absolute, or relative to the site) and
+// nextLinkOnSite resolves a next link (absolute, or relative to the site) and
 // accepts it only when it points into this site, so a response can never
 // send the bearer token elsewhere.
-func (c *Client) sameSite(link string) (string, error) {
+func (c *Client) nextLinkOnSite(link string) (string, error) {
 	if link == "" {
 		return "", nil
 	}

@@ -15,12 +15,12 @@ func TestNextLinkStaysOnTheSite(t *testing.T) {
 		{"https://contoso.sharepoint.com/sites/Other/_api/x", "error"},
 	}
 	for _, tt := range tests {
-		got, err := c.sameSite(tt.link)
+		got, err := c.nextLinkOnSite(tt.link)
 		if err != nil {
 			got = "error"
 		}
 		if got != tt.want {
-			t.Errorf("sameSite(%q) = %q, want %q", tt.link, got, tt.want)
+			t.Errorf("nextLinkOnSite(%q) = %q, want %q", tt.link, got, tt.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/sptest"
@@ -149,5 +150,20 @@ func TestFindByLookupColumnNames(t *testing.T) {
 				t.Fatalf("found %v, %v; want [2 4]", ids, err)
 			}
 		})
+	}
+}
+
+// TestRemoveItemsGivesUpOnAWaitBeyondTheRun: a throttled operation whose
+// Retry-After is longer than the run has left ends the run at once.
+func TestRemoveItemsGivesUpOnAWaitBeyondTheRun(t *testing.T) {
+	site, client := newSite(t)
+	ids := linked(t, site, "Tasks", true, 2, func(int) int { return 1 })
+	site.InjectFault(sptest.Fault{Status: 429, RetryAfter: "120", PathContains: "/recycle"})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	startedAt := time.Now()
+	_, err := client.RemoveItems(ctx, sharepoint.ListByTitle("Tasks"), ids, sharepoint.Recycle)
+	if err == nil || !strings.Contains(err.Error(), "more than the run has left") || time.Since(startedAt) > 2*time.Second {
+		t.Fatalf("err = %v after %s, want an immediate give-up", err, time.Since(startedAt))
 	}
 }

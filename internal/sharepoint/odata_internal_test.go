@@ -24,6 +24,8 @@ func TestChangesInEitherJSONFlavour(t *testing.T) {
 			"3 7 " + listID + " 2013-02-03T22:17:54Z"},
 		{"ChangeType spelled out", `{"value":[{"ChangeToken":{"StringValue":"` + token + `"},"ChangeType":"DeleteObject","ItemId":9,"ListId":"` + listID + `","Time":"/Date(1359929874000)/"}]}`,
 			"3 9 " + listID + " 2013-02-03T22:17:54Z"},
+		{"ChangeType unknown to this client", `{"value":[{"ChangeToken":{"StringValue":"` + token + `"},"ChangeType":"SomethingNew","ItemId":9,"ListId":"` + listID + `","Time":"2013-02-03T22:17:54Z"}]}`,
+			"-1 9 " + listID + " 2013-02-03T22:17:54Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +83,15 @@ func TestLookupIDProperty(t *testing.T) {
 	for column, want := range map[string]string{"Project": "ProjectId", "Parent_x0020_Item": "Parent_x0020_ItemId", "_Parent": "OData__ParentId"} {
 		if got := lookupIDProperty(column); got != want {
 			t.Errorf("lookupIDProperty(%q) = %q, want %q", column, got, want)
+		}
+	}
+}
+
+func TestODataIntIsStrict(t *testing.T) {
+	for _, bad := range []string{`"nine"`, `4.5`, `{}`, `true`} {
+		var n odataInt
+		if err := n.UnmarshalJSON([]byte(bad)); err == nil {
+			t.Errorf("%s read as %d", bad, n)
 		}
 	}
 }

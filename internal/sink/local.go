@@ -154,6 +154,7 @@ func tempName(name string) string {
 // onlyWriter hides *os.File's ReadFrom so that copies use our buffer size.
 type onlyWriter struct{ w io.Writer }
 
+// Write implements io.Writer.
 func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
 
 // contextReader stops a copy once ctx ends.
@@ -162,6 +163,7 @@ type contextReader struct {
 	r   io.Reader
 }
 
+// Read implements io.Reader, failing once ctx has ended.
 func (c contextReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err

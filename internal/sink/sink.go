@@ -65,6 +65,7 @@ type exactReader struct {
 // newExactReader returns r checked to be exactly size bytes long.
 func newExactReader(r io.Reader, size int64) io.Reader { return &exactReader{r: r, left: size} }
 
+// Read implements io.Reader.
 func (e *exactReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
 	e.left -= int64(n)

@@ -95,11 +95,13 @@ func (w *WinRM) Put(ctx context.Context, f File, r io.Reader) error {
 	return nil
 }
 
+// countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
 	n int64
 }
 
+// Read implements io.Reader.
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)

@@ -98,7 +98,7 @@ func fromIdentity(p *settings.Parser) (*Account, error) {
 	case p.Set(settings.StorageQueueServiceURI) && !p.Set(settings.StorageBlobServiceURI) && name == "":
 		p.Fail(settings.StorageBlobServiceURI, "missing: identity-based storage with AzureWebJobsStorage__queueServiceUri "+
 			"also needs the blob endpoint (or AzureWebJobsStorage__accountName)")
-	case blobURL == "" && queueURL == "" && !p.Set(settings.StorageBlobServiceURI) && !p.Set(settings.StorageQueueServiceURI):
+	case name == "" && !p.Set(settings.StorageBlobServiceURI) && !p.Set(settings.StorageQueueServiceURI):
 		p.Fail(settings.Storage, "missing: set a connection string, UseDevelopmentStorage=true, "+
 			"AzureWebJobsStorage__accountName, or both AzureWebJobsStorage__blobServiceUri and __queueServiceUri")
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -295,13 +296,7 @@ func (r *backupRun) finish(root string, files []file, previous, previousManifest
 	if err := os.WriteFile(filepath.Join(r.backup, "manifest.json"), manifest, 0o644); err != nil {
 		return nil, err
 	}
-	zipPath := ""
-	if r.p.Zip {
-		zipPath = r.p.Root + `\.` + r.p.Folder + ".zip"
-		if err := zipFolder(r.backup, filepath.Join(root, "."+r.p.Folder+".zip")); err != nil {
-			return nil, err
-		}
-	}
+	zipPath, zipError := r.zip(root)
 	var prev any
 	if previous != "" {
 		prev = previous
@@ -310,7 +305,25 @@ func (r *backupRun) finish(root string, files []file, previous, previousManifest
 		deleted = []string{}
 	}
 	return json.Marshal(map[string]any{"folder": r.p.Folder, "path": r.p.Root + `\` + r.p.Folder, "manifest": string(manifest),
-		"previousFolder": prev, "previousManifest": previousManifest, "deleted": deleted, "zip": zipPath})
+		"previousFolder": prev, "previousManifest": previousManifest, "deleted": deleted, "zip": zipPath, "zipError": zipError})
+}
+
+// zip makes the zip for the off-site copy: its Windows path, or why it
+// could not be made (a partial zip is removed, as the script does).
+func (r *backupRun) zip(root string) (string, string) {
+	if !r.p.Zip {
+		return "", ""
+	}
+	local := filepath.Join(root, "."+r.p.Folder+".zip")
+	err := zipFolder(r.backup, local)
+	if err == nil && r.s.FailZip != "" {
+		err = errors.New(r.s.FailZip)
+	}
+	if err != nil {
+		removeFile(local)
+		return "", err.Error()
+	}
+	return r.p.Root + `\.` + r.p.Folder + ".zip", ""
 }
 
 // zipFolder does what ZipFile.CreateFromDirectory does.

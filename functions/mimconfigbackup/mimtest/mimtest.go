@@ -39,6 +39,7 @@ type Server struct {
 	NoFIMAutomation bool              // the FIMAutomation snap-in is not installed
 	ServiceDown     bool              // the MIM Service does not answer
 	FailMAs         map[string]string // MA name -> the error Export-ManagementAgent throws
+	FailZip         string            // the error ZipFile.CreateFromDirectory throws; "" = none
 
 	mu    sync.Mutex
 	clock func() time.Time

@@ -157,12 +157,22 @@ $manifest = [pscustomobject][ordered]@{
 $manifestText = ConvertTo-Json -InputObject $manifest -Depth 6 -Compress
 [System.IO.File]::WriteAllText((Join-Path $backup 'manifest.json'), $manifestText, (New-Object System.Text.UTF8Encoding $false))
 
+# The zip for the off-site copy. A failure here is reported in the summary, like a failed step: the backup itself
+# is complete by now.
 $zip = ''
+$zipError = ''
 if ($params.zip) {
-    Add-Type -AssemblyName System.IO.Compression.FileSystem
-    $zip = Join-Path $root ('.' + $folderName + '.zip')
-    if (Test-Path -LiteralPath $zip) { Remove-Item -LiteralPath $zip -Force }
-    [System.IO.Compression.ZipFile]::CreateFromDirectory($backup, $zip)
+    $zipPath = Join-Path $root ('.' + $folderName + '.zip')
+    try {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force }
+        [System.IO.Compression.ZipFile]::CreateFromDirectory($backup, $zipPath)
+        $zip = $zipPath
+    }
+    catch {
+        $zipError = $_.Exception.Message
+        if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force -ErrorAction SilentlyContinue }
+    }
 }
 
 $summary = [pscustomobject][ordered]@{
@@ -173,5 +183,6 @@ $summary = [pscustomobject][ordered]@{
     previousManifest = $previousManifest
     deleted          = @($deleted)
     zip              = $zip
+    zipError         = $zipError
 }
 ConvertTo-Json -InputObject $summary -Depth 3 -Compress
