@@ -98,6 +98,9 @@ func report(inv *function.Invocation, s *summary) {
 		"folder", s.Path, "files", len(s.manifest.Files), "bytes", s.manifest.bytes(),
 		"steps", strings.Join(steps, ", "), "failed", len(s.manifest.Failed))
 	inv.Log.Info("MimConfigBackup: changes since "+orNone(s.PreviousFolder)+": "+diff.String(), "previous", s.PreviousFolder)
+	if s.RetentionSkipped != "" {
+		inv.Log.Warn("MimConfigBackup: retention skipped", "why", s.RetentionSkipped)
+	}
 	if len(s.Deleted) > 0 {
 		inv.Log.Info("MimConfigBackup: retention deleted old backups", "deleted", strings.Join(s.Deleted, ", "))
 	}

@@ -151,6 +151,25 @@ func TestBackupFailingStepsFailTheRunAfterTheOthersRan(t *testing.T) {
 	}
 }
 
+func TestRetentionKeepsEverythingWhenThisBackupIsIncomplete(t *testing.T) {
+	f := newFixture(t)
+	f.env["MIMBackupRetentionDays"] = "30"
+	f.mim.NoFIMAutomation = true
+	if err := f.mim.Disk.WriteFile(`C:\Backup\2026-09-01-2330\manifest.json`, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	err, logs := f.run(t, night(24))
+	if err == nil {
+		t.Fatal("the run succeeded with a failed step")
+	}
+	if !exists(t, f, "2026-09-01-2330") {
+		t.Error("an incomplete backup cost an older one: retention deleted 2026-09-01-2330")
+	}
+	if !strings.Contains(logs, "retention skipped") || !strings.Contains(logs, "PortalExport") {
+		t.Errorf("the log does not say why retention was skipped:\n%s", logs)
+	}
+}
+
 func TestBackupRefusesAnExistingFolder(t *testing.T) {
 	f := newFixture(t)
 	if err := f.mim.Disk.WriteFile(`C:\Backup\2026-11-24-2330\keep.txt`, []byte("operator's notes")); err != nil {

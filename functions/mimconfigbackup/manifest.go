@@ -40,6 +40,7 @@ type summary struct {
 	PreviousFolder   string   `json:"previousFolder"`
 	PreviousManifest string   `json:"previousManifest"`
 	Deleted          []string `json:"deleted"`
+	RetentionSkipped string   `json:"retentionSkipped"` // why retention deleted nothing
 	Zip              string   `json:"zip"`
 	ZipError         string   `json:"zipError"` // why the zip could not be made
 

@@ -26,7 +26,7 @@ func (s *Source) ModTime(ctx context.Context, path string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("ftpsource: modification time of %q: %w", path, ErrNoModTime)
 	}
 	t, err := sess.conn.GetTime(path)
-	s.pool.put(sess, release, err != nil && !isReply(err))
+	s.pool.put(sess, release, broken(err))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("ftpsource: modification time of %q: %w", path, err)
 	}

@@ -10,10 +10,10 @@ import (
 
 // pool hands out logged-in sessions, at most limit at a time. A session
 // that comes back healthy is kept for reuse and, unless it was in use
-// moments ago, checked with NOOP before it is handed out again. When the server refuses a new connection with 421
-// while others are open, the limit drops to the number open for the rest
-// of the Source's life; when it refuses the first, get backs off and tries
-// again.
+// moments ago, checked with NOOP before it is handed out again. When the
+// server refuses a new connection as one too many while others are open,
+// the limit drops to the number open for the rest of the Source's life;
+// when it refuses the first, get backs off and tries again.
 type pool struct {
 	opts Options
 

@@ -37,7 +37,7 @@ func (s *Source) Fetch(ctx context.Context, path string, size int64) (*Reader, e
 	}
 	resp, err := sess.conn.Retr(path)
 	if err != nil {
-		s.pool.put(sess, release, !isReply(err))
+		s.pool.put(sess, release, broken(err))
 		return nil, fmt.Errorf("ftpsource: retrieve %q: %w", path, err)
 	}
 	r := &Reader{src: s, sess: sess, release: release, resp: resp, path: path, size: size, ctx: ctx}
@@ -103,7 +103,9 @@ func (r *Reader) finish() {
 	case closeErr != nil:
 		r.err = fmt.Errorf("ftpsource: retrieve %q: server reported: %w", r.path, closeErr)
 	}
-	r.src.pool.put(r.sess, r.release, r.err != nil && !isReply(closeErr))
+	// After a failed transfer the server may still be closing the
+	// connection (ftpserverlib does, vsftpd does not): do not reuse it.
+	r.src.pool.put(r.sess, r.release, r.err != nil)
 }
 
 // fail ends a transfer that went wrong: the control connection is closed

@@ -16,8 +16,8 @@ import (
 
 // session is one logged-in control connection.
 type session struct {
-	conn   *ftp.ServerConn
-	dialer *connDialer
+	conn      *ftp.ServerConn
+	dialer    *connDialer
 	home      string    // working directory after login, for relative paths
 	idleSince time.Time // when it last went back to the pool
 }
@@ -163,6 +163,13 @@ var ErrTooManyConnections = errors.New("server refused another connection: too m
 // ErrIncomplete is wrapped when a transfer ended early or with a different
 // byte count than listed.
 var ErrIncomplete = errors.New("incomplete transfer")
+
+// broken reports whether a session must not be reused after err: any
+// failure that is not a reply, and 421, with which a server announces
+// that it closes the connection (RFC 959, 4.2).
+func broken(err error) bool {
+	return err != nil && (!isReply(err) || replyCode(err) == ftp.StatusNotAvailable)
+}
 
 func isTimeout(err error) bool {
 	var ne net.Error

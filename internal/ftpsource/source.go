@@ -71,7 +71,7 @@ func (s *Source) List(ctx context.Context, dir string) ([]Entry, error) {
 	}
 	entries, err := sess.list(dir)
 	if err != nil {
-		s.pool.put(sess, release, !isReply(err) || errors.Is(err, errLostHome))
+		s.pool.put(sess, release, broken(err) || errors.Is(err, errLostHome))
 		return nil, err
 	}
 	precise := sess.conn.IsTimePreciseInList()

@@ -115,12 +115,11 @@ func (c *Client) operations(list List, ids []int, mode Mode) []operation {
 	return ops
 }
 
-// batch sends operations as one changeset of one $batch request and returns
-// their results in order.
+// batch sends operations in one $batch request, each in a changeset of its
+// own, and returns their results in order.
 func (c *Client) batch(ctx context.Context, ops []operation) ([]opResult, error) {
-	batchBoundary, changesetBoundary := "batch_"+newBoundary(), "changeset_"+newBoundary()
-	body := batchBody(batchBoundary, changesetBoundary, ops)
-	rep, err := c.send(ctx, call{method: "POST", url: c.siteURL + "/_api/$batch", body: body,
+	batchBoundary := "batch_" + newBoundary()
+	rep, err := c.send(ctx, call{method: "POST", url: c.siteURL + "/_api/$batch", body: batchBody(batchBoundary, ops),
 		contentType: "multipart/mixed; boundary=" + batchBoundary, accept: "multipart/mixed"})
 	if err != nil {
 		return nil, err
@@ -135,20 +134,27 @@ func (c *Client) batch(ctx context.Context, ops []operation) ([]opResult, error)
 	return results, nil
 }
 
-// batchBody writes the multipart/mixed request: one changeset holding every
-// operation as an application/http part, CRLF line endings.
-func batchBody(batchBoundary, changesetBoundary string, ops []operation) []byte {
+// batchBody writes the multipart/mixed request, CRLF line endings. Each
+// write is a changeset of its own, as the PnP Core SDK sends them: OData
+// answers a failed changeset with one response for all of its operations,
+// so one operation per changeset keeps one answer per operation whether
+// SharePoint follows OData there or (as documented) runs every operation.
+func batchBody(batchBoundary string, ops []operation) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "--%s\r\nContent-Type: multipart/mixed; boundary=%s\r\n\r\n", batchBoundary, changesetBoundary)
 	for _, op := range ops {
-		fmt.Fprintf(&b, "--%s\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n", changesetBoundary)
+		changeset := "changeset_" + newBoundary()
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: multipart/mixed; boundary=%s\r\n\r\n", batchBoundary, changeset)
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n", changeset)
 		fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nAccept: %s\r\n", op.method, op.url, acceptNoMetadata)
 		if op.method == "DELETE" {
 			b.WriteString("If-Match: *\r\n")
+		} else {
+			b.WriteString("Content-Length: 0\r\n")
 		}
 		b.WriteString("\r\n\r\n") // end of headers, empty body, then the delimiter's CRLF
+		fmt.Fprintf(&b, "--%s--\r\n\r\n", changeset)
 	}
-	fmt.Fprintf(&b, "--%s--\r\n\r\n--%s--\r\n", changesetBoundary, batchBoundary)
+	fmt.Fprintf(&b, "--%s--\r\n", batchBoundary)
 	return b.Bytes()
 }
 

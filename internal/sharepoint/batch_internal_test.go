@@ -1,6 +1,12 @@
 package sharepoint
 
 import (
+	"bufio"
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,5 +45,44 @@ func TestParseBatchResponseNestedOrFlat(t *testing.T) {
 	}
 	if _, err := parseBatchResponse("application/json", []byte("{}")); err == nil {
 		t.Fatal("a JSON answer passed as a batch response")
+	}
+}
+
+// TestBatchBodyOneChangesetPerOperation reads the request body back: every
+// write is an application/http request alone in its own changeset.
+func TestBatchBodyOneChangesetPerOperation(t *testing.T) {
+	ops := []operation{
+		{itemID: 1, method: "POST", url: "https://contoso.sharepoint.com/sites/ops/_api/web/lists/getbytitle('Tasks')/items(1)/recycle"},
+		{itemID: 2, method: "DELETE", url: "https://contoso.sharepoint.com/sites/ops/_api/web/lists/getbytitle('Tasks')/items(2)"},
+	}
+	body := batchBody("batch_x", ops)
+	outer := multipart.NewReader(bytes.NewReader(body), "batch_x")
+	for i, op := range ops {
+		changeset, err := outer.NextPart()
+		if err != nil {
+			t.Fatalf("changeset %d: %v", i, err)
+		}
+		_, params, err := mime.ParseMediaType(changeset.Header.Get("Content-Type"))
+		if err != nil || params["boundary"] == "" {
+			t.Fatalf("changeset %d: Content-Type %q", i, changeset.Header.Get("Content-Type"))
+		}
+		inner := multipart.NewReader(changeset, params["boundary"])
+		part, err := inner.NextPart()
+		if err != nil || part.Header.Get("Content-Type") != "application/http" {
+			t.Fatalf("operation %d: %v %v", i, err, part.Header)
+		}
+		req, err := http.ReadRequest(bufio.NewReader(part))
+		if err != nil || req.Method != op.method || req.URL.String() != op.url {
+			t.Fatalf("operation %d: %v %+v", i, err, req)
+		}
+		if op.method == "DELETE" && req.Header.Get("If-Match") != "*" {
+			t.Fatalf("DELETE without If-Match: *")
+		}
+		if _, err := inner.NextPart(); err != io.EOF {
+			t.Fatalf("changeset %d holds more than one operation: %v", i, err)
+		}
+	}
+	if _, err := outer.NextPart(); err != io.EOF {
+		t.Fatalf("more parts than operations: %v", err)
 	}
 }

@@ -51,6 +51,8 @@ type backupRun struct {
 	p      backupParams
 	backup string // local path of the new folder
 	steps  []step
+
+	retentionSkipped string // why retention deleted nothing
 }
 
 // backup emulates backup.ps1.
@@ -266,6 +268,10 @@ func (r *backupRun) retention(earlier []earlierBackup, deleted *[]string) error 
 	if r.p.RetentionCutoff == "" {
 		return nil
 	}
+	if incomplete := r.failedSteps(); len(incomplete) > 0 {
+		r.retentionSkipped = "kept every earlier backup because this one is incomplete (" + strings.Join(incomplete, ", ") + ")"
+		return nil
+	}
 	cutoff, err := time.ParseInLocation("2006-01-02 15:04:05", r.p.RetentionCutoff, time.UTC)
 	if err != nil {
 		return fmt.Errorf("Exception calling \"ParseExact\": String was not recognized as a valid DateTime")
@@ -281,13 +287,19 @@ func (r *backupRun) retention(earlier []earlierBackup, deleted *[]string) error 
 	return nil
 }
 
-func (r *backupRun) finish(root string, files []file, previous, previousManifest string, deleted []string) ([]byte, error) {
+// failedSteps names the steps that failed so far.
+func (r *backupRun) failedSteps() []string {
 	failed := []string{}
 	for _, st := range r.steps {
 		if !st.OK {
 			failed = append(failed, st.Name)
 		}
 	}
+	return failed
+}
+
+func (r *backupRun) finish(root string, files []file, previous, previousManifest string, deleted []string) ([]byte, error) {
+	failed := r.failedSteps()
 	manifest, err := json.Marshal(map[string]any{"version": 1, "folder": r.p.Folder, "created": r.p.Created,
 		"files": files, "steps": r.steps, "failed": failed})
 	if err != nil {
@@ -305,7 +317,7 @@ func (r *backupRun) finish(root string, files []file, previous, previousManifest
 		deleted = []string{}
 	}
 	return json.Marshal(map[string]any{"folder": r.p.Folder, "path": r.p.Root + `\` + r.p.Folder, "manifest": string(manifest),
-		"previousFolder": prev, "previousManifest": previousManifest, "deleted": deleted, "zip": zipPath, "zipError": zipError})
+		"previousFolder": prev, "previousManifest": previousManifest, "deleted": deleted, "retentionSkipped": r.retentionSkipped, "zip": zipPath, "zipError": zipError})
 }
 
 // zip makes the zip for the off-site copy: its Windows path, or why it

@@ -134,8 +134,16 @@ for ($i = $earlier.Count - 1; $i -ge 0; $i--) {
 }
 
 $deleted = New-Object System.Collections.ArrayList
+$retentionSkipped = ''
 Invoke-Step 'Retention' {
     if ([string]::IsNullOrEmpty([string]$params.retentionCutoff)) { return }
+    # An incomplete backup never costs an older complete one: a run of bad
+    # nights keeps the last good backups until someone looks.
+    $incomplete = @($steps | Where-Object { -not $_.ok } | ForEach-Object { $_.name })
+    if ($incomplete.Count -gt 0) {
+        $script:retentionSkipped = 'kept every earlier backup because this one is incomplete (' + ($incomplete -join ', ') + ')'
+        return
+    }
     $cutoff = [datetime]::ParseExact([string]$params.retentionCutoff, 'yyyy-MM-dd HH:mm:ss', $invariant)
     foreach ($old in $earlier) {
         if ($old.Date -lt $cutoff) {
@@ -182,6 +190,7 @@ $summary = [pscustomobject][ordered]@{
     previousFolder   = $previous
     previousManifest = $previousManifest
     deleted          = @($deleted)
+    retentionSkipped = $retentionSkipped
     zip              = $zip
     zipError         = $zipError
 }
