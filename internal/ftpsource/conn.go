@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,17 @@ type deadlineConn struct {
 	net.Conn
 	timeout  time.Duration
 	progress *controlProgress // nil on data connections
+	expired  atomic.Bool      // a deadline in the past was set: stop for good
+}
+
+// SetDeadline implements net.Conn. A deadline in the past, which is how a
+// cancelled transfer is stopped, sticks: later reads and writes fail at
+// once instead of setting a fresh deadline.
+func (c *deadlineConn) SetDeadline(t time.Time) error {
+	if !t.IsZero() && !t.After(time.Now()) {
+		c.expired.Store(true)
+	}
+	return c.Conn.SetDeadline(t)
 }
 
 // controlProgress records how far the control connection got, so that a
@@ -30,6 +42,9 @@ type controlProgress struct {
 
 // Read implements net.Conn.
 func (c *deadlineConn) Read(p []byte) (int, error) {
+	if c.expired.Load() {
+		return 0, os.ErrDeadlineExceeded
+	}
 	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
 		return 0, err
 	}
@@ -42,6 +57,9 @@ func (c *deadlineConn) Read(p []byte) (int, error) {
 
 // Write implements net.Conn.
 func (c *deadlineConn) Write(p []byte) (int, error) {
+	if c.expired.Load() {
+		return 0, os.ErrDeadlineExceeded
+	}
 	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
 		return 0, err
 	}

@@ -87,6 +87,8 @@ func (r *Reader) finish() {
 	}
 	r.done = true
 	switch {
+	case r.n != r.size && r.ctx.Err() != nil:
+		r.err = fmt.Errorf("ftpsource: retrieve %q after %d of %d bytes: %w", r.path, r.n, r.size, r.ctx.Err())
 	case r.n != r.size:
 		r.err = fmt.Errorf("ftpsource: retrieve %q: %w: received %d of %d bytes", r.path, ErrIncomplete, r.n, r.size)
 		if closeErr != nil {
