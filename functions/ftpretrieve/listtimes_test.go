@@ -61,6 +61,9 @@ func TestRunJudgesAgeByMDTMWhenListTimesAreLocal(t *testing.T) {
 				t.Fatalf("run: %v\n%s", err, logs)
 			}
 			wantCounts(t, logs, 1, 1, 0, 0)
+			if cmds := strings.Join(srv.Commands(), " "); strings.Count(cmds, "MDTM") != 2 {
+				t.Errorf("want one MDTM per file in doubt, got: %s", cmds)
+			}
 			if got, _ := os.ReadFile(filepath.Join(target, oldName)); string(got) != "old" {
 				t.Errorf("%s not delivered", oldName)
 			}
@@ -100,5 +103,8 @@ func TestRunWithoutMDTMWarns(t *testing.T) {
 	wantCounts(t, logs, 1, 0, 0, 0)
 	if !strings.Contains(logs.String(), "offers no MDTM") {
 		t.Errorf("no warning about the missing MDTM:\n%s", logs)
+	}
+	if cmds := strings.Join(srv.Commands(), " "); strings.Contains(cmds, "MDTM") {
+		t.Errorf("MDTM sent to a server that does not offer it: %s", cmds)
 	}
 }

@@ -221,3 +221,41 @@ func TestTransferEndingWith250IsComplete(t *testing.T) {
 		t.Fatalf("fetch: %q %v", got, err)
 	}
 }
+
+func TestDataConnectionFailuresAreErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		script ftptest.Script
+		want   string
+	}{
+		{"425 before the transfer", ftptest.Script{RetrReply: "425 Can't open data connection."}, "425"},
+		// This server ends every transfer with 426, listings included.
+		{"426 after all bytes", ftptest.Script{DoneReply: "426 Connection closed; transfer aborted."}, "426"},
+		{"550 file gone", ftptest.Script{RetrReply: "550 a.csv: No such file or directory"}, "550"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.script.Listings = map[string][]string{"/out": {"-rw-r--r-- 1 0 0 3 Jan 02 03:04 a.csv"}}
+			tt.script.Files = map[string]string{"/out/a.csv": "abc"}
+			srv := ftptest.ScriptedT(t, tt.script)
+			src, err := ftpsource.Open(context.Background(), scriptedOpts(srv, ftpsource.TLSNone))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			if _, err := fetchAll(t, src, "/out/a.csv", 3); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error naming %s", err, tt.want)
+			}
+			// The source still works afterwards (and a listing that ends
+			// with 426 is an error too).
+			entries, err := src.List(context.Background(), "/out")
+			if tt.script.DoneReply != "" {
+				if err == nil {
+					t.Fatalf("a listing ended with %s succeeded", tt.script.DoneReply)
+				}
+			} else if err != nil || len(entries) != 1 {
+				t.Fatalf("list after the failure: %v %v", entries, err)
+			}
+		})
+	}
+}
