@@ -65,11 +65,9 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 	if c.timeout == 0 {
 		p.Fail(settings.FTPTimeout, "want a positive duration")
 	}
-	if pem := p.String(settings.FTPCACert); pem != "" {
+	if pem := p.Certificates(settings.FTPCACert); pem != nil {
 		c.caCert = x509.NewCertPool()
-		if !c.caCert.AppendCertsFromPEM([]byte(pem)) {
-			p.Fail(settings.FTPCACert, "no PEM certificate found")
-		}
+		c.caCert.AppendCertsFromPEM(pem)
 	}
 	c.rawPattern = p.String(settings.FTPFilePattern)
 	if expanded, err := expandDates(c.rawPattern, c.now); err != nil {

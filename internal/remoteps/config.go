@@ -1,10 +1,8 @@
 package remoteps
 
 import (
-	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/settings"
@@ -69,12 +67,7 @@ func ConfigFromSettings(p *settings.Parser) Config {
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		p.Fail(settings.MIMSyncWinRMPort, "want a TCP port between 1 and 65535")
 	}
-	if pemText := p.String(settings.MIMSyncWinRMCACert); pemText != "" {
-		cfg.CACertPEM = []byte(strings.ReplaceAll(pemText, `\n`, "\n"))
-		if !x509.NewCertPool().AppendCertsFromPEM(cfg.CACertPEM) {
-			p.Fail(settings.MIMSyncWinRMCACert, "want one or more PEM certificates (-----BEGIN CERTIFICATE-----)")
-		}
-	}
+	cfg.CACertPEM = p.Certificates(settings.MIMSyncWinRMCACert)
 	return cfg
 }
 

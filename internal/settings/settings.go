@@ -7,6 +7,7 @@
 package settings
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/url"
 	"os"
@@ -312,4 +313,20 @@ func connectionStringSecrets(v string) []string {
 		}
 	}
 	return out
+}
+
+// Certificates returns a setting holding one or more PEM certificates. A
+// value pasted on one line with literal "\n" escapes (as portals and
+// pipelines often store it) is accepted too.
+func (p *Parser) Certificates(s Spec) []byte {
+	text := p.Raw(s)
+	if text == "" {
+		return nil
+	}
+	pemText := []byte(strings.ReplaceAll(text, `\n`, "\n"))
+	if !x509.NewCertPool().AppendCertsFromPEM(pemText) {
+		p.Fail(s, "want one or more PEM certificates (-----BEGIN CERTIFICATE-----)")
+		return nil
+	}
+	return pemText
 }
