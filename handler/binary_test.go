@@ -2,62 +2,29 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/buildtest"
 
 	"github.com/tenantops/tenantops/internal/logbuf"
 )
 
-// The protocol tests run the real binary, built once per test run with the
-// flags `make build` uses.
-var (
-	buildOnce sync.Once
-	builtPath string
-	buildErr  error
-	buildDir  string
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	buildtest.RemoveAll()
 	os.Exit(code)
 }
 
-// handlerBinary returns the path of the built handler.
-func handlerBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "handler-test-")
-		if buildErr != nil {
-			return
-		}
-		builtPath = filepath.Join(buildDir, "handler")
-		if runtime.GOOS == "windows" {
-			builtPath += ".exe"
-		}
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", builtPath, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtPath
-}
+// handlerBinary returns the path of the handler, built once per test run
+// with the flags `make build` uses.
+func handlerBinary(t testing.TB) string { return buildtest.Handler(t) }
 
 // served is the handler running as the host runs it.
 type served struct {

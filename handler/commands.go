@@ -116,7 +116,7 @@ func addQueueMetadata(md map[string]json.RawMessage, now time.Time) {
 	at := func(t time.Time) json.RawMessage { return quoted(t.UTC().Format(time.RFC3339Nano)) }
 	defaults := map[string]json.RawMessage{
 		"DequeueCount":    quoted("1"),
-		"Id":              quoted(string(quoted(newInvocationID()))),
+		"Id":              quoted(string(quoted(invoke.NewID()))),
 		"PopReceipt":      quoted(`"manual"`),
 		"InsertionTime":   at(now),
 		"NextVisibleTime": at(now.Add(10 * time.Minute)),

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +37,7 @@ func newRunner(env settings.Env, stdout, stderr io.Writer) *runner {
 // run returns the response (with the logs so far) and the redacted error.
 func (r *runner) invoke(ctx context.Context, decl function.Declaration, id string, req invoke.Request) (invoke.Response, error) {
 	if id == "" {
-		id = newInvocationID()
+		id = invoke.NewID()
 	}
 	capture := logging.NewCapture(logging.New(r.stdout, r.redactor, r.level).Handler(), r.redactor)
 	log := slog.New(capture).With("invocation_id", id, "function", decl.Name)
@@ -75,16 +73,6 @@ func safeRun(ctx context.Context, decl function.Declaration, inv *function.Invoc
 		return fmt.Errorf("%s: %w", decl.Name, function.ErrNotConfigured)
 	}
 	return decl.Run(ctx, inv)
-}
-
-// newInvocationID returns a random (version 4) GUID, the form of the host's ids.
-func newInvocationID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // newQuietLogger discards log lines (for `check`, whose output is its table).

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/buildtest"
+
 	"github.com/tenantops/tenantops/internal/azuritetest"
 	"github.com/tenantops/tenantops/internal/ftptest"
 )
@@ -60,12 +62,7 @@ func newBenchEnv(b *testing.B, mode ftptest.Mode) *benchEnv {
 		}
 	}
 	e.azurite = azuritetest.Start(b)
-	e.handler = filepath.Join(b.TempDir(), "handler")
-	build := exec.Command("go", "build", "-trimpath", "-o", e.handler, "github.com/tenantops/tenantops/handler")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building the handler: %v\n%s", err, out)
-	}
+	e.handler = buildtest.HandlerIn(b, b.TempDir())
 	e.out = b.TempDir()
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 		if dir, err := os.MkdirTemp("/dev/shm", "ftpbench-"); err == nil {

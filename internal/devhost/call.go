@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+
+	"github.com/tenantops/tenantops/internal/invoke"
 )
 
 // call posts one invocation to the handler and reads its answer the way the
@@ -15,7 +17,7 @@ import (
 // be a JSON object with Content-Type application/json.
 func (h *Host) call(ctx context.Context, function string, body envelope, res *Result) {
 	res.Function = function
-	res.InvocationID = newGUID()
+	res.InvocationID = invoke.NewID()
 	payload, err := json.Marshal(body)
 	if err != nil {
 		res.Error = fmt.Sprintf("devhost: encoding the request: %v", err)

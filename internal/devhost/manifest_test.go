@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/buildtest"
 )
 
 func TestParseTimeSpan(t *testing.T) {
@@ -52,7 +54,7 @@ func TestExpandSettingReferences(t *testing.T) {
 }
 
 func TestReadHostConfigOfTheRepository(t *testing.T) {
-	root, err := moduleRoot()
+	root, err := buildtest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,10 @@
 package devhost
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/invoke"
 )
 
 // The payloads below follow what the Functions host sends a custom handler:
@@ -89,15 +89,5 @@ func serializeAgain(v any) string {
 func iso(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.9999999+00:00") }
 
 func newSys(function string, now time.Time) sysData {
-	return sysData{MethodName: function, UtcNow: now.UTC().Format(time.RFC3339Nano), RandGuid: newGUID()}
-}
-
-// newGUID returns a random (version 4) GUID.
-func newGUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return sysData{MethodName: function, UtcNow: now.UTC().Format(time.RFC3339Nano), RandGuid: invoke.NewID()}
 }

@@ -40,13 +40,6 @@ func TestQueuePayloadIsDoublyEncoded(t *testing.T) {
 	}
 }
 
-func TestNewGUIDIsVersion4(t *testing.T) {
-	g := newGUID()
-	if len(g) != 36 || g[14] != '4' || g[8] != '-' || newGUID() == g {
-		t.Errorf("newGUID = %q", g)
-	}
-}
-
 // roundTrip encodes an envelope and returns it with sorted keys and the
 // random GUID masked.
 func roundTrip(t *testing.T, e envelope) string {

@@ -2,6 +2,7 @@ package invoke
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -215,5 +216,20 @@ func TestLookupIgnoresCase(t *testing.T) {
 				t.Errorf("DequeueCount = %d, want %d", n, tt.wantCount)
 			}
 		})
+	}
+}
+
+func TestNewIDIsAVersion4GUID(t *testing.T) {
+	guid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		id := NewID()
+		if !guid.MatchString(id) {
+			t.Fatalf("NewID() = %q, not a version 4 GUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("NewID() repeated %q", id)
+		}
+		seen[id] = true
 	}
 }
