@@ -63,6 +63,22 @@ func TestUpload(t *testing.T) {
 	}
 }
 
+// A target name near the 255-character limit must not be pushed past it by
+// the temporary name the upload writes first.
+func TestUploadOfANameNearTheLengthLimit(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true})
+	c := newClient(t, srv.ClientConfig())
+	remote := `C:\MIM\Drop\` + strings.Repeat("n", 246) + ".csv"
+	data := randomData(1000)
+	if _, err := c.Upload(context.Background(), bytes.NewReader(data), remote); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := srv.Disk.ReadFile(remote); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("the file did not arrive whole (err %v)", err)
+	}
+	assertOnlyFiles(t, srv.Disk, `C:\MIM\Drop`)
+}
+
 func TestUploadReplacesAnOlderFile(t *testing.T) {
 	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true})
 	c := newClient(t, srv.ClientConfig())

@@ -56,7 +56,7 @@ func receiveUpload(d *Disk, c *Call) (*uploadResult, error) {
 	}
 	var suffix [8]byte
 	_, _ = rand.Read(suffix[:])
-	temp := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+"."+hex.EncodeToString(suffix[:])+".partial")
+	temp := filepath.Join(filepath.Dir(target), "."+hex.EncodeToString(suffix[:])+".partial")
 	f, err := os.OpenFile(temp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,8 @@ $params = ConvertFrom-Json -InputObject $ParamsJson
 $target = [System.IO.Path]::GetFullPath([string]$params.path)
 $folder = [System.IO.Path]::GetDirectoryName($target)
 [void][System.IO.Directory]::CreateDirectory($folder)
-$temp = Join-Path $folder ('.' + [System.IO.Path]::GetFileName($target) + '.' + [guid]::NewGuid().ToString('N') + '.partial')
+# The temporary name has a fixed, short length, so a target name near the 255-character limit still has room.
+$temp = Join-Path $folder ('.' + [guid]::NewGuid().ToString('N').Substring(0, 16) + '.partial')
 $sha = [System.Security.Cryptography.SHA256]::Create()
 $file = [System.IO.File]::Open($temp, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
 $size = [long]0
