@@ -21,7 +21,7 @@ type Script struct {
 	Features []string
 	// Greeting is the first reply; "220 scripted" when empty.
 	Greeting string
-	// AuthReply answers AUTH TLS; "502 AUTH not implemented" when empty.
+	// AuthReply answers AUTH TLS; "502 AUTH unsupported" when empty.
 	AuthReply string
 	// PassReply answers PASS; "230 logged in" when empty.
 	PassReply string

@@ -13,7 +13,7 @@ func (ss *scriptedSession) handle(verb, arg string) bool {
 	sc := ss.srv.script
 	switch verb {
 	case "AUTH":
-		ss.reply(orDefault(sc.AuthReply, "502 AUTH not implemented"))
+		ss.reply(orDefault(sc.AuthReply, "502 AUTH unsupported"))
 	case "USER":
 		ss.reply("331 password please")
 	case "PASS":
@@ -44,7 +44,7 @@ func (ss *scriptedSession) handle(verb, arg string) bool {
 		ss.reply("221 bye")
 		return false
 	default:
-		ss.reply("502 not implemented")
+		ss.reply("502 Command unsupported")
 	}
 	return true
 }

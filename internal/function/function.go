@@ -90,5 +90,5 @@ func (inv *Invocation) Now() time.Time {
 // Settings returns a parser over the invocation's app settings.
 func (inv *Invocation) Settings() *settings.Parser { return settings.NewParser(inv.Env) }
 
-// ErrNotConfigured is returned by functions whose work is not built yet.
+// ErrNotConfigured is returned for a declaration that has no Run.
 var ErrNotConfigured = errors.New("not configured")
