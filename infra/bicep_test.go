@@ -236,17 +236,6 @@ func block(src, head string) string {
 	return src[open+1 : end]
 }
 
-// blocks returns the bodies of every block whose head matches the regular expression.
-func blocks(src, head string) []string {
-	var out []string
-	for _, loc := range regexp.MustCompile(head).FindAllStringIndex(src, -1) {
-		if b := block(src[loc[0]:], head); b != "" {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
 var entryLine = regexp.MustCompile(`^'?([A-Za-z_][A-Za-z0-9_]*)'?\s*:\s*(.*)$`)
 
 // objectEntries returns the top-level `key: value` entries of an object body

@@ -44,8 +44,8 @@ func newFixture(t *testing.T) *fixture {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// run invokes the function at a given time and returns its error and log.
-func (f *fixture) run(t *testing.T, at time.Time) (error, string) {
+// run invokes the function at a given time and returns its log and error.
+func (f *fixture) run(t *testing.T, at time.Time) (string, error) {
 	t.Helper()
 	var logs bytes.Buffer
 	f.mim.SetClock(func() time.Time { return at })
@@ -58,7 +58,7 @@ func (f *fixture) run(t *testing.T, at time.Time) (error, string) {
 	if strings.Contains(logs.String(), f.srv.Password()) {
 		t.Error("the log contains the password")
 	}
-	return err, logs.String()
+	return logs.String(), err
 }
 
 func (f *fixture) manifest(t *testing.T, folder string) Manifest {
@@ -79,7 +79,7 @@ func night(day int) time.Time { return time.Date(2026, 11, day, 12, 30, 0, 0, ti
 
 func TestBackupWritesEveryPartAndTheManifest(t *testing.T) {
 	f := newFixture(t)
-	err, logs := f.run(t, night(24))
+	logs, err := f.run(t, night(24))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +106,13 @@ func TestBackupWritesEveryPartAndTheManifest(t *testing.T) {
 
 func TestBackupDiffsAgainstThePreviousNight(t *testing.T) {
 	f := newFixture(t)
-	if err, _ := f.run(t, night(23)); err != nil {
+	if _, err := f.run(t, night(23)); err != nil {
 		t.Fatal(err)
 	}
 	f.mim.MAs[2].Version++ // HR
 	f.mim.MAs[0].Version++ // AD
 	f.mim.Policy += "<!-- new MPR -->"
-	err, logs := f.run(t, night(24))
+	logs, err := f.run(t, night(24))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestBackupDiffsAgainstThePreviousNight(t *testing.T) {
 	if !strings.Contains(logs, want) {
 		t.Errorf("log lacks %q:\n%s", want, logs)
 	}
-	if err, logs := f.run(t, night(25)); err != nil || !strings.Contains(logs, "MAs unchanged; sync configuration unchanged; extensions unchanged; portal config unchanged") {
+	if logs, err := f.run(t, night(25)); err != nil || !strings.Contains(logs, "MAs unchanged; sync configuration unchanged; extensions unchanged; portal config unchanged") {
 		t.Errorf("an unchanged night should say so (export dates aside): %v\n%s", err, logs)
 	}
 }
@@ -129,7 +129,7 @@ func TestBackupFailingStepsFailTheRunAfterTheOthersRan(t *testing.T) {
 	f := newFixture(t)
 	f.mim.NoFIMAutomation = true
 	f.mim.FailMAs = map[string]string{"HR": "The management agent HR is locked by a running profile."}
-	err, _ := f.run(t, night(24))
+	_, err := f.run(t, night(24))
 	if err == nil {
 		t.Fatal("the run succeeded with two failed steps")
 	}
@@ -158,7 +158,7 @@ func TestRetentionKeepsEverythingWhenThisBackupIsIncomplete(t *testing.T) {
 	if err := f.mim.Disk.WriteFile(`C:\Backup\2026-09-01-2330\manifest.json`, []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
-	err, logs := f.run(t, night(24))
+	logs, err := f.run(t, night(24))
 	if err == nil {
 		t.Fatal("the run succeeded with a failed step")
 	}
@@ -175,7 +175,7 @@ func TestBackupRefusesAnExistingFolder(t *testing.T) {
 	if err := f.mim.Disk.WriteFile(`C:\Backup\2026-11-24-2330\keep.txt`, []byte("operator's notes")); err != nil {
 		t.Fatal(err)
 	}
-	err, _ := f.run(t, night(24))
+	_, err := f.run(t, night(24))
 	if err == nil || !strings.Contains(err.Error(), "already exists; refusing to overwrite it") {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
@@ -203,7 +203,7 @@ func TestRetentionDeletesOnlyOldDatedFolders(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	err, logs := f.run(t, night(24))
+	logs, err := f.run(t, night(24))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestBadSettingsNameEveryProblem(t *testing.T) {
 	f.env["MIMServiceUri"] = "localhost:5725"
 	f.env["MIMBackupContainer"] = "Bad_Name"
 	f.env["MIMBackupRetentionDays"] = "-7"
-	err, _ := f.run(t, night(24))
+	_, err := f.run(t, night(24))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}

@@ -48,7 +48,7 @@ func TestEmulatedStepsAreTheScriptsSteps(t *testing.T) {
 		want = append(want, m[1])
 	}
 	f := newFixture(t)
-	if err, _ := f.run(t, night(24)); err != nil {
+	if _, err := f.run(t, night(24)); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -14,7 +14,7 @@ func TestMANamesThatMakeTheSameFileNameAllGetExported(t *testing.T) {
 	f := newFixture(t)
 	f.mim.MAs = append(f.mim.MAs, mimtest.MA{Name: "HR/Payroll", Type: "Extensible2", Version: 1},
 		mimtest.MA{Name: "HR_Payroll", Type: "Extensible2", Version: 1}, mimtest.MA{Name: "hr_payroll", Type: "Extensible2", Version: 1})
-	if err, _ := f.run(t, night(24)); err != nil {
+	if _, err := f.run(t, night(24)); err != nil {
 		t.Fatal(err)
 	}
 	paths := map[string]bool{}
@@ -32,11 +32,11 @@ func TestMANamesThatMakeTheSameFileNameAllGetExported(t *testing.T) {
 // compared rather than reporting every MA as removed, then added again.
 func TestDiffSkipsPartsWhoseStepFailed(t *testing.T) {
 	f := newFixture(t)
-	if err, _ := f.run(t, night(23)); err != nil {
+	if _, err := f.run(t, night(23)); err != nil {
 		t.Fatal(err)
 	}
 	f.mim.NoLithnet = true
-	err, logs := f.run(t, night(24))
+	logs, err := f.run(t, night(24))
 	if err == nil {
 		t.Fatal("the run succeeded without the Lithnet module")
 	}
@@ -45,7 +45,7 @@ func TestDiffSkipsPartsWhoseStepFailed(t *testing.T) {
 		t.Errorf("log lacks %q:\n%s", want, logs)
 	}
 	f.mim.NoLithnet = false
-	_, logs = f.run(t, night(25))
+	logs, _ = f.run(t, night(25))
 	if want := "MAs not compared (MAExports failed in the previous backup)"; !strings.Contains(logs, want) || strings.Contains(logs, "added") {
 		t.Errorf("log lacks %q:\n%s", want, logs)
 	}

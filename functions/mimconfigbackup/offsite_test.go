@@ -18,7 +18,7 @@ func TestZippedCopyGoesToTheContainer(t *testing.T) {
 	f := newFixture(t)
 	f.env["AzureWebJobsStorage"] = az.ConnectionString
 	f.env["MIMBackupContainer"] = "mim-config-backups"
-	if err, logs := f.run(t, night(24)); err != nil {
+	if logs, err := f.run(t, night(24)); err != nil {
 		t.Fatalf("%v\n%s", err, logs)
 	}
 	resp, err := az.Account.Blob.DownloadStream(context.Background(), "mim-config-backups", f.srv.Host+"/2026-11-24-2330.zip", nil)
@@ -55,7 +55,7 @@ func TestZipFailureFailsTheRunAfterTheBackup(t *testing.T) {
 	f.env["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" // never reached
 	f.env["MIMBackupContainer"] = "mim-config-backups"
 	f.mim.FailZip = "There is not enough space on the disk."
-	err, logs := f.run(t, night(24))
+	logs, err := f.run(t, night(24))
 	if err == nil || !strings.Contains(err.Error(), "zipping the backup failed: There is not enough space on the disk.") {
 		t.Fatalf("err = %v, want the zip failure", err)
 	}

@@ -90,8 +90,9 @@ func TestConfigNeverShowsThePassword(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&js, nil)).Info("cfg", "winrm", cfg)
 	renderings := map[string]string{
 		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
-		"%s": fmt.Sprintf("%s", cfg), "pointer %+v": fmt.Sprintf("%+v", &cfg),
-		"slog text": text.String(), "slog json": js.String(),
+		"%s":          fmt.Sprintf("%s", cfg), //lint:ignore S1025 every formatting verb is the point of the test
+		"pointer %+v": fmt.Sprintf("%+v", &cfg),
+		"slog text":   text.String(), "slog json": js.String(),
 	}
 	for how, s := range renderings {
 		if strings.Contains(s, cfg.Password) {

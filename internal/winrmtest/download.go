@@ -38,6 +38,7 @@ func sendFile(d *Disk, c *Call) error {
 	}
 	f, err := os.Open(local)
 	if err != nil {
+		//lint:ignore ST1005 the text PowerShell itself writes
 		return fmt.Errorf("Exception calling \"OpenRead\": Could not find file '%s'", params.Path)
 	}
 	sum := sha256.New()

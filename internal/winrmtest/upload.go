@@ -96,6 +96,7 @@ func copyLines(w io.Writer, c *Call) (int64, string, error) {
 		}
 		data, err := base64.StdEncoding.DecodeString(line)
 		if err != nil {
+			//lint:ignore ST1005 the text PowerShell itself writes
 			return size, "", fmt.Errorf("Exception calling \"FromBase64String\": %v", err)
 		}
 		if _, err := w.Write(data); err != nil {

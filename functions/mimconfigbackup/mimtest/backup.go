@@ -274,6 +274,7 @@ func (r *backupRun) retention(earlier []earlierBackup, deleted *[]string) error 
 	}
 	cutoff, err := time.ParseInLocation("2006-01-02 15:04:05", r.p.RetentionCutoff, time.UTC)
 	if err != nil {
+		//lint:ignore ST1005 the text PowerShell itself writes
 		return fmt.Errorf("Exception calling \"ParseExact\": String was not recognized as a valid DateTime")
 	}
 	for _, b := range earlier {
