@@ -87,7 +87,7 @@ func readHostConfig(dir string, env map[string]string) (hostConfig, error) {
 	}
 	cfg.Queues = q
 	if t := strings.TrimSpace(raw.FunctionTimeout); t != "" && t != "-1" {
-		if cfg.FunctionTimeout, err = parseTimeSpan(t); err != nil {
+		if cfg.FunctionTimeout, err = settings.ParseTimeSpan(t); err != nil {
 			return hostConfig{}, fmt.Errorf("devhost: host.json functionTimeout: %w", err)
 		}
 	}
@@ -106,12 +106,12 @@ func readQueueConfig(raw rawHostJSON) (queueConfig, error) {
 	}
 	var err error
 	if in.VisibilityTimeout != "" {
-		if q.VisibilityTimeout, err = parseTimeSpan(in.VisibilityTimeout); err != nil {
+		if q.VisibilityTimeout, err = settings.ParseTimeSpan(in.VisibilityTimeout); err != nil {
 			return q, fmt.Errorf("devhost: host.json visibilityTimeout: %w", err)
 		}
 	}
 	if in.MaxPollingInterval != "" {
-		if q.PollInterval, err = parseTimeSpan(in.MaxPollingInterval); err != nil {
+		if q.PollInterval, err = settings.ParseTimeSpan(in.MaxPollingInterval); err != nil {
 			return q, fmt.Errorf("devhost: host.json maxPollingInterval: %w", err)
 		}
 	}
@@ -123,30 +123,6 @@ func readQueueConfig(raw rawHostJSON) (queueConfig, error) {
 		return q, fmt.Errorf("devhost: host.json messageEncoding %q: want base64 or none", in.MessageEncoding)
 	}
 	return q, nil
-}
-
-// timeSpan matches the .NET TimeSpan text host.json uses: [d.]hh:mm:ss[.fff].
-var timeSpan = regexp.MustCompile(`^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$`)
-
-func parseTimeSpan(text string) (time.Duration, error) {
-	m := timeSpan.FindStringSubmatch(strings.TrimSpace(text))
-	if m == nil {
-		return 0, fmt.Errorf("%q is not a time span (hh:mm:ss)", text)
-	}
-	var parts [4]time.Duration
-	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
-		var n int
-		fmt.Sscan(m[i+1], &n)
-		parts[i] = time.Duration(n) * unit
-	}
-	d := parts[0] + parts[1] + parts[2] + parts[3]
-	if m[5] != "" {
-		frac := (m[5] + "0000000")[:7] // ticks of 100 ns
-		var ticks int64
-		fmt.Sscan(frac, &ticks)
-		d += time.Duration(ticks) * 100
-	}
-	return d, nil
 }
 
 // rawFunctionJSON mirrors a function.json.

@@ -11,31 +11,6 @@ import (
 	"github.com/tenantops/tenantops/internal/buildtest"
 )
 
-func TestParseTimeSpan(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"00:00:30", 30 * time.Second},
-		{"00:00:02", 2 * time.Second},
-		{"01:30:00", 90 * time.Minute},
-		{"1.00:00:00", 24 * time.Hour},
-		{"00:00:00.5", 500 * time.Millisecond},
-		{"00:00:00.0000001", 100},
-	}
-	for _, tt := range tests {
-		got, err := parseTimeSpan(tt.in)
-		if err != nil || got != tt.want {
-			t.Errorf("parseTimeSpan(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-		}
-	}
-	for _, bad := range []string{"", "30s", "0:0", "aa:bb:cc"} {
-		if _, err := parseTimeSpan(bad); err == nil {
-			t.Errorf("parseTimeSpan(%q) succeeded", bad)
-		}
-	}
-}
-
 func TestExpandSettingReferences(t *testing.T) {
 	env := map[string]string{"FTPSchedule": "0 */5 * * * *", "Blank": ""}
 	tests := []struct{ in, want string }{

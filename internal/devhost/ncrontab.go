@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // Schedule is a parsed timer schedule, in the forms the Functions timer
@@ -50,7 +52,7 @@ const (
 func ParseSchedule(expr string) (Schedule, error) {
 	parts := strings.Fields(expr)
 	if len(parts) == 1 && strings.Contains(parts[0], ":") {
-		d, err := parseTimeSpan(parts[0])
+		d, err := settings.ParseTimeSpan(parts[0])
 		if err != nil {
 			return Schedule{}, fmt.Errorf("devhost: schedule %q: %w", expr, err)
 		}

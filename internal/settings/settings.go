@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -224,34 +225,34 @@ func (p *Parser) shown(s Spec, v string) string {
 	return v
 }
 
-// ParseDuration accepts Go durations and .NET TimeSpans ([d.]hh:mm[:ss]).
+// ParseDuration accepts Go durations ("2m", "90s") and .NET TimeSpans.
 func ParseDuration(v string) (time.Duration, error) {
 	if d, err := time.ParseDuration(v); err == nil {
 		return d, nil
 	}
-	days := 0
-	rest := v
-	if i := strings.IndexByte(v, '.'); i > 0 && strings.Count(v[:i], ":") == 0 {
-		n, err := strconv.Atoi(v[:i])
-		if err != nil {
-			return 0, fmt.Errorf("bad duration %q", v)
-		}
-		days, rest = n, v[i+1:]
-	}
-	parts := strings.Split(rest, ":")
-	if len(parts) < 2 || len(parts) > 3 {
-		return 0, fmt.Errorf("bad duration %q", v)
+	return ParseTimeSpan(v)
+}
+
+// timeSpan matches .NET TimeSpan text as host.json and app settings use it:
+// [d.]hh:mm[:ss[.fffffff]].
+var timeSpan = regexp.MustCompile(`^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$`)
+
+// ParseTimeSpan reads a .NET TimeSpan ("00:02:00", "1.02:00:00", "00:00:00.5").
+func ParseTimeSpan(text string) (time.Duration, error) {
+	m := timeSpan.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a time span ([d.]hh:mm[:ss[.fffffff]])", text)
 	}
 	var total time.Duration
-	units := []time.Duration{time.Hour, time.Minute, time.Second}
-	for i, part := range parts {
-		f, err := strconv.ParseFloat(part, 64)
-		if err != nil || f < 0 {
-			return 0, fmt.Errorf("bad duration %q", v)
-		}
-		total += time.Duration(f * float64(units[i]))
+	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
+		n, _ := strconv.Atoi(m[i+1]) // "" for an absent part reads as 0
+		total += time.Duration(n) * unit
 	}
-	return total + time.Duration(days)*24*time.Hour, nil
+	if m[5] != "" {
+		ticks, _ := strconv.Atoi((m[5] + "000000")[:7]) // 100 ns ticks
+		total += time.Duration(ticks) * 100
+	}
+	return total, nil
 }
 
 // SecretValues returns the non-empty values of every secret setting in specs,
