@@ -186,13 +186,8 @@ func TestCancelUnblocksSilentServer(t *testing.T) {
 		done <- err
 	}()
 	cancel()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("no error after cancel")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Open ignored cancellation")
+	if err := waitFailure(t, done, "Open ignored cancellation"); err == nil {
+		t.Fatal("no error after cancel")
 	}
 }
 
@@ -336,13 +331,8 @@ func TestStalledTransferTimesOut(t *testing.T) {
 				_, err := fetchAll(t, src, "big.bin", int64(len(want)))
 				done <- err
 			}()
-			select {
-			case err := <-done:
-				if err == nil {
-					t.Fatal("a stalled transfer ended cleanly")
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("a stalled transfer hung")
+			if err := waitFailure(t, done, "a stalled transfer hung"); err == nil {
+				t.Fatal("a stalled transfer ended cleanly")
 			}
 		})
 	}
@@ -371,15 +361,24 @@ func TestCancelUnblocksStalledTransfer(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond)
 	cancel()
+	err = waitFailure(t, done, "cancel did not unblock a stalled transfer")
+	if err == nil {
+		t.Fatal("a cancelled transfer ended cleanly")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// waitFailure returns what arrives on done, failing the test with hung when
+// nothing arrives in 30 s: a hang is the failure these tests look for.
+func waitFailure(t *testing.T, done <-chan error, hung string) error {
+	t.Helper()
 	select {
 	case err := <-done:
-		if err == nil {
-			t.Fatal("a cancelled transfer ended cleanly")
-		}
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("got %v, want context.Canceled", err)
-		}
+		return err
 	case <-time.After(30 * time.Second):
-		t.Fatal("cancel did not unblock a stalled transfer")
+		t.Fatal(hung)
+		return nil
 	}
 }
