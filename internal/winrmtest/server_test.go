@@ -75,21 +75,10 @@ func TestAuthentication(t *testing.T) {
 func TestUnknownShellFaults(t *testing.T) {
 	srv := winrmtest.Start(t, winrmtest.Options{Basic: true, Machine: winrmtest.MachineFunc(echo)})
 	msg := winrm.NewExecuteCommandRequest(srv.URL, "0B0C0D0E-0000-0000-0000-000000000000", "dir", nil, winrm.DefaultParameters)
-	req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(msg.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth(srv.User(), srv.Password())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "the shell was not found on the server") ||
-		!strings.Contains(string(body), `Code="2150858843"`) || !strings.Contains(string(body), "w:InvalidSelectors") {
-		t.Fatalf("HTTP %d %s, want the shell-not-found fault", resp.StatusCode, body)
+	status, body := post(t, srv, msg.String())
+	if status != http.StatusInternalServerError || !strings.Contains(body, "the shell was not found on the server") ||
+		!strings.Contains(body, `Code="2150858843"`) || !strings.Contains(body, "w:InvalidSelectors") {
+		t.Fatalf("HTTP %d %s, want the shell-not-found fault", status, body)
 	}
 }
 
