@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,5 +194,65 @@ func TestThrottledFormDigestIsWaitedOut(t *testing.T) {
 	if contextInfo != 2 || countGetChanges(site) != 3 {
 		t.Fatalf("%d contextinfo requests (want 2: throttled, then served) and %d GetChanges (want 3): %v",
 			contextInfo, countGetChanges(site), site.Requests())
+	}
+}
+
+// headerRecorder records the X-RequestDigest header of every request.
+type headerRecorder struct {
+	mu      sync.Mutex
+	digests []string
+}
+
+func (h *headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.digests = append(h.digests, req.Header.Get("X-RequestDigest"))
+	h.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestSiteWithoutContextInfoIsServedWithTheBearerTokenAlone: requests
+// authorized with an OAuth bearer token need no form digest, so a site
+// whose contextinfo endpoint does not exist is asked once, then POSTs go
+// without the header (and never with a placeholder).
+func TestSiteWithoutContextInfoIsServedWithTheBearerTokenAlone(t *testing.T) {
+	id := startIdentity(t)
+	site, err := sptest.Start(sptest.Options{VerifyToken: id.Verify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = site.Close() })
+	site.AddList("Projects")
+	site.InjectFault(sptest.Fault{Status: 404, PathContains: "/_api/contextinfo", Times: 100})
+	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorder := &headerRecorder{}
+	client, err := sharepoint.New(sharepoint.Options{SiteURL: site.SiteURL(), Credential: cred, Transport: recorder,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Retry: sharepoint.RetryOptions{BaseDelay: 10 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.ResetRequests()
+	for range 3 {
+		if _, err := client.GetChanges(context.Background(), sharepoint.ListByTitle("Projects"), sharepoint.ChangeQuery{DeleteObject: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	contextInfo := 0
+	for _, r := range site.Requests() {
+		if strings.HasSuffix(strings.ToLower(r), "/_api/contextinfo") {
+			contextInfo++
+		}
+	}
+	if contextInfo != 1 || countGetChanges(site) != 3 {
+		t.Fatalf("%d contextinfo requests (want 1) and %d GetChanges (want 3)", contextInfo, countGetChanges(site))
+	}
+	recorder.mu.Lock()
+	defer recorder.mu.Unlock()
+	for _, d := range recorder.digests {
+		if d != "" {
+			t.Fatalf("a request carried X-RequestDigest %q", d)
+		}
 	}
 }

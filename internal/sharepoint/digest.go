@@ -2,7 +2,9 @@ package sharepoint
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,27 @@ type formDigest struct {
 	mu      sync.Mutex
 	value   string
 	expires time.Time
+	absent  bool // the site has no contextinfo endpoint: send POSTs without a digest
+}
+
+// noDigest stands in the X-RequestDigest header of a POST that goes without
+// one: it keeps gosip from fetching a digest itself, and userAgentTransport
+// removes it before the request leaves. Requests authorized with an OAuth
+// bearer token do not need the digest; it is sent where the site offers one.
+const noDigest = "tenantops-no-digest"
+
+// digestEndpointAbsent reports whether contextinfo answered as an endpoint
+// that does not exist, rather than as a failure worth reporting.
+func digestEndpointAbsent(err error) bool {
+	var spErr *Error
+	if !errors.As(err, &spErr) {
+		return false
+	}
+	switch spErr.StatusCode {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		return true
+	}
+	return false
 }
 
 // contextInfo is SP.ContextWebInformation, verbose ({"d":{"GetContextWebInformation":{…}}})
@@ -34,10 +57,18 @@ type contextInfo struct {
 func (c *Client) requestDigest(ctx context.Context) (string, error) {
 	c.digest.mu.Lock()
 	defer c.digest.mu.Unlock()
+	if c.digest.absent {
+		return noDigest, nil
+	}
 	if c.digest.value != "" && time.Now().Before(c.digest.expires) {
 		return c.digest.value, nil
 	}
 	rep, err := c.send(ctx, call{method: "POST", url: c.siteURL + "/_api/contextinfo", accept: acceptVerbose})
+	if digestEndpointAbsent(err) {
+		c.log.Info("sharepoint: the site has no contextinfo endpoint; sending requests with the bearer token alone")
+		c.digest.absent = true
+		return noDigest, nil
+	}
 	if err != nil {
 		return "", fmt.Errorf("sharepoint: form digest: %w", err)
 	}

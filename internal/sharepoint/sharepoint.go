@@ -118,5 +118,8 @@ func (d userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	req = req.Clone(req.Context())
 	req.Header.Set("User-Agent", userAgent())
+	if req.Header.Get("X-RequestDigest") == noDigest {
+		req.Header.Del("X-RequestDigest")
+	}
 	return base.RoundTrip(req)
 }
