@@ -18,7 +18,7 @@ var (
 	ErrUntrustedCertificate = errors.New("the WinRM listener's certificate is not trusted")
 	// ErrNTLMNotOffered: NTLM was asked for, and the listener offered
 	// neither Negotiate nor NTLM; the password was not sent.
-	ErrNTLMNotOffered = errors.New("the WinRM listener offers no Negotiate (NTLM) authentication; the password was not sent")
+	ErrNTLMNotOffered = errors.New("the WinRM listener offers no Negotiate (NTLM) authentication, and Basic is used only over HTTPS with a verified certificate; the password was not sent")
 )
 
 // ExitError is a script that ended with a non-zero exit code.

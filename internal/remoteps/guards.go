@@ -58,13 +58,21 @@ func isReceiveTimeout(err error) bool {
 	return errors.As(err, &he) && he.Fault != nil && he.Fault.timedOut()
 }
 
-// noBasic keeps the NTLM negotiator from sending the password as Basic:
-// go-ntlmssp falls back to Basic when a 401 offers neither Negotiate nor
-// NTLM, which would hand the password to whatever answered.
-type noBasic struct{ http.RoundTripper }
+// noBasic keeps the NTLM negotiator from sending the password as Basic
+// where it could be read: go-ntlmssp falls back to Basic when a 401 offers
+// neither Negotiate nor NTLM. As the Windows WinRM client does by default,
+// Basic is allowed only inside TLS to a listener whose certificate was
+// verified; over HTTP, or with verification off, the password is not sent.
+type noBasic struct {
+	http.RoundTripper
+	verifiedTLS bool // HTTPS with certificate verification on
+}
 
 // RoundTrip implements http.RoundTripper.
 func (n noBasic) RoundTrip(req *http.Request) (*http.Response, error) {
+	if n.verifiedTLS && req.URL.Scheme == "https" {
+		return n.RoundTripper.RoundTrip(req)
+	}
 	if scheme, _, _ := strings.Cut(req.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Basic") {
 		if req.Body != nil {
 			_ = req.Body.Close()

@@ -61,6 +61,22 @@ func TestRunNTLMNeverFallsBackToBasic(t *testing.T) {
 	}
 }
 
+// Over HTTPS with a verified certificate, a listener that offers only Basic
+// gets Basic (the Windows client's default); with verification off it does not.
+func TestRunBasicOnlyListenerOverVerifiedHTTPS(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Basic: true, NoNTLM: true, Machine: testMachine(nil)})
+	cfg := srv.ClientConfig()
+	cfg.Auth = remoteps.AuthNTLM
+	if _, err := newClient(t, cfg).Run(context.Background(), echoScript, nil); err != nil {
+		t.Fatalf("verified HTTPS, Basic-only listener: %v", err)
+	}
+	cfg.CACertPEM, cfg.InsecureSkipVerify = nil, true
+	if _, err := newClient(t, cfg).Run(context.Background(), echoScript, nil); !errors.Is(err, remoteps.ErrNTLMNotOffered) {
+		t.Fatalf("unverified HTTPS: err = %v, want ErrNTLMNotOffered", err)
+	}
+	assertNoShells(t, srv)
+}
+
 // After a restart of the WinRM service the Delete finds no shell: that is
 // the shell being gone, not a leak to warn about.
 func TestRunAfterRestartDoesNotWarnOfALeak(t *testing.T) {

@@ -78,7 +78,7 @@ func (t *transport) Transport(ep *winrm.Endpoint) error {
 		t.idle = append(t.idle, tr)
 		var rt http.RoundTripper = tr
 		if t.cfg.Auth == AuthNTLM {
-			rt = ntlmssp.Negotiator{RoundTripper: noBasic{tr}}
+			rt = ntlmssp.Negotiator{RoundTripper: noBasic{RoundTripper: tr, verifiedTLS: ep.HTTPS && !ep.Insecure}}
 		}
 		return &http.Client{Transport: rt}
 	}
