@@ -59,16 +59,7 @@ func TestModesAgainstFtpserverlib(t *testing.T) {
 			srv := ftptest.ServerT(t, ftptest.Options{Mode: mode})
 			want := writeFile(t, filepath.Join(srv.Dir, "in", "a.csv"), 300_000)
 			writeFile(t, filepath.Join(srv.Dir, "in", "b.csv"), 10)
-			opts := ftpsource.Options{Addr: srv.Addr, User: srv.User, Password: srv.Password,
-				TLS: ftpsource.TLSMode(mode), Timeout: 5 * time.Second, Log: quiet()}
-			if srv.Cert != nil {
-				opts.TLSConfig = srv.Cert.ClientConfig()
-			}
-			src, err := ftpsource.Open(context.Background(), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
+			src := openMode(t, srv, mode, 5*time.Second)
 			entries, err := src.List(context.Background(), "/in")
 			if err != nil {
 				t.Fatal(err)
@@ -315,16 +306,7 @@ func TestStalledTransferTimesOut(t *testing.T) {
 		t.Run(string(mode), func(t *testing.T) {
 			srv := ftptest.ServerT(t, ftptest.Options{Mode: mode})
 			want := writeFile(t, filepath.Join(srv.Dir, "big.bin"), 1<<20)
-			opts := ftpsource.Options{Addr: srv.Addr, User: srv.User, Password: srv.Password,
-				TLS: ftpsource.TLSMode(mode), Timeout: 300 * time.Millisecond, Log: quiet()}
-			if srv.Cert != nil {
-				opts.TLSConfig = srv.Cert.ClientConfig()
-			}
-			src, err := ftpsource.Open(context.Background(), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
+			src := openMode(t, srv, mode, 300*time.Millisecond)
 			srv.StallAfter(200_000)
 			done := make(chan error, 1)
 			go func() {
@@ -381,4 +363,21 @@ func waitFailure(t *testing.T, done <-chan error, hung string) error {
 		t.Fatal(hung)
 		return nil
 	}
+}
+
+// openMode opens srv in its own TLS mode with the given timeout, and closes
+// the source when the test ends.
+func openMode(t *testing.T, srv *ftptest.Server, mode ftptest.Mode, timeout time.Duration) *ftpsource.Source {
+	t.Helper()
+	opts := ftpsource.Options{Addr: srv.Addr, User: srv.User, Password: srv.Password,
+		TLS: ftpsource.TLSMode(mode), Timeout: timeout, Log: quiet()}
+	if srv.Cert != nil {
+		opts.TLSConfig = srv.Cert.ClientConfig()
+	}
+	src, err := ftpsource.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
 }
