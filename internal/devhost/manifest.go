@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/schedule"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
@@ -37,7 +38,7 @@ type trigger struct {
 	Function   string
 	Name       string // binding name: the key in Data
 	Type       string // timerTrigger or queueTrigger
-	Schedule   Schedule
+	Schedule   schedule.Schedule
 	Expression string // the resolved schedule text
 	Queue      string // the resolved queue name
 	UseMonitor bool
@@ -173,7 +174,7 @@ func readTrigger(path string, env map[string]string) (trigger, error) {
 		switch b.Type {
 		case "timerTrigger":
 			tr.Expression = expand(b.Schedule, env)
-			s, err := ParseSchedule(tr.Expression)
+			s, err := schedule.Parse(tr.Expression)
 			if err != nil {
 				return trigger{}, fmt.Errorf("devhost: %s: %w", name, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/invoke"
@@ -77,6 +78,34 @@ type Invocation struct {
 
 	// Outputs receives output binding values by binding name.
 	Outputs map[string]any
+
+	figuresMu sync.Mutex
+	figures   map[string]any
+}
+
+// Figure records one of the run's key figures (files delivered, deletes
+// queued, backup size, ...) under name. The handler writes them into the
+// run's summary log line and its run record, failed runs included, so a
+// function records each figure as soon as it is known. Figure is safe for
+// concurrent use; a later value replaces an earlier one.
+func (inv *Invocation) Figure(name string, value any) {
+	inv.figuresMu.Lock()
+	defer inv.figuresMu.Unlock()
+	if inv.figures == nil {
+		inv.figures = map[string]any{}
+	}
+	inv.figures[name] = value
+}
+
+// Figures returns a copy of the figures recorded so far.
+func (inv *Invocation) Figures() map[string]any {
+	inv.figuresMu.Lock()
+	defer inv.figuresMu.Unlock()
+	out := make(map[string]any, len(inv.figures))
+	for k, v := range inv.figures {
+		out[k] = v
+	}
+	return out
 }
 
 // Now returns the invocation's clock reading (time.Now when no clock is set).

@@ -92,3 +92,21 @@ func TestInvocationNow(t *testing.T) {
 	}
 	var _ RunFunc = func(context.Context, *Invocation) error { return nil }
 }
+
+func TestInvocationFigures(t *testing.T) {
+	inv := &Invocation{}
+	if got := inv.Figures(); len(got) != 0 {
+		t.Fatalf("Figures before any = %v", got)
+	}
+	inv.Figure("filesDelivered", 3)
+	inv.Figure("filesDelivered", 4)
+	inv.Figure("folder", "2026-11-30-0130")
+	got := inv.Figures()
+	if got["filesDelivered"] != 4 || got["folder"] != "2026-11-30-0130" || len(got) != 2 {
+		t.Errorf("Figures = %v", got)
+	}
+	got["folder"] = "changed"
+	if inv.Figures()["folder"] != "2026-11-30-0130" {
+		t.Error("Figures returned the live map")
+	}
+}

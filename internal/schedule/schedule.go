@@ -1,4 +1,6 @@
-package devhost
+// Package schedule parses the Functions timer trigger's schedules (NCRONTAB
+// expressions and TimeSpan intervals) and computes when they next fire.
+package schedule
 
 import (
 	"fmt"
@@ -47,17 +49,17 @@ const (
 	weekdayField
 )
 
-// ParseSchedule parses a timer schedule: a six- or five-field NCRONTAB
+// Parse parses a timer schedule: a six- or five-field NCRONTAB
 // expression, or a TimeSpan interval.
-func ParseSchedule(expr string) (Schedule, error) {
+func Parse(expr string) (Schedule, error) {
 	parts := strings.Fields(expr)
 	if len(parts) == 1 && strings.Contains(parts[0], ":") {
 		d, err := settings.ParseTimeSpan(parts[0])
 		if err != nil {
-			return Schedule{}, fmt.Errorf("devhost: schedule %q: %w", expr, err)
+			return Schedule{}, fmt.Errorf("schedule %q: %w", expr, err)
 		}
 		if d < time.Second {
-			return Schedule{}, fmt.Errorf("devhost: schedule %q: an interval shorter than a second", expr)
+			return Schedule{}, fmt.Errorf("schedule %q: an interval shorter than a second", expr)
 		}
 		return Schedule{every: d}, nil
 	}
@@ -65,14 +67,14 @@ func ParseSchedule(expr string) (Schedule, error) {
 		parts = append([]string{"0"}, parts...)
 	}
 	if len(parts) != 6 {
-		return Schedule{}, fmt.Errorf("devhost: schedule %q: want six fields (second minute hour day month day-of-week), "+
+		return Schedule{}, fmt.Errorf("schedule %q: want six fields (second minute hour day month day-of-week), "+
 			"five (no seconds), or a TimeSpan such as 00:05:00; got %d fields", expr, len(parts))
 	}
 	var s Schedule
 	for i, part := range parts {
 		bits, err := parseField(part, scheduleFields[i])
 		if err != nil {
-			return Schedule{}, fmt.Errorf("devhost: schedule %q: %w", expr, err)
+			return Schedule{}, fmt.Errorf("schedule %q: %w", expr, err)
 		}
 		s.fields[i] = bits
 	}

@@ -1,4 +1,4 @@
-package devhost
+package schedule
 
 import (
 	"strings"
@@ -32,7 +32,7 @@ func TestScheduleNext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			s, err := ParseSchedule(tt.expr)
+			s, err := Parse(tt.expr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestScheduleNextKeepsLocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := ParseSchedule("0 30 23 * * *")
+	s, err := Parse("0 30 23 * * *")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestScheduleNextKeepsLocation(t *testing.T) {
 }
 
 func TestScheduleNeverMatching(t *testing.T) {
-	s, err := ParseSchedule("0 0 0 30 FEB *")
+	s, err := Parse("0 0 0 30 FEB *")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestScheduleNeverMatching(t *testing.T) {
 	}
 }
 
-func TestParseScheduleRejects(t *testing.T) {
+func TestParseRejects(t *testing.T) {
 	tests := []struct{ expr, wantErr string }{
 		{"30 23 * *", "six fields"},
 		{"0 0 30 23 * * *", "six fields"},
@@ -95,7 +95,7 @@ func TestParseScheduleRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			_, err := ParseSchedule(tt.expr)
+			_, err := Parse(tt.expr)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
