@@ -1,0 +1,231 @@
+package graph
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Page is one page of a delta round.
+type Page struct {
+	Objects   []Object
+	NextLink  string // "" on the last page of a round
+	DeltaLink string // set only on the last page of a round
+}
+
+// Object is one entry of a delta page, as Graph sent it (no merging here).
+type Object struct {
+	ID        string
+	ODataType string // "#microsoft.graph.user" / "#microsoft.graph.group" when present
+	Removed   string // "" | "changed" (soft delete) | "deleted"
+	// Attributes holds every other property present on the entry, except
+	// id, @odata.*, @removed and members@delta; a JSON null stays a null.
+	Attributes map[string]json.RawMessage
+	Members    []MemberChange // members@delta entries, in page order (groups only)
+	HasMembers bool           // members@delta was present on this entry (even if empty)
+}
+
+// MemberChange is one members@delta entry.
+type MemberChange struct {
+	ID      string
+	Type    string // "#microsoft.graph.user", "#microsoft.graph.group", "#microsoft.graph.device", ...
+	Removed bool   // carried "@removed"
+}
+
+// errPageTooLarge is returned when a page body passes MaxPageBytes.
+var errPageTooLarge = errors.New("page is larger than the limit")
+
+// decodePage reads {"value":[...], "@odata.nextLink"|"@odata.deltaLink":
+// "..."} as a stream: one entry in memory at a time besides the result.
+func (c *Client) decodePage(body io.Reader) (Page, error) {
+	limited := &limitReader{r: body, left: c.maxBytes}
+	dec := json.NewDecoder(limited)
+	page, sawValue, err := c.decodeTop(dec)
+	if limited.left < 0 {
+		return Page{}, errPageTooLarge
+	}
+	if err != nil {
+		return Page{}, fmt.Errorf("malformed JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Page{}, errors.New("malformed JSON: data after the page object")
+	}
+	switch {
+	case !sawValue:
+		return Page{}, errors.New("the page has no value array")
+	case page.NextLink == "" && page.DeltaLink == "":
+		return Page{}, errors.New("the page has neither @odata.nextLink nor @odata.deltaLink")
+	case page.NextLink != "":
+		page.DeltaLink = "" // a round ends only on a page without a nextLink
+	}
+	for _, link := range []string{page.NextLink, page.DeltaLink} {
+		if link == "" {
+			continue
+		}
+		if _, err := c.checkLink(link); err != nil {
+			return Page{}, err
+		}
+	}
+	return page, nil
+}
+
+// decodeTop walks the top-level object.
+func (c *Client) decodeTop(dec *json.Decoder) (Page, bool, error) {
+	var page Page
+	sawValue := false
+	if err := expectDelim(dec, '{'); err != nil {
+		return page, false, err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return page, false, err
+		}
+		switch key {
+		case "value":
+			if page.Objects, err = decodeValue(dec); err != nil {
+				return page, false, err
+			}
+			sawValue = true
+		case "@odata.nextLink":
+			err = dec.Decode(&page.NextLink)
+		case "@odata.deltaLink":
+			err = dec.Decode(&page.DeltaLink)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return page, false, err
+		}
+	}
+	return page, sawValue, expectDelim(dec, '}')
+}
+
+func decodeValue(dec *json.Decoder) ([]Object, error) {
+	if err := expectDelim(dec, '['); err != nil {
+		return nil, err
+	}
+	objects := []Object{}
+	for dec.More() {
+		var raw map[string]json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+		obj, err := objectFrom(raw)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", len(objects), err)
+		}
+		objects = append(objects, obj)
+	}
+	return objects, expectDelim(dec, ']')
+}
+
+// objectFrom splits one entry into the Object fields.
+func objectFrom(raw map[string]json.RawMessage) (Object, error) {
+	if raw == nil {
+		return Object{}, errors.New("an entry is not an object")
+	}
+	var obj Object
+	if err := json.Unmarshal(raw["id"], &obj.ID); err != nil || obj.ID == "" {
+		return Object{}, errors.New("an entry has no id")
+	}
+	if t, ok := raw["@odata.type"]; ok {
+		if err := json.Unmarshal(t, &obj.ODataType); err != nil {
+			return Object{}, fmt.Errorf("object %s: @odata.type is not a string", obj.ID)
+		}
+	}
+	if r, ok := raw["@removed"]; ok && string(r) != "null" {
+		obj.Removed = removedReason(r)
+	}
+	if m, ok := raw["members@delta"]; ok {
+		members, err := decodeMembers(m)
+		if err != nil {
+			return Object{}, fmt.Errorf("object %s: members@delta: %w", obj.ID, err)
+		}
+		obj.Members, obj.HasMembers = members, true
+	}
+	for key, value := range raw {
+		if key == "id" || key == "@removed" || key == "members@delta" || isODataAnnotation(key) {
+			continue
+		}
+		if obj.Attributes == nil {
+			obj.Attributes = make(map[string]json.RawMessage, len(raw))
+		}
+		obj.Attributes[key] = value
+	}
+	return obj, nil
+}
+
+// isODataAnnotation reports @odata.* keys (and property@odata.* ones).
+func isODataAnnotation(key string) bool {
+	return strings.Contains(key, "@odata.")
+}
+
+// removedReason reads {"reason":"changed"|"deleted"}; an @removed without
+// a readable reason counts as "deleted".
+func removedReason(raw json.RawMessage) string {
+	var r struct {
+		Reason string `json:"reason"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil || r.Reason == "" {
+		return "deleted"
+	}
+	return r.Reason
+}
+
+func decodeMembers(raw json.RawMessage) ([]MemberChange, error) {
+	var entries []struct {
+		ID      string          `json:"id"`
+		Type    string          `json:"@odata.type"`
+		Removed json.RawMessage `json:"@removed"`
+	}
+	if string(raw) == "null" {
+		return []MemberChange{}, nil
+	}
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, err
+	}
+	members := make([]MemberChange, 0, len(entries))
+	for i, e := range entries {
+		if e.ID == "" {
+			return nil, fmt.Errorf("entry %d has no id", i)
+		}
+		members = append(members, MemberChange{ID: e.ID, Type: e.Type, Removed: len(e.Removed) > 0 && string(e.Removed) != "null"})
+	}
+	return members, nil
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("expected %q, found %v", string(want), tok)
+	}
+	return nil
+}
+
+// limitReader reads at most left bytes and goes negative past them.
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, errPageTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, errPageTooLarge
+	}
+	return n, err
+}
