@@ -37,12 +37,12 @@ func TestDeltaURLs(t *testing.T) {
 
 func TestNewChecksTheEndpoint(t *testing.T) {
 	for endpoint, ok := range map[string]bool{
-		"https://graph.microsoft.us":      true,
-		"https://graph.microsoft.com/":    true,
-		"http://127.0.0.1:8080":           true,
-		"http://graph.microsoft.com":      false,
+		"https://graph.microsoft.us":       true,
+		"https://graph.microsoft.com/":     true,
+		"http://127.0.0.1:8080":            true,
+		"http://graph.microsoft.com":       false,
 		"https://graph.microsoft.com/v1.0": false,
-		"graph.microsoft.com":             false,
+		"graph.microsoft.com":              false,
 	} {
 		_, err := graph.New(graph.Options{Endpoint: endpoint, Credential: &staticCredential{token: "t"}})
 		if (err == nil) != ok {
