@@ -76,7 +76,12 @@ func (t *tenant) idOf(i uint32) string {
 	if id := t.objects[i].id; id != "" {
 		return id
 	}
-	return fmt.Sprintf("%s%012x", derivedPrefix, i+1)
+	const digits = "0123456789abcdef"
+	id := []byte(derivedPrefix + "000000000000")
+	for k, n := len(id)-1, uint64(i)+1; n > 0; k, n = k-1, n>>4 {
+		id[k] = digits[n&0xf]
+	}
+	return string(id)
 }
 
 // find resolves an id to a position.
