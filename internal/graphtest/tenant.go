@@ -269,7 +269,7 @@ func (s *Server) membership(groupID, memberID string) (uint32, uint32, error) {
 	}
 	m, ok := s.tenant.find(memberID)
 	if !ok {
-		return 0, 0, fmt.Errorf("graphtest: no object with id %s", memberID)
+		return 0, 0, errNoObject(memberID)
 	}
 	if group.state != live || s.tenant.objects[m].state != live {
 		return 0, 0, fmt.Errorf("graphtest: %s or %s is deleted", groupID, memberID)
@@ -341,3 +341,5 @@ func (s *Server) attributes(i uint32) map[string]any {
 	}
 	return generatedAttributes(o.kind, i)
 }
+
+func errNoObject(id string) error { return fmt.Errorf("graphtest: no object with id %s", id) }
