@@ -217,7 +217,7 @@ func (s *Server) renderPage(st roundState, entries []entry, nextLink, deltaLink 
 // selected properties.
 func (s *Server) contextURL(st roundState) string {
 	context := s.url + "/v1.0/$metadata#" + st.Resource
-	if !st.All {
+	if !st.Default {
 		names := append([]string(nil), st.Select...)
 		if st.Members {
 			names = append(names, "members")

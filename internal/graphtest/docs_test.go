@@ -85,7 +85,7 @@ func TestDocumentedUserDeltaExamples(t *testing.T) {
 		"businessPhones": []any{"+1 412 555 0109"}, "department": "Finance", "mobilePhone": nil})
 
 	status, _, body := get(t, s, "/v1.0/users/delta")
-	if status != 200 || body["@odata.context"] != s.URL()+"/v1.0/$metadata#users("+strings.Join([]string{"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName"}, ",")+")" {
+	if status != 200 || body["@odata.context"] != s.URL()+"/v1.0/$metadata#users" {
 		t.Fatalf("status %d context %v", status, body["@odata.context"])
 	}
 	got := values(t, body)
@@ -99,6 +99,9 @@ func TestDocumentedUserDeltaExamples(t *testing.T) {
 
 	_, _, body = get(t, s, "/v1.0/users/delta?$select=displayName,jobTitle,mobilePhone")
 	got = values(t, body)
+	if body["@odata.context"] != s.URL()+"/v1.0/$metadata#users(displayName,jobTitle,mobilePhone)" {
+		t.Fatalf("context %v", body["@odata.context"])
+	}
 	if !slices.Equal(keys(got[0]), []string{"displayName", "id", "jobTitle", "mobilePhone"}) {
 		t.Fatalf("selected properties: %v", got[0])
 	}
