@@ -55,10 +55,12 @@ run: build
 	@if command -v func >/dev/null 2>&1; then cd $(DIST) && func start; \
 	else echo "Azure Functions Core Tools (func) are not installed; 'make demo' runs everything on local stand-ins."; fi
 
-## lint: go vet + staticcheck
+## lint: go vet + staticcheck + infra/ against Azure's resource type definitions
+BICEPCHECK ?= ../shared/tools/bicepcheck/bicepcheck.py
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	python3 $(BICEPCHECK) infra
 
 clean:
 	rm -rf $(DIST) tenantops.zip
