@@ -7,6 +7,8 @@
 //	handler run NAME [--data J] one invocation in-process (J: the Data object, or a whole {"Data","Metadata"} envelope)
 //	handler check [NAME]        validates settings and tries each dependency; non-zero exit on any failure
 //	handler manifest DIR        writes DIR/<FunctionName>/function.json for every function
+//	handler status [--json] [--html FILE]
+//	                            every function's last run against its schedule; non-zero exit when one needs attention
 //	handler version             prints the version
 package main
 
@@ -37,6 +39,8 @@ func dispatch(args []string) error {
 		return checkCommand(args[1:])
 	case "manifest":
 		return manifestCommand(args[1:])
+	case "status":
+		return statusCommand(args[1:])
 	case "version", "--version", "-v":
 		fmt.Println("tenantops", version.Version)
 		return nil
@@ -52,5 +56,7 @@ const usage = `usage:
   handler run NAME [--data J]   run one invocation in-process
   handler check [NAME]          check settings and dependencies
   handler manifest DIR          write DIR/<FunctionName>/function.json
+  handler status [--json] [--html FILE]
+                                last runs, overdue functions and quiet state
   handler version               print the version
 `

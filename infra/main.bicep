@@ -229,9 +229,11 @@ var deploymentContainerName = 'deployment-package'
 var useCertificateForSharePoint = !empty(spClientId)
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
 
-// Containers whose names are fixed in the code: FtpRetrieve's record of delivered files.
+// Containers whose names are fixed in the code: FtpRetrieve's record of delivered files,
+// and the run records `handler status` reads.
 var fixedContainerNames = [
   'ftpretrieve-state'
+  'tenantops-status'
 ]
 
 // Every blob container tenantops uses, created up front; optional ones only when named.
