@@ -34,11 +34,12 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 	rows = append(rows, login)
 
 	list := row(fmt.Sprintf("FTP list %q", c.sourceDir))
-	entries, err := src.List(ctx, c.sourceDir)
+	listing, err := src.List(ctx, c.sourceDir)
 	if err != nil {
 		list.Why = err.Error()
 		return append(rows, list)
 	}
+	entries := listing.Files
 	list.OK, list.Why = true, fmt.Sprintf("%d file(s)", len(entries))
 	rows = append(rows, list)
 

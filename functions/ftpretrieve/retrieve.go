@@ -48,10 +48,11 @@ func run(ctx context.Context, inv *function.Invocation) (err error) {
 	}
 	defer src.Close()
 
-	entries, err := src.List(ctx, c.sourceDir)
+	listing, err := src.List(ctx, c.sourceDir)
 	if err != nil {
 		return err
 	}
+	entries := listing.Files
 	sel := selectFiles(entries, c, st, askExactTimes(ctx, log, c, src, entries, st))
 	logSelection(log, c, entries, sel)
 

@@ -62,6 +62,10 @@ type Options struct {
 	// transfer; DefaultMaxConnections when zero.
 	MaxConnections int
 
+	// MaxListEntries is the most lines one listing may have;
+	// DefaultMaxListEntries when zero.
+	MaxListEntries int
+
 	// Log receives warnings (pool shrinking, connections given up);
 	// slog.Default when nil.
 	Log *slog.Logger
@@ -83,6 +87,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.MaxListEntries <= 0 {
+		o.MaxListEntries = DefaultMaxListEntries
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()

@@ -58,7 +58,7 @@ func TestListWithoutMLSD(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer src.Close()
-			entries, err := src.List(context.Background(), "/out")
+			entries, err := files(src.List(context.Background(), "/out"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,14 +100,14 @@ func TestListOfMissingAndEmptyDirectory(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer src.Close()
-			if _, err := src.List(context.Background(), "/nope"); !errors.Is(err, ftpsource.ErrNoDirectory) {
+			if _, err := files(src.List(context.Background(), "/nope")); !errors.Is(err, ftpsource.ErrNoDirectory) {
 				t.Errorf("missing folder: got %v, want ErrNoDirectory", err)
 			}
-			if entries, err := src.List(context.Background(), "/empty"); err != nil || len(entries) != 0 {
+			if entries, err := files(src.List(context.Background(), "/empty")); err != nil || len(entries) != 0 {
 				t.Errorf("empty folder: %v %v", entries, err)
 			}
 			// The connection is still usable and back in its login folder.
-			if entries, err := src.List(context.Background(), "/full"); err != nil || len(entries) != 1 {
+			if entries, err := files(src.List(context.Background(), "/full")); err != nil || len(entries) != 1 {
 				t.Errorf("after: %v %v", entries, err)
 			}
 		})
@@ -212,7 +212,7 @@ func TestTransferEndingWith250IsComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	entries, err := src.List(context.Background(), "/out")
+	entries, err := files(src.List(context.Background(), "/out"))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("list: %v %v", entries, err)
 	}
@@ -248,7 +248,7 @@ func TestDataConnectionFailuresAreErrors(t *testing.T) {
 			}
 			// The source still works afterwards (and a listing that ends
 			// with 426 is an error too).
-			entries, err := src.List(context.Background(), "/out")
+			entries, err := files(src.List(context.Background(), "/out"))
 			if tt.script.DoneReply != "" {
 				if err == nil {
 					t.Fatalf("a listing ended with %s succeeded", tt.script.DoneReply)

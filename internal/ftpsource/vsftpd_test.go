@@ -42,7 +42,7 @@ func TestVsftpdTLSWithSessionReuseRequired(t *testing.T) {
 			want := writeFile(t, filepath.Join(root, "data", "HR_20261125.csv"), 2<<20)
 			v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root, Mode: mode})
 			src := vsftpdSource(t, v, ftpsource.TLSMode(mode), 2)
-			entries, err := src.List(context.Background(), "data")
+			entries, err := files(src.List(context.Background(), "data"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,11 +81,11 @@ func TestVsftpdMissingDirectoryIsAnError(t *testing.T) {
 	v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root})
 	src := vsftpdSource(t, v, ftpsource.TLSNone, 1)
 	// vsftpd answers LIST of a missing directory with an empty success.
-	if _, err := src.List(context.Background(), "nope"); !errors.Is(err, ftpsource.ErrNoDirectory) {
+	if _, err := files(src.List(context.Background(), "nope")); !errors.Is(err, ftpsource.ErrNoDirectory) {
 		t.Fatalf("got %v, want ErrNoDirectory", err)
 	}
 	// and the connection still works, in the login directory
-	if entries, err := src.List(context.Background(), "data"); err != nil || len(entries) != 1 {
+	if entries, err := files(src.List(context.Background(), "data")); err != nil || len(entries) != 1 {
 		t.Fatalf("after the miss: %v %v", entries, err)
 	}
 }
