@@ -42,7 +42,7 @@ type fixture struct {
 func newFixture(t *testing.T, mode ftptest.Mode, hostile []string) *fixture {
 	t.Helper()
 	f := &fixture{az: azuritetest.Start(t), today: time.Now().UTC().Format("20060102")}
-	f.srv = ftptest.ServerT(t, ftptest.Options{Mode: mode, Hostile: hostile})
+	f.srv = ftptest.ServerT(t, ftptest.Options{Mode: mode, Hostile: hostile, Password: "Ftp-s3cret-pw"})
 	if err := os.Mkdir(filepath.Join(f.srv.Dir, "outbox"), 0o755); err != nil {
 		t.Fatal(err)
 	}
