@@ -37,6 +37,8 @@ type fixture struct {
 	az    *azuritetest.Server
 	env   settings.MapEnv
 	today string // yyyyMMdd in UTC
+	// figures are the key figures of the last invocation.
+	figures map[string]any
 }
 
 func newFixture(t *testing.T, mode ftptest.Mode, hostile []string) *fixture {
@@ -89,7 +91,18 @@ func (f *fixture) invoke(t *testing.T) (*logLines, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := Declaration.Run(ctx, inv)
+	f.figures = inv.Figures()
 	return logs, err
+}
+
+// wantFigures checks key figures of the last invocation.
+func (f *fixture) wantFigures(t *testing.T, want map[string]int) {
+	t.Helper()
+	for name, w := range want {
+		if got, ok := f.figures[name]; !ok || fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("figure %s = %v, want %d (figures %v)", name, got, w, f.figures)
+		}
+	}
 }
 
 func (f *fixture) targetDir() string {
@@ -143,6 +156,12 @@ func TestRunDeliversTodaysFilesAndSkipsThemNextTime(t *testing.T) {
 				t.Fatalf("run: %v\n%s", err, logs)
 			}
 			wantCounts(t, logs, 2, 1, 0, 0)
+			f.wantFigures(t, map[string]int{"filesDelivered": 2, "filesSkipped": 1, "filesRefused": 0,
+				"filesFailed": 0, "listingUnparsed": 0, "stateRecords": 2, "bytesDelivered": 301_000})
+			clear := logs.find("FTPTLS=none: the FTP user name and password cross the network in clear text")
+			if want := map[ftptest.Mode]int{ftptest.Plain: 1}[mode]; len(clear) != want {
+				t.Errorf("%d clear-text warnings, want %d", len(clear), want)
+			}
 			got := filesUnder(t, f.env["FTPTargetDirectory"])
 			day := time.Now().UTC().Format("2006-01-02")
 			want := []string{day + "/HR_" + f.today + "_leavers.csv", day + "/HR_" + f.today + "_staff.csv"}
