@@ -67,6 +67,9 @@ type Server struct {
 var DefaultHostileNames = []string{
 	"../../evil.txt", "/etc/abs.txt", `..\..\win.txt`, "CON", "nul.csv", "bad\x01name.csv",
 	"trailing.", "what?.csv", "trailing ", "LPT1.txt", "nul\x00byte.csv", strings.Repeat("x", 252) + ".csv",
+	// 8.3 short names, which on an NTFS volume can stand for another file,
+	// and names disguised with invisible format characters (category Cf).
+	"STAFF~1.CSV", "PROGRA~1", "invoice\u202Efdp.exe", "zero\u200Bwidth.csv", "\uFEFFbom.csv",
 }
 
 // Start runs a server until Close.
