@@ -85,11 +85,17 @@ func (f *fixture) put(t *testing.T, name string, size int, age time.Duration) []
 
 func (f *fixture) invoke(t *testing.T) (*logLines, error) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return f.invokeCtx(t, ctx)
+}
+
+// invokeCtx runs one invocation under ctx, as the handler gives it.
+func (f *fixture) invokeCtx(t *testing.T, ctx context.Context) (*logLines, error) {
+	t.Helper()
 	logs := &logLines{}
 	inv := &function.Invocation{ID: "test", Function: "FtpRetrieve", Env: f.env,
 		Log: slog.New(slog.NewJSONHandler(logs, nil)), Clock: time.Now, Outputs: map[string]any{}}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	err := Declaration.Run(ctx, inv)
 	f.figures = inv.Figures()
 	return logs, err
