@@ -153,3 +153,27 @@ func TestPlaintextWarnsOncePerSourceWithoutThePassword(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkListAtTheLimit lists a LIST-only folder of
+// DefaultMaxListEntries files, each line seen by the capture that counts
+// unreadable lines.
+func BenchmarkListAtTheLimit(b *testing.B) {
+	lines := make([]string, ftpsource.DefaultMaxListEntries)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("-rw-r--r--    1 ftp      ftp      %8d Jan 02  2026 HR_20260102_%06d.csv", i, i)
+	}
+	srv := ftptest.ScriptedT(b, ftptest.Script{Features: []string{"SIZE"}, Listings: map[string][]string{"/out": lines}})
+	src, err := ftpsource.Open(context.Background(), scriptedOpts(srv, ftpsource.TLSNone))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := src.List(context.Background(), "/out")
+		if err != nil || len(l.Files) != len(lines) || len(l.Unparsed) != 0 {
+			b.Fatalf("%d files, %d unparsed, %v", len(l.Files), len(l.Unparsed), err)
+		}
+	}
+	b.ReportMetric(float64(len(lines)), "lines/op")
+}
