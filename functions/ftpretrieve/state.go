@@ -26,8 +26,9 @@ const stateVersion = 2
 
 // How a listing gave a file's time (record.Listed).
 const (
-	listedMLSD = "mlsd" // UTC to the second (RFC 3659)
-	listedLIST = "list" // the server's wall clock, to the minute, or the date alone
+	listedMLSD = "mlsd"      // UTC to the second (RFC 3659)
+	listedTime = "list"      // LIST: the server's wall clock, to the minute
+	listedDate = "list-date" // LIST: the date alone (ls, for files over six months old)
 )
 
 // delivered is the state blob's content.
@@ -44,8 +45,8 @@ type delivered struct {
 type record struct {
 	Size     int64     `json:"size"`
 	Modified time.Time `json:"modified"` // as listed
-	// Listed is how the listing gave Modified: listedMLSD or listedLIST;
-	// empty in version 1 records.
+	// Listed is how the listing gave Modified: listedMLSD, listedTime or
+	// listedDate; empty in version 1 records.
 	Listed    string    `json:"listed,omitempty"`
 	Delivered time.Time `json:"delivered"`
 	To        string    `json:"to"`
@@ -114,7 +115,7 @@ func (s *state) done(e ftpsource.Entry) bool {
 		return false
 	}
 	if r.Listed == "" {
-		r.Listed = listedKind(e)
+		r.Listed = recordKind(r, e)
 		s.data.Files[e.Name] = r
 		s.dirty = true
 	}
@@ -195,10 +196,28 @@ func (s *state) reapply() {
 
 // listedKind says how the listing gave e's time.
 func listedKind(e ftpsource.Entry) string {
-	if e.Precise {
+	switch {
+	case e.Precise:
 		return listedMLSD
+	case e.DateOnly:
+		return listedDate
 	}
-	return listedLIST
+	return listedTime
+}
+
+// recordKind says how the listing gave a record's time. A version 1
+// record was written from the same server's listing as e; a LIST time of
+// midnight in it may have been a date alone.
+func recordKind(r record, e ftpsource.Entry) string {
+	switch {
+	case r.Listed != "":
+		return r.Listed
+	case e.Precise:
+		return listedMLSD
+	case isMidnight(r.Modified):
+		return listedDate
+	}
+	return listedTime
 }
 
 // listingChangeSlack is how far apart two times of one file may be when
@@ -208,23 +227,21 @@ const listingChangeSlack = maxZoneOffset + 24*time.Hour
 
 // sameModTime compares a record's time with a listed one at the precision
 // both share. MLSD times are exact. LIST shows a file's time to the minute
-// while it is under six months old and then its date alone, read as
-// midnight (ls and the servers that imitate it), so a file listed "Nov 30
-// 10:15" in May is the same as "Nov 30 2026" in June; a LIST time at
-// midnight is therefore compared by its date. A record from before kinds
-// were kept was written from the same server's listing and is read as the
-// listing's kind.
+// while it is under six months old and then its date alone (ls and the
+// servers that imitate it), so a file listed "Nov 30 10:15" in May is the
+// same as "Nov 30  2026" in June: when either gives the date alone, the
+// dates are compared, else the minutes.
 func sameModTime(r record, e ftpsource.Entry) bool {
-	kind := listedKind(e)
-	if r.Listed != "" && r.Listed != kind {
+	rk, ek := recordKind(r, e), listedKind(e)
+	if (rk == listedMLSD) != (ek == listedMLSD) {
 		d := r.Modified.Sub(e.ModTime)
 		return d < listingChangeSlack && d > -listingChangeSlack
 	}
-	if kind == listedMLSD {
+	if ek == listedMLSD {
 		return r.Modified.Equal(e.ModTime)
 	}
 	a, b := r.Modified.UTC(), e.ModTime.UTC()
-	if isMidnight(a) || isMidnight(b) {
+	if rk == listedDate || ek == listedDate {
 		ay, am, ad := a.Date()
 		by, bm, bd := b.Date()
 		return ay == by && am == bm && ad == bd
@@ -234,5 +251,6 @@ func sameModTime(r record, e ftpsource.Entry) bool {
 
 // isMidnight reports whether t is 00:00, as a LIST date alone reads.
 func isMidnight(t time.Time) bool {
+	t = t.UTC()
 	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
 }

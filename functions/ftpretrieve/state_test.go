@@ -106,6 +106,9 @@ func TestListTimeTurningIntoADateIsTheSameFile(t *testing.T) {
 	dated := func(t time.Time, size int) []string {
 		return []string{fmt.Sprintf("-rw-r--r--    1 ftp      ftp      %d %s staff.csv", size, t.Format("Jan _2  2006"))}
 	}
+	timed := func(t time.Time, size int) []string {
+		return []string{fmt.Sprintf("-rw-r--r--    1 ftp      ftp      %d %s staff.csv", size, t.Format("Jan _2 15:04"))}
+	}
 	srv := ftptest.ScriptedT(t, ftptest.Script{Features: []string{"SIZE"},
 		Listings: map[string][]string{"/outbox": {recent}},
 		Files:    map[string]string{"/outbox/staff.csv": "abc"}})
@@ -126,6 +129,9 @@ func TestListTimeTurningIntoADateIsTheSameFile(t *testing.T) {
 		{"listed by date again", dated(written, 3), 0},
 		{"a newer date", dated(written.AddDate(0, 0, 1), 3), 1},
 		{"the same date, another size", dated(written.AddDate(0, 0, 1), 4), 1},
+		{"a recent time at midnight", timed(written.AddDate(0, 0, 2).Truncate(24*time.Hour), 4), 1},
+		{"later the same day", timed(written.AddDate(0, 0, 2), 4), 1},
+		{"unchanged", timed(written.AddDate(0, 0, 2), 4), 0},
 	}
 	for _, step := range steps {
 		srv.SetListing("/outbox", step.listing)
@@ -160,23 +166,29 @@ func TestSameModTime(t *testing.T) {
 			ftpsource.Entry{ModTime: at("2026-05-01 10:15:07"), Precise: true}, true},
 		{"mlsd a second apart", record{Modified: at("2026-05-01 10:15:07"), Listed: listedMLSD},
 			ftpsource.Entry{ModTime: at("2026-05-01 10:15:08"), Precise: true}, false},
-		{"list minute equal", record{Modified: at("2026-05-01 10:15:00"), Listed: listedLIST},
+		{"list minute equal", record{Modified: at("2026-05-01 10:15:00"), Listed: listedTime},
 			ftpsource.Entry{ModTime: at("2026-05-01 10:15:00")}, true},
-		{"list minute apart", record{Modified: at("2026-05-01 10:15:00"), Listed: listedLIST},
+		{"list minute apart", record{Modified: at("2026-05-01 10:15:00"), Listed: listedTime},
 			ftpsource.Entry{ModTime: at("2026-05-01 10:16:00")}, false},
-		{"list time then date", record{Modified: at("2026-05-01 10:15:00"), Listed: listedLIST},
-			ftpsource.Entry{ModTime: at("2026-05-01 00:00:00")}, true},
-		{"list time then another date", record{Modified: at("2026-05-01 10:15:00"), Listed: listedLIST},
-			ftpsource.Entry{ModTime: at("2026-05-02 00:00:00")}, false},
-		{"list date then date of another year", record{Modified: at("2025-05-01 00:00:00"), Listed: listedLIST},
-			ftpsource.Entry{ModTime: at("2026-05-01 00:00:00")}, false},
-		{"version 1 record, list", record{Modified: at("2026-05-01 10:15:00")},
-			ftpsource.Entry{ModTime: at("2026-05-01 00:00:00")}, true},
+		{"list time then date", record{Modified: at("2026-05-01 10:15:00"), Listed: listedTime},
+			ftpsource.Entry{ModTime: at("2026-05-01 00:00:00"), DateOnly: true}, true},
+		{"list time then another date", record{Modified: at("2026-05-01 10:15:00"), Listed: listedTime},
+			ftpsource.Entry{ModTime: at("2026-05-02 00:00:00"), DateOnly: true}, false},
+		{"list date then date", record{Modified: at("2025-05-01 00:00:00"), Listed: listedDate},
+			ftpsource.Entry{ModTime: at("2025-05-01 00:00:00"), DateOnly: true}, true},
+		{"list date then date of another year", record{Modified: at("2025-05-01 00:00:00"), Listed: listedDate},
+			ftpsource.Entry{ModTime: at("2026-05-01 00:00:00"), DateOnly: true}, false},
+		{"list at midnight, then a later minute that day", record{Modified: at("2026-05-01 00:00:00"), Listed: listedTime},
+			ftpsource.Entry{ModTime: at("2026-05-01 10:15:00")}, false},
+		{"version 1 record, list, then date", record{Modified: at("2026-05-01 10:15:00")},
+			ftpsource.Entry{ModTime: at("2026-05-01 00:00:00"), DateOnly: true}, true},
+		{"version 1 record at midnight, list date", record{Modified: at("2025-05-01 00:00:00")},
+			ftpsource.Entry{ModTime: at("2025-05-01 00:00:00"), DateOnly: true}, true},
 		{"version 1 record, mlsd", record{Modified: at("2026-05-01 10:15:07")},
 			ftpsource.Entry{ModTime: at("2026-05-01 10:15:07"), Precise: true}, true},
-		{"server changed from list to mlsd", record{Modified: at("2026-05-01 20:15:00"), Listed: listedLIST},
+		{"server changed from list to mlsd", record{Modified: at("2026-05-01 20:15:00"), Listed: listedTime},
 			ftpsource.Entry{ModTime: at("2026-05-01 10:15:07"), Precise: true}, true},
-		{"server changed, days apart", record{Modified: at("2026-05-04 10:15:00"), Listed: listedLIST},
+		{"server changed, days apart", record{Modified: at("2026-05-04 10:15:00"), Listed: listedTime},
 			ftpsource.Entry{ModTime: at("2026-05-01 10:15:07"), Precise: true}, false},
 	}
 	for _, tt := range tests {

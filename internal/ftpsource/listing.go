@@ -113,20 +113,42 @@ func (c *captureConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// unparsedLines returns the lines that gave no entry. The library parses
-// line by line in order and drops what it cannot read, so walking the
-// lines and the entries together finds them.
-func unparsedLines(lines []string, entries []*ftp.Entry) []string {
-	var out []string
+// matchLines pairs the lines with the entries the library made of them,
+// and returns the lines that gave none. The library parses line by line in
+// order and drops what it cannot read, so walking the lines and the
+// entries together finds them; lineOf[i] is the line of entries[i].
+func matchLines(lines []string, entries []*ftp.Entry) (unparsed, lineOf []string) {
+	lineOf = make([]string, len(entries))
 	j := 0
 	for _, line := range lines {
 		if j < len(entries) && lineHolds(line, entries[j]) {
+			lineOf[j] = line
 			j++
 			continue
 		}
-		out = append(out, line)
+		unparsed = append(unparsed, line)
 	}
-	return out
+	return unparsed, lineOf
+}
+
+// listsDateOnly reports whether an ls-style line of a regular file shows
+// its date alone: a year where a recent file shows HH:MM ("Mar 15  2024"
+// rather than "Mar 15 10:15"). MS-DOS/IIS lines always show a time.
+func listsDateOnly(line, name string) bool {
+	if !strings.HasPrefix(line, "-") || !strings.HasSuffix(line, name) {
+		return false
+	}
+	rest := strings.TrimRight(strings.TrimSuffix(line, name), " ")
+	year := rest[strings.LastIndexByte(rest, ' ')+1:]
+	if len(year) != 4 {
+		return false
+	}
+	for _, r := range year {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // lineHolds reports whether line is where the library found e: every

@@ -32,7 +32,7 @@ func TestListWithoutMLSD(t *testing.T) {
 			"-rw-r--r--    1 1000     1000            5 Jan 02 03:04 with space.csv",
 		}, map[string]ftpsource.Entry{
 			"HR_a.csv":       {Size: 1234, ModTime: time.Date(thisYear, 1, 2, 3, 4, 0, 0, time.UTC)},
-			"old.csv":        {Size: 10, ModTime: time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)},
+			"old.csv":        {Size: 10, ModTime: time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC), DateOnly: true},
 			"with space.csv": {Size: 5, ModTime: time.Date(thisYear, 1, 2, 3, 4, 0, 0, time.UTC)},
 		}},
 		{"ms-dos style of IIS, two-digit year", []string{
@@ -71,8 +71,9 @@ func TestListWithoutMLSD(t *testing.T) {
 					t.Errorf("unexpected %q", e.Name)
 					continue
 				}
-				if e.Size != w.Size || !e.ModTime.Equal(w.ModTime) || e.Precise {
-					t.Errorf("%s: got %d %v precise=%v, want %d %v imprecise", e.Name, e.Size, e.ModTime, e.Precise, w.Size, w.ModTime)
+				if e.Size != w.Size || !e.ModTime.Equal(w.ModTime) || e.Precise || e.DateOnly != w.DateOnly {
+					t.Errorf("%s: got %d %v precise=%v dateOnly=%v, want %d %v imprecise dateOnly=%v",
+						e.Name, e.Size, e.ModTime, e.Precise, e.DateOnly, w.Size, w.ModTime, w.DateOnly)
 				}
 			}
 		})

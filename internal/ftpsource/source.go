@@ -28,6 +28,9 @@ type Entry struct {
 	// files older than six months; ModTime asks MDTM for the real time.
 	ModTime time.Time
 	Precise bool
+	// DateOnly is set when LIST gave the date alone, as ls does for files
+	// over six months old ("Mar 15  2024"): ModTime is that day's midnight.
+	DateOnly bool
 }
 
 // Open connects and logs in once, so that bad settings or credentials fail
@@ -92,12 +95,15 @@ func (s *Source) List(ctx context.Context, dir string) (Listing, error) {
 	precise := sess.conn.IsTimePreciseInList()
 	s.pool.put(sess, release, false)
 
-	l := Listing{Unparsed: unparsedLines(lines, entries)}
-	for _, e := range entries {
+	var l Listing
+	var lineOf []string
+	l.Unparsed, lineOf = matchLines(lines, entries)
+	for i, e := range entries {
 		if e.Type != ftp.EntryTypeFile {
 			continue
 		}
-		l.Files = append(l.Files, Entry{Name: e.Name, Size: int64(e.Size), ModTime: e.Time, Precise: precise})
+		l.Files = append(l.Files, Entry{Name: e.Name, Size: int64(e.Size), ModTime: e.Time, Precise: precise,
+			DateOnly: !precise && listsDateOnly(lineOf[i], e.Name)})
 	}
 	return l, nil
 }
