@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -119,5 +120,35 @@ func TestVsftpd421ShrinksThePool(t *testing.T) {
 	wg.Wait()
 	if !strings.Contains(logs.String(), "refused") {
 		t.Errorf("no 421 was seen or logged; logs:\n%s", logs.String())
+	}
+}
+
+// TestVsftpdListsOldFilesByDate: vsftpd, like ls, shows the time of a file
+// under six months old and the date alone of an older one; the listing
+// says which, with nothing left unread.
+func TestVsftpdListsOldFilesByDate(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "data", "recent.csv"), 10)
+	writeFile(t, filepath.Join(root, "data", "old.csv"), 10)
+	old := time.Date(2024, 1, 1, 12, 34, 56, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(root, "data", "old.csv"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root, Mode: ftptest.Explicit})
+	l, err := vsftpdSource(t, v, ftpsource.TLSExplicit, 1).List(context.Background(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Files) != 2 || len(l.Unparsed) != 0 {
+		t.Fatalf("listed %+v, unparsed %q", l.Files, l.Unparsed)
+	}
+	for _, e := range l.Files {
+		wantDateOnly := e.Name == "old.csv"
+		if e.DateOnly != wantDateOnly {
+			t.Errorf("%s: DateOnly = %v, want %v", e.Name, e.DateOnly, wantDateOnly)
+		}
+		if wantDateOnly && !e.ModTime.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s: listed %v, want the date alone", e.Name, e.ModTime)
+		}
 	}
 }
