@@ -37,6 +37,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if err != nil {
 		return err
 	}
+	opts.Figure = inv.Figure
 	_, err = Poll(ctx, opts)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sharepoint"
@@ -39,6 +40,9 @@ type Options struct {
 	// returns ends the poll there, as a crash would. Tests use it to inject
 	// crashes; production leaves it nil.
 	Hook func(Checkpoint) error
+	// Figure, when set, receives the poll's key figures as soon as each is
+	// known: deletesQueued, restoresSkipped and tokenAgeHours.
+	Figure func(name string, value any)
 }
 
 // Step names a checkpoint of the poll.
@@ -60,9 +64,14 @@ type Checkpoint struct {
 
 // Result is what one poll did.
 type Result struct {
-	FirstRun  bool
-	Pages     int // non-empty pages handled
-	Deletes   int // messages enqueued
+	FirstRun bool
+	Pages    int // non-empty pages handled
+	Deletes  int // messages enqueued
+	// RestoresSkipped counts deletes not queued because the same page of
+	// the change log shows the item restored after it.
+	RestoresSkipped int
+	// TokenAge is how old the saved token was when the poll started (0 on a first run).
+	TokenAge  time.Duration
 	Token     string
 	LostRace  bool // another poll advanced the token first; this one stopped
 	OutOfTime bool // stopped at PageBudget; the next run continues
@@ -92,10 +101,18 @@ func Poll(ctx context.Context, opts Options) (Result, error) {
 	if !found {
 		return p.firstRun(ctx)
 	}
-	if err := p.checkAge(st); err != nil {
-		return Result{}, err
+	age, err := p.checkAge(st)
+	if err != nil {
+		return Result{TokenAge: age}, err
 	}
-	return p.pages(ctx, st, etag)
+	return p.pages(ctx, Result{Token: st.ChangeToken, TokenAge: age}, etag)
+}
+
+// figure passes one key figure on, when the caller wants them.
+func (p *poller) figure(name string, value any) {
+	if p.opts.Figure != nil {
+		p.opts.Figure(name, value)
+	}
 }
 
 func newPoller(opts Options) *poller {
@@ -161,15 +178,18 @@ func (p *poller) checkpoint(c Checkpoint) error {
 
 // checkAge refuses a token SharePoint may no longer honour (SharePoint
 // Online can answer an expired token with no changes instead of an error).
-func (p *poller) checkAge(st state) error {
+// It returns the token's age, also recorded as the figure tokenAgeHours.
+func (p *poller) checkAge(st state) (time.Duration, error) {
 	token, err := sharepoint.ParseChangeToken(st.ChangeToken)
 	if err != nil {
-		return p.stale(st, err)
+		return 0, p.stale(st, err)
 	}
-	if age := p.opts.Now().Sub(token.Time); age > p.opts.MaxTokenAge {
-		return p.stale(st, fmt.Errorf("it dates from %s", token.Time.Format(time.RFC3339)))
+	age := p.opts.Now().Sub(token.Time)
+	p.figure("tokenAgeHours", math.Round(age.Hours()*10)/10)
+	if age > p.opts.MaxTokenAge {
+		return age, p.stale(st, fmt.Errorf("it dates from %s", token.Time.Format(time.RFC3339)))
 	}
-	return nil
+	return age, nil
 }
 
 // stale is the loud error with the way out.

@@ -30,7 +30,9 @@ type DeletedItem struct {
 var ErrMalformedMessage = errors.New("malformed message")
 
 // ParseDeletedItem reads and checks a message: JSON, version 1, a positive
-// item id, and a site URL equal to siteURL. A message still in its queue
+// item id, a list id and title, and a site URL equal to siteURL (without
+// regard to case or a trailing slash). Whether the list is the watched one
+// is for the caller to check. A message still in its queue
 // encoding (base64 of the JSON, as when the host's messageEncoding is
 // "none") is read too.
 func ParseDeletedItem(data []byte, siteURL string) (DeletedItem, error) {
@@ -43,6 +45,10 @@ func ParseDeletedItem(data []byte, siteURL string) (DeletedItem, error) {
 		return m, fmt.Errorf("sharepoint: %w: version %d, want %d", ErrMalformedMessage, m.V, MessageVersion)
 	case m.ItemID <= 0:
 		return m, fmt.Errorf("sharepoint: %w: itemId %d is not positive", ErrMalformedMessage, m.ItemID)
+	case strings.TrimSpace(m.ListID) == "":
+		return m, fmt.Errorf("sharepoint: %w: no listId", ErrMalformedMessage)
+	case strings.TrimSpace(m.ListTitle) == "":
+		return m, fmt.Errorf("sharepoint: %w: no listTitle", ErrMalformedMessage)
 	case !sameSite(m.SiteURL, siteURL):
 		return m, fmt.Errorf("sharepoint: %w: site %q is not SPSiteUrl %q", ErrMalformedMessage, m.SiteURL, siteURL)
 	}
@@ -60,6 +66,13 @@ func stillBase64(data []byte) []byte {
 		return data
 	}
 	return decoded
+}
+
+// SameList reports whether two list ids name the same list: GUIDs compared
+// without regard to case or braces.
+func SameList(a, b string) bool {
+	trim := func(s string) string { return strings.Trim(strings.TrimSpace(s), "{}") }
+	return trim(a) != "" && strings.EqualFold(trim(a), trim(b))
 }
 
 func sameSite(a, b string) bool {

@@ -21,7 +21,11 @@ func TestParseDeletedItem(t *testing.T) {
 	}{
 		{"the DESIGN.md shape", good, false},
 		{"still base64", base64.StdEncoding.EncodeToString([]byte(good)), false},
-		{"site with a trailing slash, other case", `{"v":1,"siteUrl":"https://Contoso.sharepoint.com/sites/ops/","itemId":1}`, false},
+		{"site with a trailing slash, other case", `{"v":1,"siteUrl":"https://Contoso.sharepoint.com/Sites/OPS/","listId":"l","listTitle":"Projects","itemId":1}`, false},
+		{"empty listTitle", `{"v":1,"siteUrl":"` + site + `","listId":"l","listTitle":"","itemId":42}`, true},
+		{"no listTitle", `{"v":1,"siteUrl":"` + site + `","listId":"l","itemId":42}`, true},
+		{"no listId", `{"v":1,"siteUrl":"` + site + `","listTitle":"Projects","itemId":42}`, true},
+		{"blank listId", `{"v":1,"siteUrl":"` + site + `","listId":" ","listTitle":"Projects","itemId":42}`, true},
 		{"not JSON", "delete 42 please", true},
 		{"empty", "", true},
 		{"JSON but not an object", `[42]`, true},
@@ -45,6 +49,23 @@ func TestParseDeletedItem(t *testing.T) {
 				t.Fatalf("parsed %+v", m)
 			}
 		})
+	}
+}
+
+func TestSameList(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"482e418a-0900-414b-8902-02248c2e44e8", "{482E418A-0900-414B-8902-02248C2E44E8}", true},
+		{"482e418a-0900-414b-8902-02248c2e44e8", "3b542696-5863-4ff7-bb90-8224e9e8adb9", false},
+		{"", "", false},
+		{"{}", "", false},
+	}
+	for _, tt := range tests {
+		if got := sharepoint.SameList(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameList(%q, %q) = %v", tt.a, tt.b, got)
+		}
 	}
 }
 
