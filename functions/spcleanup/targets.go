@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 )
 
@@ -21,23 +22,16 @@ type Target struct {
 // String is the pair as written in the setting.
 func (t Target) String() string { return t.List + ":" + t.Column }
 
-// ParseTargets reads "Tasks:Project;Documents:ParentItem". The last colon
-// separates list and column, so list titles may hold colons.
+// ParseTargets reads "Tasks:Project;Documents:ParentItem" (see
+// settings.ParseListColumns, which also validates the setting for check).
 func ParseTargets(value string) ([]Target, error) {
-	var targets []Target
-	for _, pair := range strings.Split(value, ";") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
-		}
-		i := strings.LastIndex(pair, ":")
-		if i <= 0 || i == len(pair)-1 {
-			return nil, fmt.Errorf("%q is not List:LookupColumn", pair)
-		}
-		targets = append(targets, Target{List: strings.TrimSpace(pair[:i]), Column: strings.TrimSpace(pair[i+1:])})
+	pairs, err := settings.ParseListColumns(value)
+	if err != nil {
+		return nil, err
 	}
-	if len(targets) == 0 {
-		return nil, fmt.Errorf("no List:LookupColumn pairs")
+	targets := make([]Target, len(pairs))
+	for i, pair := range pairs {
+		targets[i] = Target{List: pair.List, Column: pair.Column}
 	}
 	return targets, nil
 }
