@@ -6,6 +6,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/storage"
 )
@@ -26,7 +27,7 @@ func (p *poller) pages(ctx context.Context, res Result, etag azcore.ETag) (Resul
 		if err != nil {
 			return res, err
 		}
-		if err := p.checkpoint(Checkpoint{Step: StepPageFetched, Page: page}); err != nil {
+		if err := p.checkpoint(checkpoint{Step: stepPageFetched, Page: page}); err != nil {
 			return res, err
 		}
 		if len(changes) == 0 {
@@ -50,7 +51,7 @@ func (p *poller) pages(ctx context.Context, res Result, etag azcore.ETag) (Resul
 func (p *poller) fetch(ctx context.Context, token string) ([]sharepoint.Change, error) {
 	changes, err := p.opts.Client.GetChanges(ctx, p.list,
 		sharepoint.ChangeQuery{Start: token, FetchLimit: p.opts.FetchLimit, DeleteObject: true, Restore: true})
-	if errors.Is(err, sharepoint.ErrStaleToken) {
+	if errors.Is(err, sharepoint.ErrTokenRefused) {
 		return nil, p.stale(state{ChangeToken: token}, err)
 	}
 	return changes, err
@@ -63,7 +64,7 @@ func (p *poller) handlePage(ctx context.Context, page int, changes []sharepoint.
 	if err := p.enqueueAll(ctx, page, messages); err != nil {
 		return etag, err
 	}
-	if err := p.checkpoint(Checkpoint{Step: StepBeforeTokenWrite, Page: page, Enqueued: len(messages)}); err != nil {
+	if err := p.checkpoint(checkpoint{Step: stepBeforeTokenWrite, Page: page, Enqueued: len(messages)}); err != nil {
 		return etag, err
 	}
 	next := changes[len(changes)-1].ChangeToken
@@ -90,9 +91,9 @@ func (p *poller) handlePage(ctx context.Context, page int, changes []sharepoint.
 // after its restore is queued. A restore on a later page than its delete
 // comes too late to drop the message; SharePointCleanup then finds the item
 // still in the list and removes nothing.
-func (p *poller) messages(changes []sharepoint.Change) ([]sharepoint.DeletedItem, int) {
+func (p *poller) messages(changes []sharepoint.Change) ([]deleteditem.Message, int) {
 	var order []int
-	pending := map[int]sharepoint.DeletedItem{}
+	pending := map[int]deleteditem.Message{}
 	restored := 0
 	for _, c := range changes {
 		if c.ItemID <= 0 {
@@ -103,7 +104,7 @@ func (p *poller) messages(changes []sharepoint.Change) ([]sharepoint.DeletedItem
 			if _, seen := pending[c.ItemID]; !seen {
 				order = append(order, c.ItemID)
 			}
-			pending[c.ItemID] = sharepoint.DeletedItem{V: sharepoint.MessageVersion, SiteURL: p.opts.Client.SiteURL(),
+			pending[c.ItemID] = deleteditem.Message{V: deleteditem.Version, SiteURL: p.opts.Client.SiteURL(),
 				ListID: c.ListID, ListTitle: p.opts.ListTitle, ItemID: c.ItemID, UniqueID: c.UniqueID,
 				ChangeToken: c.ChangeToken, Time: c.Time.UTC()}
 		case sharepoint.ChangeRestore:
@@ -115,7 +116,7 @@ func (p *poller) messages(changes []sharepoint.Change) ([]sharepoint.DeletedItem
 			}
 		}
 	}
-	out := make([]sharepoint.DeletedItem, 0, len(pending))
+	out := make([]deleteditem.Message, 0, len(pending))
 	for _, id := range order {
 		if m, ok := pending[id]; ok {
 			out = append(out, m)

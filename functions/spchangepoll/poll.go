@@ -36,28 +36,28 @@ type Options struct {
 	MaxTokenAge time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Hook, when set, is called at each checkpoint of the poll; an error it
-	// returns ends the poll there, as a crash would. Tests use it to inject
-	// crashes; production leaves it nil.
-	Hook func(Checkpoint) error
 	// Figure, when set, receives the poll's key figures as soon as each is
 	// known: deletesQueued, restoresSkipped and tokenAgeHours.
 	Figure func(name string, value any)
+
+	// hook is called at each checkpoint of the poll; an error it returns
+	// ends the poll there, as a crash would. Only tests set it.
+	hook func(checkpoint) error
 }
 
-// Step names a checkpoint of the poll.
-type Step string
+// step names a checkpoint of the poll.
+type step string
 
 // Checkpoints, in the order a page passes them.
 const (
-	StepPageFetched      Step = "page fetched"       // a page of changes is in memory, nothing enqueued
-	StepEnqueued         Step = "message enqueued"   // one more message of the page is on the queue
-	StepBeforeTokenWrite Step = "before token write" // every message of the page is on the queue
+	stepPageFetched      step = "page fetched"       // a page of changes is in memory, nothing enqueued
+	stepEnqueued         step = "message enqueued"   // one more message of the page is on the queue
+	stepBeforeTokenWrite step = "before token write" // every message of the page is on the queue
 )
 
-// Checkpoint is where the poll stands when Hook is called.
-type Checkpoint struct {
-	Step     Step
+// checkpoint is where the poll stands when the hook is called.
+type checkpoint struct {
+	Step     step
 	Page     int // 1-based
 	Enqueued int // messages of this page on the queue so far
 }
@@ -169,11 +169,11 @@ func (p *poller) lostRace(res Result) Result {
 	return res
 }
 
-func (p *poller) checkpoint(c Checkpoint) error {
-	if p.opts.Hook == nil {
+func (p *poller) checkpoint(c checkpoint) error {
+	if p.opts.hook == nil {
 		return nil
 	}
-	return p.opts.Hook(c)
+	return p.opts.hook(c)
 }
 
 // checkAge refuses a token SharePoint may no longer honour (SharePoint

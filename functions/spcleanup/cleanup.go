@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 )
 
@@ -38,7 +39,7 @@ type Result struct {
 // longer in the watched list (if it is, it was restored: nothing is
 // removed). Finding no linked items is success, so the same message twice
 // leaves the same lists.
-func Cleanup(ctx context.Context, opts Options, deleted sharepoint.DeletedItem) (Result, error) {
+func Cleanup(ctx context.Context, opts Options, deleted deleteditem.Message) (Result, error) {
 	res := Result{Removed: map[string][]int{}}
 	watched, err := opts.watchedList(ctx, deleted)
 	if err != nil {
@@ -82,10 +83,10 @@ func Cleanup(ctx context.Context, opts Options, deleted sharepoint.DeletedItem) 
 
 // watchedList reads the watched list and checks that the message is about
 // it: its id, and its title without regard to case.
-func (o Options) watchedList(ctx context.Context, deleted sharepoint.DeletedItem) (sharepoint.ListInfo, error) {
+func (o Options) watchedList(ctx context.Context, deleted deleteditem.Message) (sharepoint.ListInfo, error) {
 	if !strings.EqualFold(strings.TrimSpace(deleted.ListTitle), o.WatchedList) {
 		return sharepoint.ListInfo{}, fmt.Errorf("sharepoint cleanup: %w: list %q is not SPListTitle %q",
-			sharepoint.ErrMalformedMessage, deleted.ListTitle, o.WatchedList)
+			deleteditem.ErrMalformed, deleted.ListTitle, o.WatchedList)
 	}
 	watched, err := o.Client.ListInfo(ctx, sharepoint.ListByTitle(o.WatchedList))
 	if err != nil {
@@ -93,7 +94,7 @@ func (o Options) watchedList(ctx context.Context, deleted sharepoint.DeletedItem
 	}
 	if !sharepoint.SameList(deleted.ListID, watched.ID) {
 		return watched, fmt.Errorf("sharepoint cleanup: %w: listId %q is not the id of SPListTitle %q (%s)",
-			sharepoint.ErrMalformedMessage, deleted.ListID, o.WatchedList, watched.ID)
+			deleteditem.ErrMalformed, deleted.ListID, o.WatchedList, watched.ID)
 	}
 	return watched, nil
 }

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/functions/spcleanup"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/identitytest"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/sptest"
 )
 
@@ -83,7 +83,7 @@ func (s *site) invocation(message string) *function.Invocation {
 }
 
 func (s *site) message(itemID int) string {
-	data, _ := json.Marshal(sharepoint.DeletedItem{V: 1, SiteURL: s.SiteURL(), ListID: s.ListID("Projects"),
+	data, _ := json.Marshal(deleteditem.Message{V: 1, SiteURL: s.SiteURL(), ListID: s.ListID("Projects"),
 		ListTitle: "Projects", ItemID: itemID, UniqueID: "b0c1d2e3-0000-4000-8000-000000000001",
 		ChangeToken: "1;3;x;1;1", Time: time.Now().UTC()})
 	return string(data)

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sharepoint"
@@ -27,12 +28,12 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	}
 	opts.Figure = inv.Figure
 	text, _ := inv.Request.DataString(triggerName)
-	deleted, err := sharepoint.ParseDeletedItem([]byte(text), opts.Client.SiteURL())
+	deleted, err := deleteditem.Parse([]byte(text), opts.Client.SiteURL())
 	var res Result
 	if err == nil {
 		res, err = Cleanup(ctx, opts, deleted)
 	}
-	if errors.Is(err, sharepoint.ErrMalformedMessage) {
+	if errors.Is(err, deleteditem.ErrMalformed) {
 		inv.Log.Error("sharepoint cleanup: malformed message; completing it without retry (it can never succeed)",
 			"error", err.Error(), "message", truncate(text, maxLoggedMessage), "dequeueCount", inv.Request.DequeueCount())
 		return nil
@@ -52,10 +53,7 @@ func load(inv *function.Invocation) (Options, error) {
 	}
 	opts.Targets = targets
 	opts.Mode = sharepoint.Mode(p.OneOf(settings.SPCleanupMode, string(sharepoint.Recycle), string(sharepoint.Delete)))
-	client, err := sharepoint.Shared(p, inv.Log)
-	if err == nil {
-		err = p.Err() // Shared may hand back a cached client without reading anything
-	}
+	client, err := sharepoint.Shared(p, inv.Log) // fails on every problem p holds, cached client or not
 	if err != nil {
 		return opts, fmt.Errorf("SharePointCleanup: %w", err)
 	}
@@ -63,7 +61,7 @@ func load(inv *function.Invocation) (Options, error) {
 	return opts, nil
 }
 
-func logResult(inv *function.Invocation, deleted sharepoint.DeletedItem, res Result) {
+func logResult(inv *function.Invocation, deleted deleteditem.Message, res Result) {
 	total := 0
 	for target, ids := range res.Removed {
 		total += len(ids)

@@ -1,4 +1,4 @@
-package sharepoint_test
+package deleteditem_test
 
 import (
 	"encoding/base64"
@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/sharepoint"
+	"github.com/tenantops/tenantops/functions/deleteditem"
 )
 
-func TestParseDeletedItem(t *testing.T) {
+func TestParse(t *testing.T) {
 	const site = "https://contoso.sharepoint.com/sites/ops"
 	good := `{"v":1,"siteUrl":"https://contoso.sharepoint.com/sites/ops","listId":"482e418a-0900-414b-8902-02248c2e44e8",` +
 		`"listTitle":"Projects","itemId":42,"uniqueId":"6f5a2c1e-0000-4000-8000-000000000001",` +
@@ -41,8 +41,8 @@ func TestParseDeletedItem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := sharepoint.ParseDeletedItem([]byte(tt.message), site)
-			if got := errors.Is(err, sharepoint.ErrMalformedMessage); got != tt.malformed {
+			m, err := deleteditem.Parse([]byte(tt.message), site)
+			if got := errors.Is(err, deleteditem.ErrMalformed); got != tt.malformed {
 				t.Fatalf("malformed = %v (%v), want %v", got, err, tt.malformed)
 			}
 			if !tt.malformed && m.ItemID <= 0 {
@@ -52,26 +52,9 @@ func TestParseDeletedItem(t *testing.T) {
 	}
 }
 
-func TestSameList(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"482e418a-0900-414b-8902-02248c2e44e8", "{482E418A-0900-414B-8902-02248C2E44E8}", true},
-		{"482e418a-0900-414b-8902-02248c2e44e8", "3b542696-5863-4ff7-bb90-8224e9e8adb9", false},
-		{"", "", false},
-		{"{}", "", false},
-	}
-	for _, tt := range tests {
-		if got := sharepoint.SameList(tt.a, tt.b); got != tt.want {
-			t.Errorf("SameList(%q, %q) = %v", tt.a, tt.b, got)
-		}
-	}
-}
-
-// TestDeletedItemWireShape pins the message to DESIGN.md's shape and order.
-func TestDeletedItemWireShape(t *testing.T) {
-	m := sharepoint.DeletedItem{V: 1, SiteURL: "https://contoso.sharepoint.com/sites/ops", ListID: "l", ListTitle: "Projects",
+// TestWireShape pins the message to DESIGN.md's shape and order.
+func TestWireShape(t *testing.T) {
+	m := deleteditem.Message{V: 1, SiteURL: "https://contoso.sharepoint.com/sites/ops", ListID: "l", ListTitle: "Projects",
 		ItemID: 42, UniqueID: "u", ChangeToken: "1;3;l;1;2", Time: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
 	data, err := json.Marshal(m)
 	if err != nil {
