@@ -94,6 +94,8 @@ type poller struct {
 // after every message of the page is on the queue.
 func Poll(ctx context.Context, opts Options) (Result, error) {
 	p := newPoller(opts)
+	p.figure("deletesQueued", 0)
+	p.figure("restoresSkipped", 0)
 	st, etag, found, err := p.store.read(ctx)
 	if err != nil {
 		return Result{}, err
