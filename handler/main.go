@@ -9,6 +9,7 @@
 //	handler manifest DIR        writes DIR/<FunctionName>/function.json for every function
 //	handler status [--json] [--html FILE]
 //	                            every function's last run against its schedule; non-zero exit when one needs attention
+//	handler requeue QUEUE       moves messages from QUEUE-poison back to QUEUE ([--count N] [--dry-run])
 //	handler version             prints the version
 package main
 
@@ -41,6 +42,8 @@ func dispatch(args []string) error {
 		return manifestCommand(args[1:])
 	case "status":
 		return statusCommand(args[1:])
+	case "requeue":
+		return requeueCommand(args[1:])
 	case "version", "--version", "-v":
 		fmt.Println("tenantops", version.Version)
 		return nil
@@ -58,5 +61,5 @@ const usage = `usage:
   handler manifest DIR          write DIR/<FunctionName>/function.json
   handler status [--json] [--html FILE]
                                 last runs, overdue functions and quiet state
-  handler version               print the version
+` + requeueUsage + `  handler version               print the version
 `
