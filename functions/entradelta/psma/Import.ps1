@@ -27,7 +27,7 @@ $utf8 = New-Object System.Text.UTF8Encoding($false, $true)
 # Get-ChangeFiles lists the change files in a folder by seq.
 function Get-ChangeFiles([string]$Folder) {
     $files = foreach ($item in Get-ChildItem -LiteralPath $Folder -File) {
-        if ($item.Name -match '^(\d{12})-(full|delta)\.jsonl$') {
+        if ($item.Name -cmatch '^([0-9]{12})-(full|delta)\.jsonl\z') {
             [pscustomobject]@{ Seq = [long]$Matches[1]; Kind = $Matches[2]; Path = $item.FullName }
         }
     }
@@ -117,7 +117,7 @@ function ConvertTo-AttributeValue($Value) {
 # ConvertTo-ImportObject turns one object line into the hashtable the MA imports.
 function ConvertTo-ImportObject([string]$Line, $File) {
     $object = ConvertFrom-Json -InputObject $Line
-    if (@('user', 'group') -notcontains $object.objectClass -or [string]::IsNullOrEmpty($object.id) -or @('upsert', 'delete') -notcontains $object.changeType) {
+    if (@('user', 'group') -cnotcontains $object.objectClass -or [string]::IsNullOrEmpty($object.id) -or @('upsert', 'delete') -cnotcontains $object.changeType) {
         throw ('{0}: not a change file object: {1}' -f $File.Path, $Line.Substring(0, [Math]::Min(200, $Line.Length)))
     }
     $entry = @{ objectClass = [string]$object.objectClass; id = [string]$object.id; '[DN]' = [string]$object.id }
@@ -194,7 +194,7 @@ if ($token -eq '') {
     $offset = 0
 }
 else {
-    if (-not ($token -match '^(\d+):(\d+):(\d+)$')) { throw ('Page token "{0}" is not one this script wrote.' -f $token) }
+    if (-not ($token -cmatch '^([0-9]+):([0-9]+):([0-9]+)\z')) { throw ('Page token "{0}" is not one this script wrote.' -f $token) }
     $end = [long]$Matches[1]; $seq = [long]$Matches[2]; $offset = [long]$Matches[3]
     $plan = Select-Plan (Get-ChangeFiles $folder) $OperationType $watermark $end
     if ($plan.Count -eq 0 -or $plan[-1].Seq -ne $end -or @($plan | Where-Object { $_.Seq -eq $seq }).Count -eq 0) {

@@ -233,6 +233,8 @@ func TestABrokenChainOrFileIsRefused(t *testing.T) {
 		{"more objects than the header", "Full", "000000000003-delta.jsonl", []any{h(3, 2, "delta", 0), u}, "the header says 0 objects, the file holds 1"},
 		{"no header", "Delta", "000000000003-delta.jsonl", []any{u}, "does not match the file name"},
 		{"not an object", "Delta", "000000000003-delta.jsonl", []any{h(3, 2, "delta", 1), map[string]any{"objectClass": "device", "id": "d1", "changeType": "upsert"}}, "not a change file object"},
+		{"class not as written", "Delta", "000000000003-delta.jsonl", []any{h(3, 2, "delta", 1), map[string]any{"objectClass": "User", "id": "u1", "changeType": "upsert"}}, "not a change file object"},
+		{"change type not as written", "Delta", "000000000003-delta.jsonl", []any{h(3, 2, "delta", 1), map[string]any{"objectClass": "user", "id": "u1", "changeType": "Delete"}}, "not a change file object"},
 		{"no change type", "Full", "000000000003-delta.jsonl", []any{h(3, 2, "delta", 1), map[string]any{"objectClass": "user", "id": "u1"}}, "not a change file object"},
 		{"gap after the full file", "Full", "000000000004-delta.jsonl", []any{h(4, 3, "delta", 1), u}, "Change file seq 3 is missing"},
 	}
@@ -365,6 +367,7 @@ func TestPageTokensTheScriptDidNotWriteAreRefused(t *testing.T) {
 		"1:1:-3":       "is not one this script wrote",
 		"1:1:2:extra":  "is not one this script wrote",
 		"0x1:1:1":      "is not one this script wrote",
+		"1:1:7\n":      "is not one this script wrote",
 		"1;del C:\\:0": "is not one this script wrote",
 	} {
 		call := scriptCall{Folder: f.dir, OperationType: "Full", UsePagedImport: true, PageSize: 1, PageToken: token}
@@ -439,6 +442,11 @@ func TestModelSpeaksTheScriptsMessages(t *testing.T) {
 	for _, m := range scriptMessages {
 		if !strings.Contains(script, m) {
 			t.Errorf("Import.ps1 lacks %q", m)
+		}
+	}
+	for _, re := range []string{changeFileName.String(), pageTokenShape.String()} {
+		if !strings.Contains(script, "'"+re+"'") {
+			t.Errorf("Import.ps1 lacks the pattern %s", re)
 		}
 	}
 	var names []string

@@ -70,7 +70,7 @@ type changeFile struct {
 	Path string
 }
 
-var changeFileName = regexp.MustCompile(`^(\d{12})-(full|delta)\.jsonl$`)
+var changeFileName = regexp.MustCompile(`^([0-9]{12})-(full|delta)\.jsonl\z`)
 
 func getChangeFiles(folder string) ([]changeFile, error) {
 	entries, err := os.ReadDir(folder)
@@ -421,7 +421,7 @@ type scriptCall struct {
 	MoreToImport      bool
 }
 
-var pageTokenShape = regexp.MustCompile(`^(\d+):(\d+):(\d+)$`)
+var pageTokenShape = regexp.MustCompile(`^([0-9]+):([0-9]+):([0-9]+)\z`)
 
 // importScript is one run of Import.ps1's main body: it reads c's inputs,
 // sets its outputs, and returns the page's objects.
