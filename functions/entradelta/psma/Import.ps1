@@ -26,9 +26,10 @@ $utf8 = New-Object System.Text.UTF8Encoding($false, $true)
 
 # Get-ChangeFiles lists the change files in a folder by seq.
 function Get-ChangeFiles([string]$Folder) {
-    $files = foreach ($item in Get-ChildItem -LiteralPath $Folder -File) {
+    $files = New-Object System.Collections.ArrayList
+    foreach ($item in Get-ChildItem -LiteralPath $Folder -File) {
         if ($item.Name -cmatch '^([0-9]{12})-(full|delta)\.jsonl\z') {
-            [pscustomobject]@{ Seq = [long]$Matches[1]; Kind = $Matches[2]; Path = $item.FullName }
+            [void]$files.Add([pscustomobject]@{ Seq = [long]$Matches[1]; Kind = $Matches[2]; Path = $item.FullName })
         }
     }
     , @($files | Sort-Object Seq)
@@ -182,7 +183,7 @@ if ([string]::IsNullOrEmpty($folder) -or -not (Test-Path -LiteralPath $folder -P
 }
 if (-not $UsePagedImport) { $PageSize = [int]::MaxValue }
 $full = $OperationType -eq 'Full'
-$watermark = 0
+[long]$watermark = 0
 if (-not $full -and -not [long]::TryParse([string]$RunStepCustomData, [ref]$watermark)) {
     throw 'Delta Import: no seq of an earlier import is known. Run a Full Import first.'
 }
