@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -371,14 +372,15 @@ func readPage(plan []changeFile, seq, offset int64, size int, full bool) (pageRe
 // readFromFile is the body of Read-Page's loop for one file: done is false
 // when the page filled up before the file ended.
 func readFromFile(f changeFile, offset int64, size int, page []map[string]any, later map[string]bool, full bool) (pageResult, bool, error) {
-	b, err := os.ReadFile(f.Path)
+	file, err := os.Open(f.Path)
 	if err != nil {
 		return pageResult{}, false, err
 	}
-	if offset > 0 && (offset > int64(len(b)) || b[offset-1] != '\n') {
-		return pageResult{}, false, format(msgBadOffset, offset, f.Path)
+	defer file.Close()
+	if err := testLineStart(file, offset, f); err != nil {
+		return pageResult{}, false, err
 	}
-	r := bufio.NewReader(bytes.NewReader(b[offset:]))
+	r := bufio.NewReader(&countingReader{r: io.NewSectionReader(file, offset, 1<<62)})
 	if offset == 0 {
 		_, n, err := readLine(r)
 		if err != nil {
@@ -407,6 +409,30 @@ func readFromFile(f changeFile, offset int64, size int, page []map[string]any, l
 		}
 		page = append(page, entry)
 	}
+}
+
+// testLineStart checks that offset starts a line of the file (Test-LineStart).
+func testLineStart(file *os.File, offset int64, f changeFile) error {
+	if offset == 0 {
+		return nil
+	}
+	b := make([]byte, 1)
+	if _, err := file.ReadAt(b, offset-1); err != nil || b[0] != '\n' {
+		return format(msgBadOffset, offset, f.Path)
+	}
+	return nil
+}
+
+// pageBytesRead counts the bytes Read-Page reads from change files, for the
+// benchmark: each page should read its own lines and little more.
+var pageBytesRead atomic.Int64
+
+type countingReader struct{ r io.Reader }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	pageBytesRead.Add(int64(n))
+	return n, err
 }
 
 // scriptCall is what the MA hands Import.ps1 for one page, and what the
