@@ -71,3 +71,21 @@ func TestBicepConfigNamesTheGraphExtension(t *testing.T) {
 		t.Errorf("microsoftGraphV1 is %q, want Microsoft's microsoftgraph/v1.0 extension", ref)
 	}
 }
+
+// TestGuideGrantsTheGraphRolesWithoutBicep: the operator's guide keeps the
+// PowerShell alternative to grantGraphPermissions, with both role ids, and
+// the management agent's folder parameter.
+func TestGuideGrantsTheGraphRolesWithoutBicep(t *testing.T) {
+	guide := readFile(t, "../docs/operations.md")
+	for _, want := range []string{"New-MgServicePrincipalAppRoleAssignment", "grantGraphPermissions", "Folder=",
+		"Use paged import", "Run a Full Import"} {
+		if !strings.Contains(guide, want) {
+			t.Errorf("docs/operations.md lacks %q", want)
+		}
+	}
+	for id := range graphIDs {
+		if !strings.Contains(guide, id) {
+			t.Errorf("docs/operations.md lacks the Graph id %s (%s)", id, graphIDs[id])
+		}
+	}
+}
