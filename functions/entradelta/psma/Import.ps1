@@ -182,6 +182,7 @@ if ([string]::IsNullOrEmpty($folder) -or -not (Test-Path -LiteralPath $folder -P
     throw ('The configuration parameter Folder must name the folder of the change files; it is "{0}".' -f $folder)
 }
 if (-not $UsePagedImport) { $PageSize = [int]::MaxValue }
+if ($PageSize -lt 1) { $PageSize = 100 }
 $full = $OperationType -eq 'Full'
 [long]$watermark = 0
 if (-not $full -and -not [long]::TryParse([string]$RunStepCustomData, [ref]$watermark)) {

@@ -308,6 +308,16 @@ func TestPagesHoldPageSizeObjectsAndResumeWhereTheyStopped(t *testing.T) {
 	}
 }
 
+func TestAPageSizeBelowOneStillMakesProgress(t *testing.T) {
+	f := newExportFolder(t)
+	f.write("full", user("u1", "Ann"), user("u2", "Bob"))
+	call := scriptCall{Folder: f.dir, OperationType: "Full", UsePagedImport: true, PageSize: 0}
+	objects, err := importScript(&call)
+	if err != nil || len(objects) != 2 || call.MoreToImport {
+		t.Errorf("page size 0: %d objects, more %v, %v; want both objects on the default page", len(objects), call.MoreToImport, err)
+	}
+}
+
 func boolToInt(b bool) int {
 	if b {
 		return 1

@@ -459,6 +459,9 @@ func importScript(c *scriptCall) ([]map[string]any, error) {
 	if !c.UsePagedImport {
 		size = int(^uint32(0) >> 1)
 	}
+	if size < 1 {
+		size = 100
+	}
 	full := c.OperationType == "Full"
 	var watermark int64
 	if !full {
