@@ -13,14 +13,14 @@ param($Username, $Password, $Credentials, $AuxUsername, $AuxPassword, $AuxCreden
 Set-StrictMode -Version 1
 $ErrorActionPreference = 'Stop'
 
+# The defaults of EntraUserAttributes and EntraGroupAttributes, typed.
 $userAttributes = @(
     'displayName|String', 'givenName|String', 'surname|String', 'userPrincipalName|String', 'mail|String',
-    'mailNickname|String', 'accountEnabled|Boolean', 'jobTitle|String', 'department|String', 'employeeId|String',
-    'onPremisesSamAccountName|String', 'onPremisesImmutableId|String', 'proxyAddresses|String[]'
+    'accountEnabled|Boolean', 'jobTitle|String', 'department|String'
 )
 $groupAttributes = @(
     'displayName|String', 'description|String', 'mail|String', 'mailNickname|String', 'mailEnabled|Boolean',
-    'securityEnabled|Boolean', 'groupTypes|String[]', 'onPremisesSamAccountName|String'
+    'securityEnabled|Boolean', 'groupTypes|String[]'
 )
 
 # New-ObjectClass returns one object class as the MA reads it: a property per attribute.

@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // pageSizes are the MA page sizes every scenario runs with; 0 is an MA
@@ -469,5 +472,25 @@ func TestModelSpeaksTheScriptsMessages(t *testing.T) {
 	sort.Strings(names)
 	if len(names) > 0 {
 		t.Errorf("Import.ps1 lacks the functions %v that the model mirrors", names)
+	}
+}
+
+// TestSchemaDefaultsAreTheExportedAttributes: Schema.ps1 declares exactly the
+// properties EntraUserAttributes and EntraGroupAttributes export by default.
+func TestSchemaDefaultsAreTheExportedAttributes(t *testing.T) {
+	schema := Scripts()["Schema.ps1"]
+	for variable, spec := range map[string]settings.Spec{"$userAttributes": settings.EntraUserAttributes, "$groupAttributes": settings.EntraGroupAttributes} {
+		start := strings.Index(schema, variable+" = @(")
+		if start < 0 {
+			t.Fatalf("Schema.ps1 has no %s list", variable)
+		}
+		list := schema[start : start+strings.Index(schema[start:], ")")]
+		var names []string
+		for _, m := range regexp.MustCompile(`'(\w+)\|`).FindAllStringSubmatch(list, -1) {
+			names = append(names, m[1])
+		}
+		if got := strings.Join(names, ","); got != spec.Default {
+			t.Errorf("Schema.ps1 %s declares %s, want %s's default %s", variable, got, spec.Name, spec.Default)
+		}
 	}
 }
