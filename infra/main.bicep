@@ -217,6 +217,48 @@ param spClientId string = ''
 @description('SPClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
 param spClientCertificate string
 
+// Entra ID export
+@description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC.')
+param entraDeltaSchedule string = '0 */15 * * * *'
+
+@description('EntraUserAttributes: comma list of Graph user properties exported ($select); id always.')
+param entraUserAttributes string = 'displayName,givenName,surname,userPrincipalName,mail,accountEnabled,jobTitle,department'
+
+@description('EntraGroupAttributes: comma list of Graph group properties exported ($select); id and members always.')
+param entraGroupAttributes string = 'displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes'
+
+@description('EntraExportTarget: where the change files go: winrm (a folder on the MIM server), blob, or local.')
+@allowed(['winrm', 'blob', 'local'])
+param entraExportTarget string = 'winrm'
+
+@description('EntraExportDirectory: folder of the change files (winrm: on the MIM server), the folder the MIM management agent reads.')
+param entraExportDirectory string = ''
+
+@description('EntraExportContainer: blob container of the change files when EntraExportTarget=blob; created when named.')
+param entraExportContainer string = ''
+
+@description('EntraStateContainer: blob container holding the delta links, the replica and staged files; created.')
+param entraStateContainer string = 'entra-delta'
+
+@description('EntraExportRetentionDays: days to keep change files; the newest full file and those after it are always kept; 0 keeps all.')
+param entraExportRetentionDays int = 14
+
+@description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
+param entraGraphEndpoint string = 'https://graph.microsoft.com'
+
+@description('EntraTenantId: certificate auth only: Entra tenant id.')
+param entraTenantId string = ''
+
+@description('EntraClientId: certificate auth only: app (client) id. When empty, Graph is reached with the app\'s managed identity.')
+param entraClientId string = ''
+
+@secure()
+@description('EntraClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
+param entraClientCertificate string
+
+@description('Grant the app\'s identity the Graph application permissions EntraDeltaExport needs (User.Read.All, GroupMember.Read.All) with the Microsoft Graph Bicep extension. The deploying identity needs AppRoleAssignment.ReadWrite.All and Application.Read.All in Entra ID; otherwise leave false and grant them as docs/operations.md shows.')
+param grantGraphPermissions bool = false
+
 // ---------------------------------------------------------------------------------------
 // Resources
 // ---------------------------------------------------------------------------------------
@@ -227,6 +269,7 @@ var storageAccountName = 'st${compactName}${token}'
 var keyVaultName = 'kv${compactName}${token}'
 var deploymentContainerName = 'deployment-package'
 var useCertificateForSharePoint = !empty(spClientId)
+var useCertificateForGraph = !empty(entraClientId)
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
 
 // Containers whose names are fixed in the code: FtpRetrieve's record of delivered files,
@@ -237,7 +280,7 @@ var fixedContainerNames = [
 ]
 
 // Every blob container tenantops uses, created up front; optional ones only when named.
-var blobContainerNames = union([deploymentContainerName, spStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(mimBackupContainer) ? [] : [mimBackupContainer])
+var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(mimBackupContainer) ? [] : [mimBackupContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
 
 // Every queue tenantops uses, with the -poison queue the host moves failed messages to.
 var queueNames = [
@@ -283,6 +326,8 @@ module keyVault 'modules/keyvault.bicep' = {
     ftpPassword: ftpPassword
     spClientCertificate: spClientCertificate
     storeSpClientCertificate: useCertificateForSharePoint
+    entraClientCertificate: entraClientCertificate
+    storeEntraClientCertificate: useCertificateForGraph
   }
 }
 
@@ -305,6 +350,14 @@ module network 'modules/network.bicep' = if (createSubnet) {
     vnetName: vnetName
     subnetName: integrationSubnetName
     subnetPrefix: integrationSubnetPrefix
+  }
+}
+
+// Graph application permissions for EntraDeltaExport: app role assignments in Entra ID, not Azure RBAC.
+module graphPermissions 'modules/graphpermissions.bicep' = if (grantGraphPermissions) {
+  name: 'graphpermissions'
+  params: {
+    principalId: identity.properties.principalId
   }
 }
 
@@ -379,6 +432,21 @@ var appSettings = {
   SPClientId: spClientId
   SPClientCertificate: useCertificateForSharePoint ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spCertificateUri})' : ''
   SPManagedIdentityClientId: identity.properties.clientId
+
+  // Entra ID export
+  EntraDeltaSchedule: entraDeltaSchedule
+  EntraUserAttributes: entraUserAttributes
+  EntraGroupAttributes: entraGroupAttributes
+  EntraExportTarget: entraExportTarget
+  EntraExportDirectory: entraExportDirectory
+  EntraExportContainer: entraExportContainer
+  EntraStateContainer: entraStateContainer
+  EntraExportRetentionDays: string(entraExportRetentionDays)
+  EntraGraphEndpoint: entraGraphEndpoint
+  EntraTenantId: entraTenantId
+  EntraClientId: entraClientId
+  EntraClientCertificate: useCertificateForGraph ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraCertificateUri})' : ''
+  EntraManagedIdentityClientId: identity.properties.clientId
 }
 
 // Alerts: one "failed invocation" rule per function, one heartbeat per timer function, and
