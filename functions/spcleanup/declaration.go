@@ -19,7 +19,7 @@ var Declaration = function.Declaration{
 	Name:    "SharePointCleanup",
 	Trigger: function.Queue(triggerName, settings.SPCleanupQueue),
 	Settings: []settings.Spec{
-		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPCleanupQueue, settings.SPCleanupTargets, settings.SPCleanupMode,
+		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPCleanupQueue, targetsSetting, settings.SPCleanupMode,
 		settings.SPTenantId, settings.SPClientId, settings.SPClientCertificate, settings.SPManagedIdentityClientId,
 	},
 	Run:   run,
@@ -70,7 +70,7 @@ func load(inv *function.Invocation) (Options, error) {
 		p.Fail(settings.SPCleanupTargets, err.Error()+" (want e.g. Tasks:Project;Documents:ParentItem)")
 	}
 	opts.Targets = targets
-	opts.Mode = sharepoint.Mode(p.OneOf(settings.SPCleanupMode, string(sharepoint.Recycle), string(sharepoint.Delete)))
+	opts.Mode = sharepoint.Mode(p.OneOf(settings.SPCleanupMode))
 	client, err := sharepoint.Shared(p, inv.Log)
 	if err != nil {
 		return opts, fmt.Errorf("SharePointCleanup: %w", err)

@@ -33,7 +33,7 @@ var (
 var (
 	MIMSyncServer                  = Spec{Name: "MIMSyncServer", Required: true, Area: "MIM server", Help: "host name or address of the MIM Sync server"}
 	MIMSyncCredUser                = Spec{Name: "MIMSyncCredUser", Required: true, Area: "MIM server", Help: `account for WinRM (DOMAIN\user or user@domain)`}
-	MIMSyncCredPassword            = Spec{Name: "MIMSyncCredPassword", Required: true, Secret: true, Area: "MIM server", Help: "its password (a Key Vault reference)"}
+	MIMSyncCredPassword            = Spec{Name: "MIMSyncCredPassword", Required: true, Secret: true, Area: "MIM server", Help: "password of MIMSyncCredUser (a Key Vault reference)"}
 	MIMSyncWinRMPort               = Spec{Name: "MIMSyncWinRMPort", Kind: Port, Default: "5986", Area: "MIM server", Help: "WinRM listener port"}
 	MIMSyncWinRMUseHTTPS           = Spec{Name: "MIMSyncWinRMUseHTTPS", Kind: Bool, Default: "true", Area: "MIM server", Help: "HTTPS listener (false only when plain HTTP is really intended)"}
 	MIMSyncWinRMCACert             = Spec{Name: "MIMSyncWinRMCACert", Kind: Certificates, Area: "MIM server", Help: "PEM certificate(s) that the listener's certificate must chain to; default the system roots"}
