@@ -37,6 +37,8 @@ func TestCheckFirstRowNamesEachBadValue(t *testing.T) {
 		{"FTPTargetSubfolder", "{yyyy}/../x", "not a safe folder name"},
 		{"MIMSyncWinRMCACert", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----", "want one or more PEM certificates"},
 		{"MIMBackupFolderFormat", "yyyy/MM/dd", "one plain folder name"},
+		{"SPClientCertificate", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----", "SPClientCertificate"},
+		{"SPClientCertificate", "not base64 at all!", "neither PEM nor base64 PFX"},
 		{"SPCleanupTargets", "Tasks", `"Tasks" is not List:LookupColumn`},
 		{"MIMSyncWinRMUseHTTPS", "yes", "want true or false"},
 		{"FTPSchedule", "every day at 11", "want six fields"},

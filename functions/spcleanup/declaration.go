@@ -20,7 +20,7 @@ var Declaration = function.Declaration{
 	Trigger: function.Queue(triggerName, settings.SPCleanupQueue),
 	Settings: []settings.Spec{
 		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPCleanupQueue, targetsSetting, settings.SPCleanupMode,
-		settings.SPTenantId, settings.SPClientId, settings.SPClientCertificate, settings.SPManagedIdentityClientId,
+		settings.SPTenantId, settings.SPClientId, clientCertificateSetting, settings.SPManagedIdentityClientId,
 	},
 	Run:   run,
 	Check: check,
