@@ -1,9 +1,13 @@
 // Package settings reads tenantops' app settings into typed values.
 //
-// Every setting the code reads is declared once, as a Spec in catalog.go,
-// with its default and whether it is a secret. A Parser reads specs from an
-// Env and collects every problem, so a run with bad settings stops with one
-// error that names each bad setting and why.
+// Every setting the code reads is declared once, as a Spec in catalog.go:
+// its default, whether it is a secret, when it is required, the kind of
+// value it takes (schedule, URL, enum, PEM, …) and its help text. Validation
+// (Validate), the log redactor's list of secrets, `handler check`, the
+// README's settings table and local.settings.json.example all come from
+// those specs. A Parser reads specs from an Env and collects every problem,
+// so a run with bad settings stops with one error that names each bad
+// setting and why.
 package settings
 
 import (
