@@ -80,9 +80,9 @@ var (
 	SPStateContainer          = Spec{Name: "SPStateContainer", Kind: ContainerName, Default: "sp-changelog", Area: "SharePoint", Help: "blob container holding the change token"}
 	SPCleanupTargets          = Spec{Name: "SPCleanupTargets", Example: "Tasks:Project;Documents:ParentItem", Area: "SharePoint", Help: "List:LookupColumn pairs separated by ';', e.g. Tasks:Project;Documents:ParentItem"}
 	SPCleanupMode             = Spec{Name: "SPCleanupMode", Kind: Enum, Allowed: []string{"recycle", "delete"}, Default: "recycle", Area: "SharePoint", Help: "recycle (restorable from the recycle bin) or delete (permanent)"}
-	SPTenantId                = Spec{Name: "SPTenantId", Area: "SharePoint", Help: "certificate auth: Entra tenant id"}
-	SPClientId                = Spec{Name: "SPClientId", Area: "SharePoint", Help: "certificate auth: app (client) id"}
-	SPClientCertificate       = Spec{Name: "SPClientCertificate", Secret: true, Area: "SharePoint", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
+	SPTenantId                = Spec{Name: "SPTenantId", RequiredWhen: []Condition{{Setting: "SPClientId"}, {Setting: "SPClientCertificate"}}, Area: "SharePoint", Help: "certificate auth: Entra tenant id"}
+	SPClientId                = Spec{Name: "SPClientId", RequiredWhen: []Condition{{Setting: "SPTenantId"}, {Setting: "SPClientCertificate"}}, Area: "SharePoint", Help: "certificate auth: app (client) id"}
+	SPClientCertificate       = Spec{Name: "SPClientCertificate", RequiredWhen: []Condition{{Setting: "SPTenantId"}, {Setting: "SPClientId"}}, Secret: true, Area: "SharePoint", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
 	SPManagedIdentityClientId = Spec{Name: "SPManagedIdentityClientId", Area: "SharePoint", Help: "client id of a user-assigned managed identity (else system-assigned)"}
 )
 

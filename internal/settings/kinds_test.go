@@ -161,3 +161,19 @@ func TestSecretsKeepTheirSpaces(t *testing.T) {
 		t.Errorf("a secret of spaces only: err = %v, want missing", err)
 	}
 }
+
+// TestCertificateAuthSettingsGoTogether: setting any of the three
+// certificate-auth settings makes the other two required.
+func TestCertificateAuthSettingsGoTogether(t *testing.T) {
+	specs := []Spec{SPTenantId, SPClientId, SPClientCertificate}
+	if err := Validate(MapEnv{}, specs); err != nil {
+		t.Errorf("managed identity (none set): %v", err)
+	}
+	err := Validate(MapEnv{SPClientId.Name: "app"}, specs)
+	var se *Error
+	if !errors.As(err, &se) || len(se.Problems) != 2 ||
+		!strings.Contains(se.Problems["SPTenantId"], "required when SPClientId is set") ||
+		!strings.Contains(se.Problems["SPClientCertificate"], "required when SPClientId is set") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -37,14 +37,21 @@ type Spec struct {
 }
 
 // Condition holds when the setting named Setting has one of Values
-// (compared without regard to case, after its default is applied).
+// (compared without regard to case, after its default is applied), or,
+// with no Values, when that setting has a value of its own.
 type Condition struct {
 	Setting string
 	Values  []string
 }
 
-// String is the condition as the documentation writes it: FTPTarget=winrm|local.
-func (c Condition) String() string { return c.Setting + "=" + strings.Join(c.Values, "|") }
+// String is the condition as the documentation writes it:
+// FTPTarget=winrm|local, or SPClientId is set.
+func (c Condition) String() string {
+	if len(c.Values) == 0 {
+		return c.Setting + " is set"
+	}
+	return c.Setting + "=" + strings.Join(c.Values, "|")
+}
 
 // Kind is how a setting's value is read.
 type Kind string

@@ -55,6 +55,12 @@ func (p *Parser) requiredBy(s Spec) (Condition, bool) {
 	for _, c := range s.RequiredWhen {
 		value, _ := p.env.Lookup(c.Setting)
 		value = strings.TrimSpace(value)
+		if len(c.Values) == 0 {
+			if value != "" {
+				return c, true
+			}
+			continue
+		}
 		if value == "" {
 			if other, ok := ByName(c.Setting); ok {
 				value = other.Default
