@@ -94,7 +94,7 @@ func (r *runner) invoke(ctx context.Context, decl function.Declaration, id strin
 		res.Discarded, err = r.redactor.String(d.Reason.Error()), nil
 		log.Warn("message discarded: completed without retry, as it can never succeed", "reason", res.Discarded)
 	} else if err == nil && decl.Trigger.Type == "queueTrigger" && capture.Errors() > 0 {
-		res.Discarded = "the function logged an error and completed the message without retry (see its log lines)"
+		res.Discarded = "the function logged an error and returned success (see its log lines)"
 	}
 	if err != nil {
 		err = errors.New(r.redactor.String(err.Error()))

@@ -103,7 +103,7 @@ func (p *Parser) kindProblem(s Spec, v string) string {
 		return folderFormatProblem(v)
 	case Schedule:
 		if _, err := schedule.Parse(v); err != nil {
-			return err.Error() + "; the host would not start this timer"
+			return err.Error() + " (the host would not start this timer)"
 		}
 	case ContainerName, QueueName:
 		if !storageName.MatchString(v) {
@@ -186,7 +186,7 @@ func folderFormatProblem(format string) string {
 		return err.Error()
 	}
 	if err := remotename.Check(name); err != nil {
-		return fmt.Sprintf("want a format that gives one plain folder name (no \\ / : * ? \" < > |); %q gives %q", format, name)
+		return fmt.Sprintf("want a format that gives one plain folder name (no \\ / : * ? \" < > |), but %q gives %q", format, name)
 	}
 	return ""
 }
