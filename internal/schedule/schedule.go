@@ -147,6 +147,11 @@ func (f field) value(text string) (int, error) {
 	return v, nil
 }
 
+// Interval returns a TimeSpan schedule's interval, and false for an
+// NCRONTAB expression. The Functions host takes a TimeSpan only on an App
+// Service (Dedicated) plan, not on Consumption or Flex Consumption.
+func (s Schedule) Interval() (time.Duration, bool) { return s.every, s.every > 0 }
+
 func (s Schedule) has(field, v int) bool { return s.fields[field]&(1<<uint(v)) != 0 }
 
 // searchYears bounds Next: a schedule that matches nothing within this span

@@ -25,6 +25,7 @@ func TestValidateNamesEachBadValue(t *testing.T) {
 		{MIMBackupSchedule, "every day at 11", "schedule"},
 		{FTPSchedule, "0 30 10 * * * *", "want six fields"},
 		{SPChangePollSchedule, "0 61 * * * *", "schedule"},
+		{SPChangePollSchedule, "00:05:00", "only on an App Service plan"},
 		{MIMSyncWinRMCACert, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----", "want one or more PEM certificates"},
 		{FTPCACert, "just text", "want one or more PEM certificates"},
 		{MIMServiceUri, "localhost:5725", "want an absolute http or https URL"},
@@ -56,7 +57,7 @@ func TestValidateAcceptsGoodValues(t *testing.T) {
 	env := MapEnv{
 		SPSiteUrl.Name: "https://contoso.sharepoint.com/sites/ops", MIMSyncWinRMUseHTTPS.Name: "TRUE",
 		MIMBackupFolderFormat.Name: "yyyy-MM-dd-HHmm", MIMBackupSchedule.Name: "0 30 23 * * *",
-		FTPSchedule.Name: "00:05:00", SPChangePollSchedule.Name: "0 */5 * * *", SPCleanupQueue.Name: "sp-deleted-items",
+		FTPSchedule.Name: "0 30 10 * * 1-5", SPChangePollSchedule.Name: "0 */5 * * *", SPCleanupQueue.Name: "sp-deleted-items",
 		MIMServiceUri.Name: "http://localhost:5725", StorageCredential.Name: "ManagedIdentity",
 	}
 	specs := []Spec{SPSiteUrl, MIMSyncWinRMUseHTTPS, MIMBackupFolderFormat, MIMBackupSchedule, FTPSchedule,

@@ -102,8 +102,13 @@ func (p *Parser) kindProblem(s Spec, v string) string {
 	case FolderDateFormat:
 		return folderFormatProblem(v)
 	case Schedule:
-		if _, err := schedule.Parse(v); err != nil {
+		sched, err := schedule.Parse(v)
+		if err != nil {
 			return err.Error() + " (the host would not start this timer)"
+		}
+		if _, interval := sched.Interval(); interval {
+			return fmt.Sprintf("%q is a TimeSpan, which the host takes only on an App Service plan, not on the Flex "+
+				"Consumption plan this app runs on: want an NCRONTAB expression such as 0 */5 * * * *", v)
 		}
 	case ContainerName, QueueName:
 		if !storageName.MatchString(v) {
