@@ -227,16 +227,11 @@ func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []fu
 	return rows
 }
 
-// checkSettings reports the required settings a function lacks.
+// checkSettings is the row of a function without checks of its own: its
+// settings, validated as a run validates them.
 func checkSettings(decl function.Declaration, env settings.Env) function.CheckResult {
-	p := settings.NewParser(env)
-	for _, s := range decl.Settings {
-		if s.Required {
-			p.String(s)
-		}
-	}
-	row := function.CheckResult{Dependency: decl.Name + " settings", OK: true, Why: "required settings present"}
-	if err := p.Err(); err != nil {
+	row := function.CheckResult{Dependency: decl.Name + " settings", OK: true, Why: "every setting present and well-formed"}
+	if err := settings.Validate(env, decl.Settings); err != nil {
 		row.OK, row.Why = false, err.Error()
 	}
 	return row
