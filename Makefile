@@ -9,14 +9,15 @@ GOARCH  ?= $(shell $(GO) env GOARCH)
 EXE     := $(if $(filter windows,$(GOOS)),handler.exe,handler)
 DIST    := dist
 
-.PHONY: all build test demo bench package run lint clean deps
+.PHONY: all build test demo bench package run lint clean deps docs
 
 all: build
 
 ## build: dist/ = host.json + one folder per function + the handler binary
+## (a dist/local.settings.json is kept: `make run` reads it)
 build:
-	rm -rf $(DIST)
 	mkdir -p $(DIST)
+	find $(DIST) -mindepth 1 -maxdepth 1 ! -name local.settings.json -exec rm -rf {} +
 	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$(EXE) ./handler
 	$(GO) run ./handler manifest $(DIST)
 	sed 's/"defaultExecutablePath": "handler"/"defaultExecutablePath": "$(EXE)"/' host.json > $(DIST)/host.json
@@ -38,9 +39,10 @@ test: deps
 demo: deps build
 	$(GO) run ./internal/devhost/demo -dist $(DIST)
 
-## bench: speed and memory figures
+## bench: speed and memory figures, ending with a table of every figure beside its goal
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
+	$(GO) build -o $(DIST)/.benchtable ./cmd/benchtable
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./... 2>&1 | $(DIST)/.benchtable
 
 ## package: tenantops.zip for zip deploy / Flex one-deploy: dist/ built for Linux amd64,
 ## zipped by a Go tool (no zip program needed) with the handler's exec bit set
@@ -51,10 +53,17 @@ package: build
 	$(GO) run ./infra/zipdist -dir $(DIST) -out tenantops.zip
 	@echo "deploy: az functionapp deployment source config-zip -g <group> -n <app> --src tenantops.zip"
 
-## run: the real Functions host, when Azure Functions Core Tools are installed
+## run: the real Functions host, when Azure Functions Core Tools are installed; its
+## settings are dist/local.settings.json (copied from ./local.settings.json when dist/ has none)
 run: build
+	@test -f $(DIST)/local.settings.json || ! test -f local.settings.json || cp local.settings.json $(DIST)/
 	@if command -v func >/dev/null 2>&1; then cd $(DIST) && func start; \
 	else echo "Azure Functions Core Tools (func) are not installed; 'make demo' runs everything on local stand-ins."; fi
+
+## docs: the README's settings table and local.settings.json.example, from the settings catalog
+docs:
+	$(GO) run ./handler settings --format markdown --update README.md
+	$(GO) run ./handler settings --format json --update local.settings.json.example
 
 ## lint: go vet + staticcheck + infra/ against Azure's resource type definitions
 BICEPCHECK ?= ../shared/tools/bicepcheck/bicepcheck.py

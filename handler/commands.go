@@ -18,6 +18,7 @@ import (
 	"github.com/tenantops/tenantops/functions"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
+	"github.com/tenantops/tenantops/internal/logging"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/storage"
 )
@@ -25,30 +26,47 @@ import (
 func runCommand(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	data := fs.String("data", "", `the Data object as JSON, or a whole {"Data":…,"Metadata":…} envelope`)
+	file := fs.String("settings", "", "a local.settings.json whose Values are the app settings (the environment wins, as in Core Tools)")
 	name, rest := splitName(args)
 	if err := fs.Parse(rest); err != nil {
-		return err
+		return usageError{err}
 	}
 	if name == "" {
-		return errors.New("run: which function? " + names())
+		return usageError{errors.New("run: which function? " + names())}
 	}
-	decl, ok := functions.Lookup(name)
-	if !ok {
-		return fmt.Errorf("run: no function named %q; have %s", name, names())
+	decl, err := lookupFunction("run", name)
+	if err != nil {
+		return err
 	}
 	req, err := runRequest(decl, *data)
+	if err != nil {
+		return usageError{err}
+	}
+	env, err := commandEnv(*file)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r := newRunner(settings.OSEnv{}, os.Stdout, io.Discard)
-	resp, err := r.invoke(ctx, decl, "", req)
-	if len(resp.Outputs) > 0 {
-		out, _ := json.MarshalIndent(resp.Outputs, "", "  ")
+	r := newRunner(env, os.Stdout, io.Discard)
+	res, err := r.invoke(ctx, decl, "", req)
+	if len(res.Response.Outputs) > 0 {
+		out, _ := json.MarshalIndent(res.Response.Outputs, "", "  ")
 		fmt.Fprintf(os.Stderr, "outputs: %s\n", r.redactor.String(string(out)))
 	}
+	if err == nil && res.Discarded != "" {
+		return discardedError{reason: res.Discarded}
+	}
 	return err
+}
+
+// commandEnv is the app settings of a command: the process environment,
+// over the Values of a local.settings.json when --settings names one.
+func commandEnv(file string) (settings.Env, error) {
+	if file == "" {
+		return settings.OSEnv{}, nil
+	}
+	return loadSettingsFile(file, settings.OSEnv{}, os.Stderr)
 }
 
 // splitName takes the first non-flag argument as the function name.
@@ -148,17 +166,37 @@ func manifestCommand(args []string) error {
 const checkTimeout = 60 * time.Second
 
 func checkCommand(args []string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	file := fs.String("settings", "", "a local.settings.json whose Values are the app settings (the environment wins, as in Core Tools)")
+	name, rest := splitName(args)
+	if err := fs.Parse(rest); err != nil {
+		return usageError{err}
+	}
 	decls := functions.All()
-	if len(args) > 0 {
-		decl, ok := functions.Lookup(args[0])
-		if !ok {
-			return fmt.Errorf("check: no function named %q; have %s", args[0], names())
+	if name != "" {
+		decl, err := lookupFunction("check", name)
+		if err != nil {
+			return err
 		}
 		decls = []function.Declaration{decl}
 	}
-	r := newRunner(settings.OSEnv{}, io.Discard, io.Discard)
+	env, err := commandEnv(*file)
+	if err != nil {
+		return err
+	}
+	r := newRunner(env, io.Discard, io.Discard)
 	rows := checkAll(context.Background(), r, decls)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	failed := printCheckTable(os.Stdout, rows, r.redactor)
+	if failed > 0 {
+		return fmt.Errorf("check: %d of %d checks failed", failed, len(rows))
+	}
+	return nil
+}
+
+// printCheckTable writes one line per row, each reason on one line and
+// redacted, and returns how many rows failed.
+func printCheckTable(w io.Writer, rows []function.CheckResult, red *logging.Redactor) int {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "dependency\tresult\twhy")
 	failed := 0
 	for _, row := range rows {
@@ -166,13 +204,10 @@ func checkCommand(args []string) error {
 		if !row.OK {
 			result, failed = "FAILED", failed+1
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", row.Dependency, result, r.redactor.String(row.Why))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", row.Dependency, result, oneLine(red.String(row.Why)))
 	}
 	_ = tw.Flush()
-	if failed > 0 {
-		return fmt.Errorf("check: %d of %d checks failed", failed, len(rows))
-	}
-	return nil
+	return failed
 }
 
 func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []function.CheckResult {
@@ -192,16 +227,11 @@ func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []fu
 	return rows
 }
 
-// checkSettings reports the required settings a function lacks.
+// checkSettings is the row of a function without checks of its own: its
+// settings, validated as a run validates them.
 func checkSettings(decl function.Declaration, env settings.Env) function.CheckResult {
-	p := settings.NewParser(env)
-	for _, s := range decl.Settings {
-		if s.Required {
-			p.String(s)
-		}
-	}
-	row := function.CheckResult{Dependency: decl.Name + " settings", OK: true, Why: "required settings present"}
-	if err := p.Err(); err != nil {
+	row := function.CheckResult{Dependency: decl.Name + " settings", OK: true, Why: "every setting present and well-formed"}
+	if err := settings.Validate(env, decl.Settings); err != nil {
 		row.OK, row.Why = false, err.Error()
 	}
 	return row
@@ -264,4 +294,30 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// noCredentialHint is what an operator does when no Azure credential works.
+const noCredentialHint = "no Azure credential worked: on a workstation sign in with `az login` " +
+	"(the Azure CLI login is tried last); in Azure give the app a managed identity with access"
+
+// oneLine fits a reason into one table cell: an Azure credential chain's
+// multi-line report becomes one line saying what to do, anything else
+// keeps its first line with the rest joined on.
+func oneLine(why string) string {
+	if isCredentialFailure(why) {
+		return noCredentialHint + " (" + strings.TrimSpace(firstLine(why)) + ")"
+	}
+	return strings.Join(strings.Fields(why), " ")
+}
+
+// isCredentialFailure reports whether why is azidentity's report that no
+// credential could get a token.
+func isCredentialFailure(why string) bool {
+	for _, mark := range []string{"failed to acquire a token", "Attempted credentials", "no credential", "CredentialUnavailable",
+		"ManagedIdentityCredential: ", "AzureCLICredential: ", "DefaultAzureCredential: "} {
+		if strings.Contains(why, mark) {
+			return true
+		}
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/tenantops/tenantops/functions"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/logging"
@@ -32,14 +33,49 @@ func newRunner(env settings.Env, stdout, stderr io.Writer) *runner {
 		env:      env,
 		stdout:   stdout,
 		stderr:   stderr,
-		redactor: logging.NewRedactor(settings.SecretValues(env, settings.All())...),
+		redactor: logging.NewRedactor(settings.SecretValues(env, knownSettings(functions.All()))...),
 		records:  &recorder{open: func() (*storage.Account, error) { return storage.Open(env) }},
 	}
 }
 
-// invoke runs one invocation of decl and returns the host response. A failed
-// run returns the response (with the logs so far) and the redacted error.
-func (r *runner) invoke(ctx context.Context, decl function.Declaration, id string, req invoke.Request) (invoke.Response, error) {
+// knownSettings returns the catalog plus every setting a declaration lists,
+// one spec per name, a secret wherever any of them says so: the redactor is
+// built from it, so a secret declared by a function is redacted even if the
+// catalog missed it (a test keeps the two in step).
+func knownSettings(decls []function.Declaration) []settings.Spec {
+	specs := settings.All()
+	index := map[string]int{}
+	for i, s := range specs {
+		index[s.Name] = i
+	}
+	for _, d := range decls {
+		for _, s := range d.Settings {
+			i, seen := index[s.Name]
+			switch {
+			case !seen:
+				index[s.Name] = len(specs)
+				specs = append(specs, s)
+			case s.Secret:
+				specs[i].Secret = true
+			}
+		}
+	}
+	return specs
+}
+
+// result is what one invocation gave.
+type result struct {
+	Response invoke.Response
+	// Discarded says why a queue message was completed without being acted
+	// on; "" when it was processed (or the invocation failed).
+	Discarded string
+}
+
+// invoke runs one invocation of decl: every setting the function declares
+// is validated first (a bad one fails the run with one error naming them
+// all), then the function runs. A failed run returns the response (with the
+// logs so far) and the redacted error.
+func (r *runner) invoke(ctx context.Context, decl function.Declaration, id string, req invoke.Request) (result, error) {
 	if id == "" {
 		id = invoke.NewID()
 	}
@@ -51,15 +87,29 @@ func (r *runner) invoke(ctx context.Context, decl function.Declaration, id strin
 	}
 	start := time.Now()
 	logStart(log, decl, req)
-	err := safeRun(ctx, decl, inv)
-	resp := invoke.Response{Outputs: inv.Outputs}
+	err := settings.Validate(r.env, decl.Settings)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", decl.Name, err)
+	} else {
+		err = safeRun(ctx, decl, inv)
+	}
+	res := result{Response: invoke.Response{Outputs: inv.Outputs}}
+	if d, ok := function.IsDiscarded(err); ok {
+		res.Discarded, err = r.redactor.String(d.Reason.Error()), nil
+		log.Warn("message discarded: completed without retry, as it can never succeed", "reason", res.Discarded)
+	} else if err == nil && decl.Trigger.Type == "queueTrigger" && capture.Errors() > 0 {
+		res.Discarded = "the function logged an error and returned success (see its log lines)"
+	}
+	if res.Discarded != "" {
+		inv.Figure("discarded", 1)
+	}
 	if err != nil {
 		err = errors.New(r.redactor.String(err.Error()))
 		fmt.Fprintf(r.stderr, "%s %s %s: %s\n", time.Now().UTC().Format(time.RFC3339), decl.Name, id, err)
 	}
 	r.records.summarize(ctx, log, runrecord.New(decl.Name, id, start, time.Since(start), inv.Figures(), err))
-	resp.Logs = capture.Lines()
-	return resp, err
+	res.Response.Logs = capture.Lines()
+	return res, err
 }
 
 // safeRun turns a panic in function code into an error, so one bad

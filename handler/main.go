@@ -4,13 +4,17 @@
 // Subcommands:
 //
 //	handler [serve]             the custom-handler HTTP server on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT
-//	handler run NAME [--data J] one invocation in-process (J: the Data object, or a whole {"Data","Metadata"} envelope)
-//	handler check [NAME]        validates settings and tries each dependency; non-zero exit on any failure
-//	handler manifest DIR        writes DIR/<FunctionName>/function.json for every function
-//	handler status [--json] [--html FILE]
-//	                            every function's last run against its schedule; non-zero exit when one needs attention
-//	handler requeue QUEUE       moves messages from QUEUE-poison back to QUEUE ([--count N] [--dry-run])
-//	handler version             prints the version
+//	handler run NAME [--data J] [--settings F]  one invocation in-process (J: the Data object, or a whole {"Data","Metadata"} envelope)
+//	handler check [NAME] [--settings F]         validates settings and tries each dependency; non-zero exit on any failure
+//	handler settings [--format markdown|json]   prints the settings catalog as the README table or local.settings.json.example
+//	handler manifest DIR                        writes DIR/<FunctionName>/function.json for every function
+//	handler status [--json] [--html FILE]       every function's last run against its schedule; non-zero exit when one needs attention
+//	handler requeue QUEUE [--count N] [--dry-run] moves messages from QUEUE-poison back to QUEUE
+//	handler version                             prints the version
+//
+// --settings F reads the Values of a local.settings.json (the environment
+// wins, as in Core Tools). Exit status: 0 success, 1 failure, 2 a command
+// given wrongly, 3 `run` discarded a queue message without acting on it.
 package main
 
 import (
@@ -23,7 +27,7 @@ import (
 func main() {
 	if err := dispatch(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "handler:", err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 }
 
@@ -38,6 +42,8 @@ func dispatch(args []string) error {
 		return runCommand(args[1:])
 	case "check":
 		return checkCommand(args[1:])
+	case "settings":
+		return settingsCommand(args[1:])
 	case "manifest":
 		return manifestCommand(args[1:])
 	case "status":
@@ -51,15 +57,22 @@ func dispatch(args []string) error {
 		fmt.Print(usage)
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q\n%s", args[0], usage)
+	return usageError{fmt.Errorf("unknown subcommand %q\n%s", args[0], usage)}
 }
 
 const usage = `usage:
   handler [serve]               serve the Azure Functions custom-handler protocol
-  handler run NAME [--data J]   run one invocation in-process
-  handler check [NAME]          check settings and dependencies
+  handler run NAME [--data J] [--settings FILE]
+                                run one invocation in-process
+  handler check [NAME] [--settings FILE]
+                                check settings and dependencies
+  handler settings [--format markdown|json] [--update FILE]
+                                print (or write) the settings table or local.settings.json.example
   handler manifest DIR          write DIR/<FunctionName>/function.json
   handler status [--json] [--html FILE]
                                 last runs, overdue functions and quiet state
 ` + requeueUsage + `  handler version               print the version
+
+--settings FILE reads the Values of a local.settings.json; the environment wins.
+Exit status: 0 ok, 1 failed, 2 usage, 3 run discarded a queue message.
 `

@@ -119,12 +119,12 @@ func handleInvocation(w http.ResponseWriter, req *http.Request, r *runner, looku
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	resp, err := r.invoke(req.Context(), decl, req.Header.Get("X-Azure-Functions-InvocationId"), envelope)
+	res, err := r.invoke(req.Context(), decl, req.Header.Get("X-Azure-Functions-InvocationId"), envelope)
 	if err != nil {
-		writeRedactedJSON(w, http.StatusInternalServerError, failure{Response: resp, Error: err.Error()}, r.redactor)
+		writeRedactedJSON(w, http.StatusInternalServerError, failure{Response: res.Response, Error: err.Error()}, r.redactor)
 		return
 	}
-	writeRedactedJSON(w, http.StatusOK, resp, r.redactor)
+	writeRedactedJSON(w, http.StatusOK, res.Response, r.redactor)
 }
 
 // writeRedactedJSON is writeJSON for answers that carry function output:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -156,4 +157,34 @@ func containsLine(lines []string, part string) bool {
 		}
 	}
 	return false
+}
+
+// TestSecretsOfEveryJSONSpecialCharacterNeverLeave: secrets made of the
+// characters the writers escape differently (slog leaves < > & alone,
+// encoding/json does not; %q writes \x00 where JSON writes \u0000) stay out
+// of stdout, stderr and the host's answer, logged, quoted in the error and
+// in an output binding.
+func TestSecretsOfEveryJSONSpecialCharacterNeverLeave(t *testing.T) {
+	for _, secret := range []string{`K3y"<Z9q`, `K3y\&>Z9q`, "K3y\"\\<>&\n\t\x00\u2028Z9q", " K3y space Z9q "} {
+		env := settings.MapEnv{settings.FTPPassword.Name: secret}
+		decl := function.Declaration{
+			Name:    "Leaky",
+			Trigger: function.Timer("timer", settings.FTPSchedule),
+			Run: func(ctx context.Context, inv *function.Invocation) error {
+				inv.Log.Info("login", "password", secret, "quoted", fmt.Sprintf("%q", secret))
+				inv.Outputs["out"] = map[string]string{"password": secret}
+				return fmt.Errorf("login %q refused", secret)
+			},
+		}
+		srv, stdout, stderr := serveStub(t, env, decl)
+		resp, err := http.Post(srv.URL+"/Leaky", "application/json", strings.NewReader(`{"Data":{"timer":{}},"Metadata":{}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := readAnswer(t, resp)
+		everything := stdout.String() + stderr.String() + a.Text
+		if strings.Contains(everything, "K3y") || strings.Contains(everything, "Z9q") || !strings.Contains(everything, "<redacted>") {
+			t.Errorf("secret %q leaked or was never written:\n%s", secret, everything)
+		}
+	}
 }

@@ -50,12 +50,12 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		server:    p.String(settings.FTPServer),
 		user:      p.String(settings.FTPUsername),
 		password:  p.String(settings.FTPPassword),
-		tlsMode:   ftpsource.TLSMode(p.OneOf(settings.FTPTLS, "explicit", "implicit", "none")),
+		tlsMode:   ftpsource.TLSMode(p.OneOf(settings.FTPTLS)),
 		timeout:   p.Duration(settings.FTPTimeout),
 		maxConns:  p.Int(settings.FTPMaxConnections),
 		sourceDir: p.String(settings.FTPSourceDirectory),
 		minAge:    p.Duration(settings.FTPMinFileAge),
-		target:    p.OneOf(settings.FTPTarget, targetWinRM, targetBlob, targetLocal),
+		target:    p.OneOf(settings.FTPTarget),
 		zone:      p.Zone(),
 	}
 	c.now = now.In(c.zone)

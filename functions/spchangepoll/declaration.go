@@ -16,7 +16,7 @@ var Declaration = function.Declaration{
 	Settings: []settings.Spec{
 		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPChangePollSchedule,
 		settings.SPCleanupQueue, settings.SPStateContainer,
-		settings.SPTenantId, settings.SPClientId, settings.SPClientCertificate, settings.SPManagedIdentityClientId,
+		settings.SPTenantId, settings.SPClientId, clientCertificateSetting, settings.SPManagedIdentityClientId,
 	},
 	Run:    run,
 	Check:  check,

@@ -13,8 +13,8 @@ var Declaration = function.Declaration{
 	Name:    "SharePointCleanup",
 	Trigger: function.Queue(triggerName, settings.SPCleanupQueue),
 	Settings: []settings.Spec{
-		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPCleanupQueue, settings.SPCleanupTargets, settings.SPCleanupMode,
-		settings.SPTenantId, settings.SPClientId, settings.SPClientCertificate, settings.SPManagedIdentityClientId,
+		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPCleanupQueue, targetsSetting, settings.SPCleanupMode,
+		settings.SPTenantId, settings.SPClientId, clientCertificateSetting, settings.SPManagedIdentityClientId,
 	},
 	Run:    run,
 	Check:  check,

@@ -52,7 +52,7 @@ func load(inv *function.Invocation) (Options, error) {
 		p.Fail(settings.SPCleanupTargets, err.Error()+" (want e.g. Tasks:Project;Documents:ParentItem)")
 	}
 	opts.Targets = targets
-	opts.Mode = sharepoint.Mode(p.OneOf(settings.SPCleanupMode, string(sharepoint.Recycle), string(sharepoint.Delete)))
+	opts.Mode = sharepoint.Mode(p.OneOf(settings.SPCleanupMode))
 	client, err := sharepoint.Shared(p, inv.Log) // fails on every problem p holds, cached client or not
 	if err != nil {
 		return opts, fmt.Errorf("SharePointCleanup: %w", err)

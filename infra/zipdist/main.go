@@ -26,6 +26,11 @@ import (
 // executables are the file names (at the zip's root) that get mode 0755.
 var executables = map[string]bool{"handler": true, "handler.exe": true}
 
+// localOnly are files at the root that stay on the developer's machine:
+// local.settings.json holds local settings and often secrets (make build
+// keeps it in dist/ for `make run`), and Core Tools never publishes it either.
+var localOnly = map[string]bool{"local.settings.json": true}
+
 // entryTime is the modification time of every entry.
 var entryTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -68,7 +73,8 @@ func pack(dir, out string) (int, error) {
 	return len(files), f.Close()
 }
 
-// listFiles returns the regular files under dir as sorted slash paths relative to it.
+// listFiles returns the regular files under dir as sorted slash paths
+// relative to it, leaving out the localOnly ones.
 func listFiles(dir string) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -80,7 +86,9 @@ func listFiles(dir string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			files = append(files, filepath.ToSlash(rel))
+			if !localOnly[filepath.ToSlash(rel)] {
+				files = append(files, filepath.ToSlash(rel))
+			}
 		}
 		return nil
 	})

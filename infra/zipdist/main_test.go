@@ -110,3 +110,31 @@ func TestPackRefusesAnIncompleteFolder(t *testing.T) {
 		})
 	}
 }
+
+// TestPackLeavesOutLocalSettings: make build keeps dist/local.settings.json
+// for `make run`; it must never reach the deployment zip.
+func TestPackLeavesOutLocalSettings(t *testing.T) {
+	files := map[string]string{"local.settings.json": `{"Values":{"FTPPassword":"secret"}}`}
+	for name, body := range app {
+		files[name] = body
+	}
+	dir := writeDist(t, files)
+	out := filepath.Join(t.TempDir(), "app.zip")
+	n, err := pack(dir, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == "local.settings.json" {
+			t.Error("local.settings.json was packed")
+		}
+	}
+	if n != len(app) {
+		t.Errorf("packed %d files, want %d", n, len(app))
+	}
+}

@@ -53,6 +53,7 @@ type Server struct {
 	Cert     *Cert
 
 	srv        *ftpserver.FtpServer
+	driver     *mainDriver
 	dropAfter  atomic.Int64 // >0: cut every download after this many bytes
 	stallAfter atomic.Int64 // >0: stop sending after this many bytes, keeping the connection
 	stallFiles sync.Map     // file name -> int64 bytes after which that file's downloads stall
@@ -95,7 +96,9 @@ func Start(opts Options) (*Server, error) {
 		}
 		s.Cert = c
 	}
-	d := &mainDriver{server: s, hostile: opts.Hostile}
+	d := &mainDriver{server: s}
+	d.hostile.Store(&opts.Hostile)
+	s.driver = d
 	if s.Cert != nil {
 		d.tls = &tls.Config{Certificates: []tls.Certificate{s.Cert.TLS}, MinVersion: tls.VersionTLS12,
 			VerifyConnection: func(cs tls.ConnectionState) error {
@@ -153,13 +156,17 @@ func (s *Server) TLSHandshakes() (total, resumed int64) {
 	return s.handshakes.Load(), s.resumed.Load()
 }
 
+// SetHostile replaces the hostile names (see Options.Hostile) listed to
+// clients that log in from now on.
+func (s *Server) SetHostile(names []string) { s.driver.hostile.Store(&names) }
+
 // Logins returns how many logins succeeded.
 func (s *Server) Logins() int64 { return s.logins.Load() }
 
 // mainDriver implements ftpserver.MainDriver.
 type mainDriver struct {
 	server  *Server
-	hostile []string
+	hostile atomic.Pointer[[]string] // listed to clients that log in from now on
 	tls     *tls.Config
 }
 
@@ -196,7 +203,7 @@ func (d *mainDriver) AuthUser(cc ftpserver.ClientContext, user, pass string) (ft
 		return nil, errors.New("bad user or password")
 	}
 	d.server.logins.Add(1)
-	return &clientDriver{Fs: afero.NewBasePathFs(afero.NewOsFs(), d.server.Dir), cc: cc, server: d.server, hostile: d.hostile}, nil
+	return &clientDriver{Fs: afero.NewBasePathFs(afero.NewOsFs(), d.server.Dir), cc: cc, server: d.server, hostile: *d.hostile.Load()}, nil
 }
 
 // GetTLSConfig returns the same configuration every time: a fresh one

@@ -127,4 +127,3 @@ func encode(r Record) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
-

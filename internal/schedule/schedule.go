@@ -4,11 +4,10 @@ package schedule
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // Schedule is a parsed timer schedule, in the forms the Functions timer
@@ -54,7 +53,7 @@ const (
 func Parse(expr string) (Schedule, error) {
 	parts := strings.Fields(expr)
 	if len(parts) == 1 && strings.Contains(parts[0], ":") {
-		d, err := settings.ParseTimeSpan(parts[0])
+		d, err := ParseTimeSpan(parts[0])
 		if err != nil {
 			return Schedule{}, fmt.Errorf("schedule %q: %w", expr, err)
 		}
@@ -148,6 +147,11 @@ func (f field) value(text string) (int, error) {
 	return v, nil
 }
 
+// Interval returns a TimeSpan schedule's interval, and false for an
+// NCRONTAB expression. The Functions host takes a TimeSpan only on an App
+// Service (Dedicated) plan, not on Consumption or Flex Consumption.
+func (s Schedule) Interval() (time.Duration, bool) { return s.every, s.every > 0 }
+
 func (s Schedule) has(field, v int) bool { return s.fields[field]&(1<<uint(v)) != 0 }
 
 // searchYears bounds Next: a schedule that matches nothing within this span
@@ -198,4 +202,26 @@ func later(t, next time.Time) time.Time {
 		return next
 	}
 	return t.Add(time.Second)
+}
+
+// timeSpan matches .NET TimeSpan text as host.json, app settings and timer
+// schedules use it: [d.]hh:mm[:ss[.fffffff]].
+var timeSpan = regexp.MustCompile(`^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$`)
+
+// ParseTimeSpan reads a .NET TimeSpan ("00:02:00", "1.02:00:00", "00:00:00.5").
+func ParseTimeSpan(text string) (time.Duration, error) {
+	m := timeSpan.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a time span ([d.]hh:mm[:ss[.fffffff]])", text)
+	}
+	var total time.Duration
+	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
+		n, _ := strconv.Atoi(m[i+1]) // "" for an absent part reads as 0
+		total += time.Duration(n) * unit
+	}
+	if m[5] != "" {
+		ticks, _ := strconv.Atoi((m[5] + "000000")[:7]) // 100 ns ticks
+		total += time.Duration(ticks) * 100
+	}
+	return total, nil
 }

@@ -102,3 +102,14 @@ func TestParseRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestInterval(t *testing.T) {
+	s, err := Parse("00:05:00")
+	if d, ok := s.Interval(); err != nil || !ok || d != 5*time.Minute {
+		t.Errorf("TimeSpan: %v, %v, %v", d, ok, err)
+	}
+	s, err = Parse("0 */5 * * * *")
+	if _, ok := s.Interval(); err != nil || ok {
+		t.Errorf("NCRONTAB reported as an interval (err %v)", err)
+	}
+}

@@ -7,15 +7,15 @@ import "time"
 
 // Storage.
 var (
-	Storage = Spec{Name: "AzureWebJobsStorage", Secret: true, Area: "storage",
+	Storage = Spec{Name: "AzureWebJobsStorage", Example: "UseDevelopmentStorage=true", Secret: true, Area: "storage",
 		Help: "connection string, UseDevelopmentStorage=true, or empty for identity-based storage"}
 	StorageAccountName = Spec{Name: "AzureWebJobsStorage__accountName", Area: "storage",
 		Help: "identity-based storage: the account name (endpoints inferred for the public cloud)"}
-	StorageBlobServiceURI = Spec{Name: "AzureWebJobsStorage__blobServiceUri", Area: "storage",
+	StorageBlobServiceURI = Spec{Name: "AzureWebJobsStorage__blobServiceUri", Kind: HTTPURL, Area: "storage",
 		Help: "identity-based storage: the blob endpoint"}
-	StorageQueueServiceURI = Spec{Name: "AzureWebJobsStorage__queueServiceUri", Area: "storage",
+	StorageQueueServiceURI = Spec{Name: "AzureWebJobsStorage__queueServiceUri", Kind: HTTPURL, Area: "storage",
 		Help: "identity-based storage: the queue endpoint"}
-	StorageCredential = Spec{Name: "AzureWebJobsStorage__credential", Area: "storage",
+	StorageCredential = Spec{Name: "AzureWebJobsStorage__credential", Kind: Enum, Allowed: []string{"managedidentity"}, Area: "storage",
 		Help: "identity-based storage: managedidentity, or empty for the default credential chain"}
 	StorageClientID = Spec{Name: "AzureWebJobsStorage__clientId", Area: "storage",
 		Help: "identity-based storage: client id of a user-assigned managed identity"}
@@ -23,9 +23,9 @@ var (
 
 // Time.
 var (
-	OpsTimeZone = Spec{Name: "OpsTimeZone", Area: "time",
+	OpsTimeZone = Spec{Name: "OpsTimeZone", Kind: TimeZone, Area: "time",
 		Help: "IANA or Windows time zone for dated folders and file-name tokens; default WEBSITE_TIME_ZONE, else UTC"}
-	WebsiteTimeZone = Spec{Name: "WEBSITE_TIME_ZONE", Area: "time",
+	WebsiteTimeZone = Spec{Name: "WEBSITE_TIME_ZONE", Kind: TimeZone, Area: "time",
 		Help: "platform setting, read only as the fallback for OpsTimeZone (ignored by Linux Consumption and Flex)"}
 )
 
@@ -33,23 +33,23 @@ var (
 var (
 	MIMSyncServer                  = Spec{Name: "MIMSyncServer", Required: true, Area: "MIM server", Help: "host name or address of the MIM Sync server"}
 	MIMSyncCredUser                = Spec{Name: "MIMSyncCredUser", Required: true, Area: "MIM server", Help: `account for WinRM (DOMAIN\user or user@domain)`}
-	MIMSyncCredPassword            = Spec{Name: "MIMSyncCredPassword", Required: true, Secret: true, Area: "MIM server", Help: "its password (a Key Vault reference)"}
-	MIMSyncWinRMPort               = Spec{Name: "MIMSyncWinRMPort", Default: "5986", Area: "MIM server", Help: "WinRM listener port"}
-	MIMSyncWinRMUseHTTPS           = Spec{Name: "MIMSyncWinRMUseHTTPS", Default: "true", Area: "MIM server", Help: "HTTPS listener (false only when plain HTTP is really intended)"}
-	MIMSyncWinRMCACert             = Spec{Name: "MIMSyncWinRMCACert", Area: "MIM server", Help: "PEM certificate(s) that the listener's certificate must chain to; default the system roots"}
-	MIMSyncWinRMInsecureSkipVerify = Spec{Name: "MIMSyncWinRMInsecureSkipVerify", Default: "false", Area: "MIM server",
+	MIMSyncCredPassword            = Spec{Name: "MIMSyncCredPassword", Required: true, Secret: true, Area: "MIM server", Help: "password of MIMSyncCredUser (a Key Vault reference)"}
+	MIMSyncWinRMPort               = Spec{Name: "MIMSyncWinRMPort", Kind: Port, Default: "5986", Area: "MIM server", Help: "WinRM listener port"}
+	MIMSyncWinRMUseHTTPS           = Spec{Name: "MIMSyncWinRMUseHTTPS", Kind: Bool, Default: "true", Area: "MIM server", Help: "HTTPS listener (false only when plain HTTP is really intended)"}
+	MIMSyncWinRMCACert             = Spec{Name: "MIMSyncWinRMCACert", Kind: Certificates, Area: "MIM server", Help: "PEM certificate(s) that the listener's certificate must chain to; default the system roots"}
+	MIMSyncWinRMInsecureSkipVerify = Spec{Name: "MIMSyncWinRMInsecureSkipVerify", Kind: Bool, Default: "false", Area: "MIM server",
 		Help: "skip certificate validation (logs a warning on every run)"}
 )
 
 // MIM configuration backup.
 var (
-	MIMBackupSchedule      = Spec{Name: "MIMBackupSchedule", Default: "0 30 23 * * *", Area: "backup", Help: "NCRONTAB schedule of MimConfigBackup"}
+	MIMBackupSchedule      = Spec{Name: "MIMBackupSchedule", Kind: Schedule, Default: "0 30 23 * * *", Area: "backup", Help: "NCRONTAB schedule of MimConfigBackup"}
 	MIMBackupRoot          = Spec{Name: "MIMBackupRoot", Default: `C:\Backup`, Area: "backup", Help: "folder on the MIM server that holds the dated backups"}
-	MIMBackupFolderFormat  = Spec{Name: "MIMBackupFolderFormat", Default: "yyyy-MM-dd-HHmm", Area: "backup", Help: ".NET date format of the backup folder name"}
-	MIMServiceUri          = Spec{Name: "MIMServiceUri", Default: "http://localhost:5725", Area: "backup", Help: "MIM Service address for Export-FIMConfig"}
+	MIMBackupFolderFormat  = Spec{Name: "MIMBackupFolderFormat", Kind: FolderDateFormat, Default: "yyyy-MM-dd-HHmm", Area: "backup", Help: ".NET date format of the backup folder name"}
+	MIMServiceUri          = Spec{Name: "MIMServiceUri", Kind: HTTPURL, Default: "http://localhost:5725", Area: "backup", Help: "MIM Service address for Export-FIMConfig"}
 	MIMExtensionsPath      = Spec{Name: "MIMExtensionsPath", Default: `C:\Program Files\Microsoft Forefront Identity Manager\2010\Synchronization Service\Extensions`, Area: "backup", Help: "the Sync service's Extensions folder"}
-	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
-	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Area: "backup", Help: "optional blob container for a zipped off-server copy"}
+	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Kind: Int, Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
+	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, Area: "backup", Help: "optional blob container for a zipped off-server copy"}
 )
 
 // FTP retrieval.
@@ -58,31 +58,31 @@ var (
 	FTPUsername        = Spec{Name: "FTPUsername", Required: true, Area: "FTP", Help: "FTP user"}
 	FTPPassword        = Spec{Name: "FTPPassword", Required: true, Secret: true, Area: "FTP", Help: "FTP password (a Key Vault reference)"}
 	FTPSourceDirectory = Spec{Name: "FTPSourceDirectory", Default: "/", Area: "FTP", Help: "directory to list on the server"}
-	FTPTargetDirectory = Spec{Name: "FTPTargetDirectory", Area: "FTP", Help: "target folder (winrm: on the MIM server; local: on this machine)"}
-	FTPSchedule        = Spec{Name: "FTPSchedule", Default: "0 30 10 * * *", Area: "FTP", Help: "NCRONTAB schedule of FtpRetrieve"}
+	FTPTargetDirectory = Spec{Name: "FTPTargetDirectory", RequiredWhen: []Condition{{Setting: "FTPTarget", Values: []string{"winrm", "local"}}}, Area: "FTP", Help: "target folder (winrm: on the MIM server; local: on this machine)"}
+	FTPSchedule        = Spec{Name: "FTPSchedule", Kind: Schedule, Default: "0 30 10 * * *", Area: "FTP", Help: "NCRONTAB schedule of FtpRetrieve"}
 	FTPFilePattern     = Spec{Name: "FTPFilePattern", Default: "*", Area: "FTP", Help: "glob with .NET date tokens, e.g. HR_{yyyyMMdd}_*.csv or {yyyyMMdd:-1d}"}
 	FTPTargetSubfolder = Spec{Name: "FTPTargetSubfolder", Default: "{yyyy-MM-dd}", Area: "FTP", Help: "subfolder under the target, with date tokens; empty = none"}
-	FTPTarget          = Spec{Name: "FTPTarget", Default: "winrm", Area: "FTP", Help: "winrm | blob | local"}
-	FTPTargetContainer = Spec{Name: "FTPTargetContainer", Area: "FTP", Help: "blob container when FTPTarget=blob"}
-	FTPTLS             = Spec{Name: "FTPTLS", Default: "explicit", Area: "FTP", Help: "explicit | implicit | none"}
-	FTPMaxConnections  = Spec{Name: "FTPMaxConnections", Default: "4", Area: "FTP", Help: "parallel FTP connections"}
-	FTPMinFileAge      = Spec{Name: "FTPMinFileAge", Default: "2m", Area: "FTP", Help: "skip files modified more recently than this (still being written)"}
-	FTPCACert          = Spec{Name: "FTPCACert", Area: "FTP", Help: "PEM certificate(s) that the FTP server's certificate must chain to; default the system roots"}
-	FTPTimeout         = Spec{Name: "FTPTimeout", Default: "1m", Area: "FTP", Help: "longest wait for any single read or write on an FTP connection"}
+	FTPTarget          = Spec{Name: "FTPTarget", Kind: Enum, Allowed: []string{"winrm", "blob", "local"}, Default: "winrm", Area: "FTP", Help: "where files go: the MIM server over WinRM, a blob container, or a folder on this machine"}
+	FTPTargetContainer = Spec{Name: "FTPTargetContainer", Kind: ContainerName, RequiredWhen: []Condition{{Setting: "FTPTarget", Values: []string{"blob"}}}, Area: "FTP", Help: "blob container of AzureWebJobsStorage to deliver into"}
+	FTPTLS             = Spec{Name: "FTPTLS", Kind: Enum, Allowed: []string{"explicit", "implicit", "none"}, Default: "explicit", Area: "FTP", Help: "FTPS mode; none sends the password in clear text"}
+	FTPMaxConnections  = Spec{Name: "FTPMaxConnections", Kind: Int, Min: 1, Default: "4", Area: "FTP", Help: "parallel FTP connections"}
+	FTPMinFileAge      = Spec{Name: "FTPMinFileAge", Kind: Duration, Default: "2m", Area: "FTP", Help: "skip files modified more recently than this (still being written)"}
+	FTPCACert          = Spec{Name: "FTPCACert", Kind: Certificates, Area: "FTP", Help: "PEM certificate(s) that the FTP server's certificate must chain to; default the system roots"}
+	FTPTimeout         = Spec{Name: "FTPTimeout", Kind: Duration, Default: "1m", Area: "FTP", Help: "longest wait for any single read or write on an FTP connection"}
 )
 
 // SharePoint.
 var (
-	SPSiteUrl                 = Spec{Name: "SPSiteUrl", Required: true, Area: "SharePoint", Help: "https://<tenant>.sharepoint.com/sites/<site>"}
+	SPSiteUrl                 = Spec{Name: "SPSiteUrl", Kind: HTTPSURL, Example: "https://<tenant>.sharepoint.com/sites/<site>", Required: true, Area: "SharePoint", Help: "https://<tenant>.sharepoint.com/sites/<site>"}
 	SPListTitle               = Spec{Name: "SPListTitle", Required: true, Area: "SharePoint", Help: "title of the list whose deletes are watched"}
-	SPChangePollSchedule      = Spec{Name: "SPChangePollSchedule", Default: "0 0 * * * *", Area: "SharePoint", Help: "NCRONTAB schedule of SharePointChangePoll"}
-	SPCleanupQueue            = Spec{Name: "SPCleanupQueue", Default: "sp-deleted-items", Area: "SharePoint", Help: "queue of deleted items"}
-	SPStateContainer          = Spec{Name: "SPStateContainer", Default: "sp-changelog", Area: "SharePoint", Help: "blob container holding the change token"}
-	SPCleanupTargets          = Spec{Name: "SPCleanupTargets", Area: "SharePoint", Help: "List:LookupColumn pairs separated by ';', e.g. Tasks:Project;Documents:ParentItem"}
-	SPCleanupMode             = Spec{Name: "SPCleanupMode", Default: "recycle", Area: "SharePoint", Help: "recycle | delete"}
-	SPTenantId                = Spec{Name: "SPTenantId", Area: "SharePoint", Help: "certificate auth: Entra tenant id"}
-	SPClientId                = Spec{Name: "SPClientId", Area: "SharePoint", Help: "certificate auth: app (client) id"}
-	SPClientCertificate       = Spec{Name: "SPClientCertificate", Secret: true, Area: "SharePoint", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
+	SPChangePollSchedule      = Spec{Name: "SPChangePollSchedule", Kind: Schedule, Default: "0 0 * * * *", Area: "SharePoint", Help: "NCRONTAB schedule of SharePointChangePoll"}
+	SPCleanupQueue            = Spec{Name: "SPCleanupQueue", Kind: QueueName, Default: "sp-deleted-items", Area: "SharePoint", Help: "queue of deleted items"}
+	SPStateContainer          = Spec{Name: "SPStateContainer", Kind: ContainerName, Default: "sp-changelog", Area: "SharePoint", Help: "blob container holding the change token"}
+	SPCleanupTargets          = Spec{Name: "SPCleanupTargets", Example: "Tasks:Project;Documents:ParentItem", Area: "SharePoint", Help: "List:LookupColumn pairs separated by ';', e.g. Tasks:Project;Documents:ParentItem"}
+	SPCleanupMode             = Spec{Name: "SPCleanupMode", Kind: Enum, Allowed: []string{"recycle", "delete"}, Default: "recycle", Area: "SharePoint", Help: "recycle (restorable from the recycle bin) or delete (permanent)"}
+	SPTenantId                = Spec{Name: "SPTenantId", RequiredWhen: []Condition{{Setting: "SPClientId"}, {Setting: "SPClientCertificate"}}, Area: "SharePoint", Help: "certificate auth: Entra tenant id"}
+	SPClientId                = Spec{Name: "SPClientId", RequiredWhen: []Condition{{Setting: "SPTenantId"}, {Setting: "SPClientCertificate"}}, Area: "SharePoint", Help: "certificate auth: app (client) id"}
+	SPClientCertificate       = Spec{Name: "SPClientCertificate", RequiredWhen: []Condition{{Setting: "SPTenantId"}, {Setting: "SPClientId"}}, Secret: true, Area: "SharePoint", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
 	SPManagedIdentityClientId = Spec{Name: "SPManagedIdentityClientId", Area: "SharePoint", Help: "client id of a user-assigned managed identity (else system-assigned)"}
 )
 

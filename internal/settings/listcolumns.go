@@ -32,12 +32,3 @@ func ParseListColumns(value string) ([]ListColumn, error) {
 	}
 	return pairs, nil
 }
-
-// listColumns checks a List:Column setting when it is set.
-func listColumns(p *Parser, s Spec) {
-	if v := p.Raw(s); v != "" {
-		if _, err := ParseListColumns(v); err != nil {
-			p.Fail(s, err.Error()+" (want e.g. Tasks:Project;Documents:ParentItem)")
-		}
-	}
-}

@@ -1,9 +1,13 @@
 // Package settings reads tenantops' app settings into typed values.
 //
-// Every setting the code reads is declared once, as a Spec in catalog.go,
-// with its default and whether it is a secret. A Parser reads specs from an
-// Env and collects every problem, so a run with bad settings stops with one
-// error that names each bad setting and why.
+// Every setting the code reads is declared once, as a Spec in catalog.go:
+// its default, whether it is a secret, when it is required, the kind of
+// value it takes (schedule, URL, enum, PEM, …) and its help text. Validation
+// (Validate), the log redactor's list of secrets, `handler check`, the
+// README's settings table and local.settings.json.example all come from
+// those specs. A Parser reads specs from an Env and collects every problem,
+// so a run with bad settings stops with one error that names each bad
+// setting and why.
 package settings
 
 import (
@@ -11,11 +15,12 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/schedule"
 )
 
 // Env looks up app settings by name. The zero-configuration implementation
@@ -37,16 +42,6 @@ type MapEnv map[string]string
 func (m MapEnv) Lookup(name string) (string, bool) {
 	v, ok := m[name]
 	return v, ok
-}
-
-// Spec declares one app setting.
-type Spec struct {
-	Name     string // the app setting's name, verbatim
-	Default  string // used when the setting is unset or empty; "" means none
-	Required bool   // a run that needs it fails without it
-	Secret   bool   // its value must never reach a log line or an error text
-	Area     string // storage, time, MIM server, backup, FTP, SharePoint
-	Help     string // one line for the README table and check output
 }
 
 // Error names every bad setting of one load, sorted by name.
@@ -101,12 +96,15 @@ func (p *Parser) Err() error {
 	return &Error{Problems: copied}
 }
 
-// Raw returns the trimmed value or the default; it records a problem when a
-// required setting is empty.
+// Raw returns the value or the default; it records a problem when a
+// required setting is empty. Values are trimmed of surrounding white space,
+// except secrets: a password may begin or end with a space, so a secret
+// loses only a trailing line break (which no password typed at a prompt
+// holds, and which a secret stored from a file often has).
 func (p *Parser) Raw(s Spec) string {
 	v, _ := p.env.Lookup(s.Name)
-	v = strings.TrimSpace(v)
-	if IsKeyVaultReference(v) {
+	v = clean(s, v)
+	if IsKeyVaultReference(strings.TrimSpace(v)) {
 		p.Fail(s, "an unresolved Key Vault reference: the platform passes the reference text on when the "+
 			"app's identity cannot read the secret or the reference is wrong (see the app setting's Key Vault reference status)")
 		v = ""
@@ -120,6 +118,18 @@ func (p *Parser) Raw(s Spec) string {
 	return v
 }
 
+// clean trims a value as Raw describes. A secret of nothing but white
+// space counts as empty.
+func clean(s Spec, v string) string {
+	if !s.Secret {
+		return strings.TrimSpace(v)
+	}
+	if strings.TrimSpace(v) == "" {
+		return ""
+	}
+	return strings.TrimRight(v, "\r\n")
+}
+
 // IsKeyVaultReference reports whether v is an app setting's
 // @Microsoft.KeyVault(...) reference text, which the platform leaves in place
 // of the secret when it cannot resolve it.
@@ -130,7 +140,7 @@ func IsKeyVaultReference(v string) bool {
 // Set reports whether the setting has a non-empty value of its own.
 func (p *Parser) Set(s Spec) bool {
 	v, _ := p.env.Lookup(s.Name)
-	return strings.TrimSpace(v) != ""
+	return clean(s, v) != ""
 }
 
 // Require records a problem when the setting has no value (its own or its
@@ -160,13 +170,15 @@ func (p *Parser) Int(s Spec) int {
 	return n
 }
 
-// Bool returns the setting as a boolean (true/false, 1/0, yes/no).
+// Bool returns the setting as a boolean: true or false, in any case, as
+// .NET reads app settings. Anything else ("yes", "1") is a problem, so a
+// setting never means something other than what its writer thought.
 func (p *Parser) Bool(s Spec) bool {
 	v := strings.ToLower(p.Raw(s))
 	switch v {
-	case "", "false", "0", "no":
+	case "", "false":
 		return false
-	case "true", "1", "yes":
+	case "true":
 		return true
 	}
 	p.Fail(s, fmt.Sprintf("want true or false, got %q", p.shown(s, v)))
@@ -188,8 +200,12 @@ func (p *Parser) Duration(s Spec) time.Duration {
 	return d
 }
 
-// OneOf returns the lower-cased setting, which must be one of allowed.
+// OneOf returns the lower-cased setting, which must be one of allowed, or
+// when none are given one of the spec's Allowed values.
 func (p *Parser) OneOf(s Spec, allowed ...string) string {
+	if len(allowed) == 0 {
+		allowed = s.Allowed
+	}
 	v := strings.ToLower(p.Raw(s))
 	if v == "" {
 		return ""
@@ -233,27 +249,8 @@ func ParseDuration(v string) (time.Duration, error) {
 	return ParseTimeSpan(v)
 }
 
-// timeSpan matches .NET TimeSpan text as host.json and app settings use it:
-// [d.]hh:mm[:ss[.fffffff]].
-var timeSpan = regexp.MustCompile(`^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$`)
-
 // ParseTimeSpan reads a .NET TimeSpan ("00:02:00", "1.02:00:00", "00:00:00.5").
-func ParseTimeSpan(text string) (time.Duration, error) {
-	m := timeSpan.FindStringSubmatch(strings.TrimSpace(text))
-	if m == nil {
-		return 0, fmt.Errorf("%q is not a time span ([d.]hh:mm[:ss[.fffffff]])", text)
-	}
-	var total time.Duration
-	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
-		n, _ := strconv.Atoi(m[i+1]) // "" for an absent part reads as 0
-		total += time.Duration(n) * unit
-	}
-	if m[5] != "" {
-		ticks, _ := strconv.Atoi((m[5] + "000000")[:7]) // 100 ns ticks
-		total += time.Duration(ticks) * 100
-	}
-	return total, nil
-}
+func ParseTimeSpan(text string) (time.Duration, error) { return schedule.ParseTimeSpan(text) }
 
 // SecretValues returns the non-empty values of every secret setting in specs,
 // for a log redactor.
@@ -264,7 +261,7 @@ func SecretValues(env Env, specs []Spec) []string {
 			continue
 		}
 		if v, ok := env.Lookup(s.Name); ok && strings.TrimSpace(v) != "" {
-			out = append(out, v)
+			out = append(out, v, clean(s, v))
 			out = append(out, connectionStringSecrets(v)...)
 		}
 	}

@@ -2,65 +2,196 @@ package settings
 
 import (
 	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
 
 	"github.com/tenantops/tenantops/internal/opstime"
+	"github.com/tenantops/tenantops/internal/remotename"
+	"github.com/tenantops/tenantops/internal/schedule"
 )
 
-// kinds says how each typed catalog setting is read. A setting not listed is
-// free text, checked only for presence when Required.
-var kinds = map[string]func(p *Parser, s Spec){
-	OpsTimeZone.Name:                    zone,
-	WebsiteTimeZone.Name:                zone,
-	MIMSyncWinRMPort.Name:               port,
-	MIMSyncWinRMUseHTTPS.Name:           func(p *Parser, s Spec) { p.Bool(s) },
-	MIMSyncWinRMInsecureSkipVerify.Name: func(p *Parser, s Spec) { p.Bool(s) },
-	MIMBackupFolderFormat.Name:          dateFormat,
-	MIMBackupRetentionDays.Name:         func(p *Parser, s Spec) { p.Int(s) },
-	FTPTarget.Name:                      func(p *Parser, s Spec) { p.OneOf(s, "winrm", "blob", "local") },
-	FTPTLS.Name:                         func(p *Parser, s Spec) { p.OneOf(s, "explicit", "implicit", "none") },
-	FTPMaxConnections.Name:              atLeastOne,
-	FTPMinFileAge.Name:                  func(p *Parser, s Spec) { p.Duration(s) },
-	FTPTimeout.Name:                     func(p *Parser, s Spec) { p.Duration(s) },
-	SPCleanupMode.Name:                  func(p *Parser, s Spec) { p.OneOf(s, "recycle", "delete") },
-	SPCleanupTargets.Name:               listColumns,
-}
-
-// Validate reads every one of specs the way the code that uses it does and
-// returns one *Error naming each setting that is missing (when required) or
-// malformed, or nil. Settings that are required only in some configurations
-// are left to the functions that know the configuration.
+// Validate reads every one of specs as its Kind says, applies each spec's
+// Check, and returns one *Error naming each setting that is missing (when
+// Required, or when one of its RequiredWhen conditions holds) or
+// malformed, with the reason; or nil.
 func Validate(env Env, specs []Spec) error {
 	p := NewParser(env)
 	for _, s := range specs {
-		if read, ok := kinds[s.Name]; ok {
-			read(p, s)
-			continue
-		}
-		p.Raw(s)
+		p.Validate(s)
 	}
 	return p.Err()
 }
 
-// zone checks the zone the code will use: WEBSITE_TIME_ZONE matters only
-// when OpsTimeZone is unset.
-func zone(p *Parser, _ Spec) { p.Zone() }
-
-func port(p *Parser, s Spec) {
-	if n := p.Int(s); p.Set(s) && (n < 1 || n > 65535) && p.problems[s.Name] == "" {
-		p.Fail(s, fmt.Sprintf("want a TCP port from 1 to 65535, got %d", n))
+// Validate reads one setting as its spec describes and records every
+// problem with it; it returns the value (or default) it read.
+func (p *Parser) Validate(s Spec) string {
+	v := p.Raw(s)
+	if v == "" {
+		if cond, ok := p.requiredBy(s); ok {
+			p.Fail(s, "missing (required when "+cond.String()+")")
+		}
+		return v
 	}
-}
-
-func atLeastOne(p *Parser, s Spec) {
-	if n := p.Int(s); p.Set(s) && n < 1 && p.problems[s.Name] == "" {
-		p.Fail(s, "want at least 1")
+	if _, bad := p.problems[s.Name]; bad {
+		return v
 	}
-}
-
-func dateFormat(p *Parser, s Spec) {
-	if v := p.Raw(s); v != "" {
-		if err := opstime.Validate(v); err != nil {
+	if why := p.kindProblem(s, v); why != "" {
+		p.Fail(s, why)
+		return v
+	}
+	if s.Check != nil {
+		if err := s.Check(v); err != nil {
 			p.Fail(s, err.Error())
 		}
 	}
+	return v
+}
+
+// requiredBy returns the first of s's RequiredWhen conditions that holds.
+func (p *Parser) requiredBy(s Spec) (Condition, bool) {
+	for _, c := range s.RequiredWhen {
+		value, _ := p.env.Lookup(c.Setting)
+		value = strings.TrimSpace(value)
+		if len(c.Values) == 0 {
+			if value != "" {
+				return c, true
+			}
+			continue
+		}
+		if value == "" {
+			if other, ok := ByName(c.Setting); ok {
+				value = other.Default
+			}
+		}
+		for _, want := range c.Values {
+			if strings.EqualFold(value, want) {
+				return c, true
+			}
+		}
+	}
+	return Condition{}, false
+}
+
+// kindProblem says what is wrong with a non-empty value of s's Kind, or "".
+// Readers that record their own problem (Bool, Int, …) return "".
+func (p *Parser) kindProblem(s Spec, v string) string {
+	switch s.Kind {
+	case Bool:
+		p.Bool(s)
+	case Int, Port:
+		return intProblem(p, s)
+	case Duration:
+		p.Duration(s)
+	case Enum:
+		p.OneOf(s)
+	case HTTPSURL, HTTPURL:
+		return urlProblem(s, v)
+	case Certificates:
+		p.Certificates(s)
+	case TimeZone:
+		if s.Name != WebsiteTimeZone.Name || !p.Set(OpsTimeZone) {
+			p.Location(s) // WEBSITE_TIME_ZONE matters only when OpsTimeZone is unset
+		}
+	case DateFormat:
+		if err := opstime.Validate(v); err != nil {
+			return err.Error()
+		}
+	case FolderDateFormat:
+		return folderFormatProblem(v)
+	case Schedule:
+		sched, err := schedule.Parse(v)
+		if err != nil {
+			return err.Error() + " (the host would not start this timer)"
+		}
+		if _, interval := sched.Interval(); interval {
+			return fmt.Sprintf("%q is a TimeSpan, which the host takes only on an App Service plan, not on the Flex "+
+				"Consumption plan this app runs on: want an NCRONTAB expression such as 0 */5 * * * *", v)
+		}
+	case ContainerName, QueueName:
+		if !storageName.MatchString(v) {
+			return fmt.Sprintf("want a %s name: 3-63 lower-case letters, digits and single hyphens, got %q", s.Describe(), p.shown(s, v))
+		}
+	}
+	return ""
+}
+
+// storageName is Azure Storage's rule for container and queue names.
+var storageName = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`)
+
+func intProblem(p *Parser, s Spec) string {
+	n := p.Int(s)
+	if _, bad := p.problems[s.Name]; bad {
+		return ""
+	}
+	lo, hi := s.Min, s.Max
+	if s.Kind == Port {
+		lo, hi = 1, 65535
+	}
+	switch {
+	case hi > 0 && (n < lo || n > hi):
+		if s.Kind == Port {
+			return fmt.Sprintf("want a TCP port from 1 to 65535, got %d", n)
+		}
+		return fmt.Sprintf("want a whole number from %d to %d, got %d", lo, hi, n)
+	case n < lo:
+		return fmt.Sprintf("want at least %d, got %d", lo, n)
+	}
+	return ""
+}
+
+func urlProblem(s Spec, v string) string {
+	u, err := url.Parse(v)
+	ok := err == nil && u.Host != "" && u.User == nil
+	switch s.Kind {
+	case HTTPSURL:
+		ok = ok && (strings.EqualFold(u.Scheme, "https") || strings.EqualFold(u.Scheme, "http") && isLoopback(u.Hostname()))
+	default:
+		ok = ok && (strings.EqualFold(u.Scheme, "https") || strings.EqualFold(u.Scheme, "http"))
+	}
+	if ok {
+		return ""
+	}
+	example := s.Example
+	if example == "" {
+		example = s.Default
+	}
+	want := "an absolute " + s.Describe()
+	if example != "" {
+		want += " such as " + example
+	}
+	if s.Secret {
+		return "want " + want
+	}
+	return fmt.Sprintf("want %s, got %q", want, v)
+}
+
+// isLoopback reports whether host names this machine, where a local
+// stand-in may listen on plain HTTP; no data leaves the machine there.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// folderFormatProblem checks a .NET date format that names one folder: it
+// must parse, and a date written with it must be a plain folder name on
+// Windows (no separators, no characters Windows forbids).
+func folderFormatProblem(format string) string {
+	if err := opstime.Validate(format); err != nil {
+		return err.Error()
+	}
+	sample := time.Date(2026, 12, 31, 23, 59, 58, 0, time.UTC)
+	name, err := opstime.Format(sample, format)
+	if err != nil {
+		return err.Error()
+	}
+	if err := remotename.Check(name); err != nil {
+		return fmt.Sprintf("want a format that gives one plain folder name (no \\ / : * ? \" < > |), but %q gives %q", format, name)
+	}
+	return ""
 }

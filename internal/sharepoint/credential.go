@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -57,6 +58,9 @@ func NewCredential(o CredentialOptions) (azcore.TokenCredential, error) {
 }
 
 func newManagedIdentity(o CredentialOptions) (azcore.TokenCredential, error) {
+	if !onAppService() {
+		return newWorkstationCredential(o)
+	}
 	opts := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: o.ClientOptions}
 	if o.ManagedIdentityClientID != "" {
 		opts.ID = azidentity.ClientID(o.ManagedIdentityClientID)
@@ -64,6 +68,25 @@ func newManagedIdentity(o CredentialOptions) (azcore.TokenCredential, error) {
 	cred, err := azidentity.NewManagedIdentityCredential(opts)
 	if err != nil {
 		return nil, fmt.Errorf("sharepoint: managed identity: %w", err)
+	}
+	return cred, nil
+}
+
+// onAppService reports whether the process runs where App Service's
+// managed identity endpoint is (Azure Functions sets IDENTITY_ENDPOINT).
+func onAppService() bool {
+	return os.Getenv("IDENTITY_ENDPOINT") != "" || os.Getenv("MSI_ENDPOINT") != ""
+}
+
+// newWorkstationCredential is the credential off App Service: the default
+// chain (environment, workload identity, a VM's managed identity, then the
+// developer's Azure CLI login), as the storage account's identity-based
+// connection uses, so `handler check` works after `az login`. The chain
+// reads a user-assigned identity's client id from AZURE_CLIENT_ID.
+func newWorkstationCredential(o CredentialOptions) (azcore.TokenCredential, error) {
+	cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: o.ClientOptions})
+	if err != nil {
+		return nil, fmt.Errorf("sharepoint: default credential chain: %w", err)
 	}
 	return cred, nil
 }

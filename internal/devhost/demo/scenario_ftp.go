@@ -22,9 +22,11 @@ func init() {
 
 // ftpDemo is what the FTP scenario's setup leaves for its run.
 type ftpDemo struct {
+	server  *ftptest.Server
 	hostile []string
 	target  string
 	young   string
+	zone    *time.Location
 }
 
 var ftpState ftpDemo
@@ -64,11 +66,13 @@ func setUpFTP(ctx context.Context, st *Stage) (map[string]string, error) {
 			"HR_" + today + "_pay\u202Eslx.exe.csv"}, // a right-to-left override disguises how the name reads
 		target: filepath.Join(st.Dir, "mim-imports"),
 		young:  "HR_" + today + "_contractors.csv",
+		zone:   zone,
 	}
-	srv, err := ftptest.Start(ftptest.Options{Mode: ftptest.Explicit, Dir: root, User: "hr-drop", Password: "demo-ftp-pass", Hostile: ftpState.hostile})
+	srv, err := ftptest.Start(ftptest.Options{Mode: ftptest.Explicit, Dir: root, User: "hr-drop", Password: "demo-ftp-pass"})
 	if err != nil {
 		return nil, err
 	}
+	ftpState.server = srv
 	st.Cleanup(func() { srv.Close() })
 	return map[string]string{
 		"FTPServer":          srv.Addr,
@@ -91,45 +95,41 @@ func writeRandom(path string, size int) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
-// runFTP fires FtpRetrieve twice: the first run delivers today's files and
-// fails because the server listed unsafe names; the second delivers nothing
-// new.
+// runFTP fires FtpRetrieve twice: the first run is a clean one that
+// delivers today's two complete files; before the second the server starts
+// listing unsafe names, so that run fails (on purpose, so someone looks)
+// and fetches nothing again.
 func runFTP(ctx context.Context, st *Stage, host Host, out io.Writer) error {
-	var first map[string]os.FileInfo
-	for run := 1; run <= 2; run++ {
-		err := host.Fire(ctx, "FtpRetrieve")
-		fmt.Fprintf(out, "run %d: ", run)
-		switch {
-		case err == nil:
-			return fmt.Errorf("the run succeeded although the server listed unsafe names")
-		case strings.Contains(err.Error(), "unsafe file names"):
-			fmt.Fprintf(out, "failed as it should, so someone looks: %v\n", err)
-		default:
-			return err
-		}
-		delivered, err := listTree(ftpState.target)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "  delivered under %s:\n", ftpState.target)
-		for _, d := range delivered {
-			fmt.Fprintf(out, "    %s\n", d)
-		}
-		if len(delivered) != 2 {
-			return fmt.Errorf("want today's two complete extracts delivered, found %d", len(delivered))
-		}
-		now := statTree(ftpState.target)
-		if first == nil {
-			first = now
-			continue
-		}
-		for name, fi := range now {
-			if !os.SameFile(fi, first[name]) {
-				return fmt.Errorf("run 2 fetched %s again", name)
-			}
-		}
-		fmt.Fprintln(out, "  run 2 fetched nothing again: the files delivered by run 1 are recorded in blob storage")
+	folder, _ := opstime.Format(time.Now().In(ftpState.zone), "yyyy-MM-dd")
+	_, offset := time.Now().In(ftpState.zone).Zone()
+	fmt.Fprintf(out, "dated folders and file-name tokens are in OpsTimeZone %q (%s, UTC%+03d:%02d): today is %s there\n",
+		demoTimeZone, ftpState.zone, offset/3600, abs(offset%3600)/60, folder)
+	if err := host.Fire(ctx, "FtpRetrieve"); err != nil {
+		return fmt.Errorf("the clean run failed: %w", err)
 	}
+	fmt.Fprintln(out, "run 1: ok")
+	first, err := reportDelivered(out)
+	if err != nil {
+		return err
+	}
+	ftpState.server.SetHostile(ftpState.hostile)
+	err = host.Fire(ctx, "FtpRetrieve")
+	switch {
+	case err == nil:
+		return fmt.Errorf("the run succeeded although the server listed unsafe names")
+	case !strings.Contains(err.Error(), "unsafe file names"):
+		return err
+	}
+	fmt.Fprintf(out, "run 2 (the server now lists unsafe names): failed as it should, so someone looks: %v\n", err)
+	if _, err := reportDelivered(out); err != nil {
+		return err
+	}
+	for name, fi := range statTree(ftpState.target) {
+		if !os.SameFile(fi, first[name]) {
+			return fmt.Errorf("run 2 fetched %s again", name)
+		}
+	}
+	fmt.Fprintln(out, "  run 2 fetched nothing again: the files delivered by run 1 are recorded in blob storage")
 	for _, h := range ftpState.hostile {
 		fmt.Fprintf(out, "rejected name %q (nothing written for it)\n", h)
 	}
@@ -138,6 +138,30 @@ func runFTP(ctx context.Context, st *Stage, host Host, out io.Writer) error {
 		return fmt.Errorf("a hostile name escaped the target folder")
 	}
 	return nil
+}
+
+// reportDelivered prints what is under the target folder and checks it is
+// today's two complete extracts.
+func reportDelivered(out io.Writer) (map[string]os.FileInfo, error) {
+	delivered, err := listTree(ftpState.target)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "  delivered under %s:\n", ftpState.target)
+	for _, d := range delivered {
+		fmt.Fprintf(out, "    %s\n", d)
+	}
+	if len(delivered) != 2 {
+		return nil, fmt.Errorf("want today's two complete extracts delivered, found %d", len(delivered))
+	}
+	return statTree(ftpState.target), nil
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func listTree(dir string) ([]string, error) {
