@@ -50,6 +50,7 @@ var (
 	MIMExtensionsPath      = Spec{Name: "MIMExtensionsPath", Default: `C:\Program Files\Microsoft Forefront Identity Manager\2010\Synchronization Service\Extensions`, Area: "backup", Help: "the Sync service's Extensions folder"}
 	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
 	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Area: "backup", Help: "optional blob container for a zipped off-server copy"}
+	MIMBackupKeepMin       = Spec{Name: "MIMBackupKeepMin", Default: "7", Area: "backup", Help: "the newest complete backups always kept, however old"}
 )
 
 // FTP retrieval.
@@ -93,6 +94,7 @@ func All() []Spec {
 		OpsTimeZone, WebsiteTimeZone,
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
+		MIMBackupKeepMin,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,

@@ -16,6 +16,7 @@ var kinds = map[string]func(p *Parser, s Spec){
 	MIMSyncWinRMInsecureSkipVerify.Name: func(p *Parser, s Spec) { p.Bool(s) },
 	MIMBackupFolderFormat.Name:          dateFormat,
 	MIMBackupRetentionDays.Name:         func(p *Parser, s Spec) { p.Int(s) },
+	MIMBackupKeepMin.Name:               atLeastOne,
 	FTPTarget.Name:                      func(p *Parser, s Spec) { p.OneOf(s, "winrm", "blob", "local") },
 	FTPTLS.Name:                         func(p *Parser, s Spec) { p.OneOf(s, "explicit", "implicit", "none") },
 	FTPMaxConnections.Name:              atLeastOne,
