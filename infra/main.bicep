@@ -118,6 +118,10 @@ param mimBackupRetentionDays int = 30
 @description('MIMBackupContainer: blob container for a zipped off-server copy; empty = none. Created when set.')
 param mimBackupContainer string = ''
 
+@description('MIMBackupKeepMin: the newest complete backups always kept, however old (at least 1).')
+@minValue(1)
+param mimBackupKeepMin int = 7
+
 // FTP
 @description('FTPServer: host[:port] of the FTP server.')
 param ftpServer string
@@ -331,6 +335,7 @@ var appSettings = {
   MIMExtensionsPath: mimExtensionsPath
   MIMBackupRetentionDays: string(mimBackupRetentionDays)
   MIMBackupContainer: mimBackupContainer
+  MIMBackupKeepMin: string(mimBackupKeepMin)
 
   // FTP
   FTPServer: ftpServer

@@ -18,9 +18,10 @@ import (
 
 // fixture is a MIM server behind the WinRM stand-in, and the settings that reach it.
 type fixture struct {
-	mim *mimtest.Server
-	srv *winrmtest.Server
-	env settings.MapEnv
+	mim  *mimtest.Server
+	srv  *winrmtest.Server
+	env  settings.MapEnv
+	last *function.Invocation // the latest run's invocation, for its figures
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -51,6 +52,7 @@ func (f *fixture) run(t *testing.T, at time.Time) (string, error) {
 	f.mim.SetClock(func() time.Time { return at })
 	inv := &function.Invocation{ID: "test", Function: "MimConfigBackup", Env: f.env,
 		Log: slog.New(slog.NewTextHandler(&logs, nil)), Clock: func() time.Time { return at }, Outputs: map[string]any{}}
+	f.last = inv
 	err := Declaration.Run(context.Background(), inv)
 	if f.srv.OpenShells() != 0 {
 		t.Errorf("%d shell(s) left open", f.srv.OpenShells())
@@ -242,11 +244,12 @@ func TestBadSettingsNameEveryProblem(t *testing.T) {
 	f.env["MIMServiceUri"] = "localhost:5725"
 	f.env["MIMBackupContainer"] = "Bad_Name"
 	f.env["MIMBackupRetentionDays"] = "-7"
+	f.env["MIMBackupKeepMin"] = "0"
 	_, err := f.run(t, night(24))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"MIMBackupFolderFormat", "MIMBackupRoot", "MIMServiceUri", "MIMBackupContainer", "MIMBackupRetentionDays"} {
+	for _, name := range []string{"MIMBackupFolderFormat", "MIMBackupRoot", "MIMServiceUri", "MIMBackupContainer", "MIMBackupRetentionDays", "MIMBackupKeepMin"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

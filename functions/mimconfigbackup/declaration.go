@@ -18,7 +18,7 @@ var Declaration = function.Declaration{
 		settings.MIMSyncWinRMInsecureSkipVerify,
 		settings.MIMBackupSchedule, settings.MIMBackupRoot, settings.MIMBackupFolderFormat,
 		settings.MIMServiceUri, settings.MIMExtensionsPath, settings.MIMBackupRetentionDays,
-		settings.MIMBackupContainer,
+		settings.MIMBackupContainer, settings.MIMBackupKeepMin,
 	},
 	Run:   run,
 	Check: check,

@@ -34,9 +34,15 @@ const cutoffLayout = "2006-01-02 15:04:05"
 // that it can say what was and was not done. The script starts no step
 // later than offsiteReserve before the deadline, leaving that time for the
 // zip and the off-site copy.
+//
+// A run past its deadline is stopped when the Receive that is waiting for
+// the script's output returns: receiveWait bounds that wait (the WinRM
+// OperationTimeout), so the script is stopped at most that long after the
+// deadline.
 var (
 	runDeadline    = 25 * time.Minute
 	offsiteReserve = 8 * time.Minute
+	receiveWait    = 20 * time.Second
 )
 
 // steps are backup.ps1's steps, in order.
@@ -51,6 +57,9 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	opts := readOptions(p)
 	if err := p.Err(); err != nil {
 		return fmt.Errorf("MimConfigBackup: %w", err)
+	}
+	if opts.winrm.OperationTimeout == 0 || opts.winrm.OperationTimeout > receiveWait {
+		opts.winrm.OperationTimeout = receiveWait
 	}
 	client, err := remoteps.New(opts.winrm, inv.Log)
 	if err != nil {

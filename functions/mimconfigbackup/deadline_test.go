@@ -1,0 +1,114 @@
+package mimconfigbackup
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/settings"
+)
+
+// withDeadline shortens the run deadline and the off-site reserve for one
+// test (the script's step budget is their difference).
+func withDeadline(t *testing.T, deadline, reserve time.Duration) {
+	t.Helper()
+	oldDeadline, oldReserve, oldWait := runDeadline, offsiteReserve, receiveWait
+	runDeadline, offsiteReserve, receiveWait = deadline, reserve, time.Second
+	t.Cleanup(func() { runDeadline, offsiteReserve, receiveWait = oldDeadline, oldReserve, oldWait })
+}
+
+// The function stops itself well before the host would kill it, with time
+// left for the off-site copy and for saying what happened.
+func TestRunDeadlineIsSafelyBelowFunctionTimeout(t *testing.T) {
+	b, err := os.ReadFile("../../host.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var host struct {
+		FunctionTimeout string `json:"functionTimeout"`
+	}
+	if err := json.Unmarshal(b, &host); err != nil {
+		t.Fatal(err)
+	}
+	timeout, err := settings.ParseTimeSpan(host.FunctionTimeout)
+	if err != nil {
+		t.Fatalf("host.json functionTimeout %q: %v", host.FunctionTimeout, err)
+	}
+	if runDeadline > timeout-3*time.Minute {
+		t.Errorf("run deadline %s is not safely below functionTimeout %s", runDeadline, timeout)
+	}
+	if budget := runDeadline - offsiteReserve; budget < runDeadline/2 || offsiteReserve < 5*time.Minute {
+		t.Errorf("step budget %s, off-site reserve %s: unbalanced", budget, offsiteReserve)
+	}
+	if runDeadline+receiveWait > timeout-2*time.Minute {
+		t.Errorf("a script stopped %s after the %s deadline leaves too little of functionTimeout %s", receiveWait, runDeadline, timeout)
+	}
+}
+
+// Once the step budget is spent, the script starts no further step: the
+// manifest says which steps ran, the backup is partial (no retention, no
+// zip), and the error says what was and wasn't done.
+func TestRunDeadlineNearStopsStartingSteps(t *testing.T) {
+	withDeadline(t, time.Minute, time.Minute-300*time.Millisecond)
+	f := newFixture(t)
+	f.env["MIMBackupRetentionDays"] = "30"
+	f.env["MIMBackupContainer"] = "mim-config-backups"
+	f.env["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" // never reached
+	f.mim.StepDelay = map[string]time.Duration{"MAExports": 600 * time.Millisecond}
+	writeBackup(t, f, "2026-09-01-2330", completeBackup)
+	_, err := f.run(t, night(24))
+	if err == nil {
+		t.Fatal("a partial backup counted as a success")
+	}
+	for _, want := range []string{`C:\Backup\2026-11-24-2330`, "the run deadline (1m0s) came near", "steps run: MAExports;",
+		"not run: ServerExport, MAExtensions, PortalExport, Retention", "never counted as complete", "no off-site copy was made"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	m := f.manifest(t, "2026-11-24-2330")
+	if !m.Partial || strings.Join(m.Failed, ",") != "ServerExport,MAExtensions,PortalExport,Retention" {
+		t.Errorf("manifest partial=%v failed=%v", m.Partial, m.Failed)
+	}
+	if !exists(t, f, "2026-09-01-2330") {
+		t.Error("retention ran in a partial backup")
+	}
+	if exists(t, f, ".2026-11-24-2330.zip") {
+		t.Error("a partial backup was zipped")
+	}
+}
+
+// When the deadline passes in the middle of a step, the script is stopped;
+// the error says which steps had finished and where the partial folder is.
+func TestRunDeadlineInTheMiddleOfAStep(t *testing.T) {
+	withDeadline(t, 1500*time.Millisecond, 0)
+	f := newFixture(t)
+	f.mim.StepDelay = map[string]time.Duration{"PortalExport": time.Minute}
+	start := time.Now()
+	logs, err := f.run(t, night(24))
+	if err == nil {
+		t.Fatal("the run succeeded past its deadline")
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Errorf("the run went on for %s past its deadline", time.Since(start))
+	}
+	for _, want := range []string{"stopped at the run deadline (1.5s) while the backup script ran",
+		"steps finished: MAExports (ok), ServerExport (ok), MAExtensions (ok);", "not finished: PortalExport, Retention",
+		`the partial folder C:\Backup\2026-11-24-2330 has no manifest and is never counted as a complete backup`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := f.mim.Disk.ReadFile(`C:\Backup\2026-11-24-2330\manifest.json`); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stopped run wrote a manifest: %v", err)
+	}
+	if got := f.last.Figures()["backupFolder"]; got != `C:\Backup\2026-11-24-2330` {
+		t.Errorf("backupFolder figure %v", got)
+	}
+	if !strings.Contains(logs, "stopped at the run deadline") {
+		t.Errorf("log lacks the stop:\n%s", logs)
+	}
+}
