@@ -150,7 +150,7 @@ func TestFiguresOfARun(t *testing.T) {
 	got := f.last.Figures()
 	want := map[string]any{"backupFolder": `C:\Backup\2026-11-24-2330`, "backupBytes": m.bytes(), "backupFiles": len(m.Files),
 		"changesSincePrevious": "1 MA changed: AD; sync configuration changed; extensions unchanged; portal config unchanged",
-		"backupsPruned": 0}
+		"backupsPruned":        0}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("figure %s = %#v, want %#v", k, got[k], v)
