@@ -26,6 +26,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOn(t, nil)
+}
+
+// newFixtureOn is newFixture with the emulated host changed by edit.
+func newFixtureOn(t *testing.T, edit func(*mimtest.Server, *winrmtest.Host)) *fixture {
+	t.Helper()
 	disk, err := winrmtest.NewDisk(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +40,11 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: mim.Host()})
+	host := mim.Host()
+	if edit != nil {
+		edit(mim, host)
+	}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: host})
 	env := settings.MapEnv{
 		"MIMSyncServer": srv.Host, "MIMSyncWinRMPort": strings.TrimSpace(itoa(srv.Port)),
 		"MIMSyncCredUser": srv.User(), "MIMSyncCredPassword": srv.Password(), "MIMSyncWinRMCACert": string(srv.CACertPEM),
