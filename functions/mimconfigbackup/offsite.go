@@ -25,7 +25,7 @@ import (
 // holds at most offsiteConcurrency blocks of offsiteBlockSize, whatever the
 // size of the zip.
 const (
-	offsiteBlockSize   = 4 << 20
+	offsiteBlockSize   = 2 << 20
 	offsiteConcurrency = 2
 )
 
