@@ -25,6 +25,7 @@ func TestScriptParametersMatchTheGoSide(t *testing.T) {
 		{checkScript, struct {
 			Root string `json:"root"`
 		}{}},
+		{removeZipScript, removeZipParams{}},
 	}
 	for _, tt := range tests {
 		used := map[string]bool{}

@@ -1,6 +1,7 @@
 package mimconfigbackup
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -110,5 +111,34 @@ func TestRunDeadlineInTheMiddleOfAStep(t *testing.T) {
 	}
 	if !strings.Contains(logs, "stopped at the run deadline") {
 		t.Errorf("log lacks the stop:\n%s", logs)
+	}
+}
+
+// When the deadline passes during the off-site copy, the backup is complete
+// and says so; the copy is not made, nothing is committed, and the zip
+// stays for the next run to remove.
+func TestRunDeadlineDuringTheOffsiteCopy(t *testing.T) {
+	withDeadline(t, 2*time.Second, time.Second)
+	f, az := offsiteFixture(t, nil)
+	f.mim.DownloadDelay = time.Minute
+	_, err := f.run(t, night(24))
+	if err == nil {
+		t.Fatal("the run succeeded past its deadline")
+	}
+	for _, want := range []string{`backup C:\Backup\2026-11-24-2330:`, "stopped at the run deadline (2s) with the backup complete",
+		`the zip stays on the server at C:\Backup\.2026-11-24-2330.zip until the next run`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if m := f.manifest(t, "2026-11-24-2330"); m.Partial || len(m.Failed) != 0 {
+		t.Errorf("manifest partial=%v failed=%v, want a complete backup", m.Partial, m.Failed)
+	}
+	if _, err := f.mim.Disk.ReadFile(`C:\Backup\.2026-11-24-2330.zip`); err != nil {
+		t.Errorf("the zip is gone: %v", err)
+	}
+	if _, err := az.Account.Blob.ServiceClient().NewContainerClient("mim-config-backups").
+		NewBlobClient(f.srv.Host+"/2026-11-24-2330.zip").GetProperties(context.Background(), nil); err == nil {
+		t.Error("a blob was committed")
 	}
 }

@@ -49,6 +49,9 @@ type Server struct {
 	// BreakDownload makes download.ps1 fail after sending this many bytes
 	// of the file (the connection dropped); 0 = never.
 	BreakDownload int64
+	// DownloadDelay makes download.ps1 wait this long before it sends
+	// anything (a slow disk or link); the wait ends when the run is killed.
+	DownloadDelay time.Duration
 
 	mu    sync.Mutex
 	clock func() time.Time
@@ -126,7 +129,11 @@ const (
 // stepDelay waits out a step's delay; it returns ctx's error when the run
 // is killed first.
 func (s *Server) stepDelay(ctx context.Context, step string) error {
-	d := s.StepDelay[step]
+	return s.delay(ctx, s.StepDelay[step])
+}
+
+// delay waits d, or until ctx ends (ctx's error).
+func (s *Server) delay(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

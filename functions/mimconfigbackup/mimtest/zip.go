@@ -15,6 +15,9 @@ import (
 
 // download is remoteps' download.ps1, which can be made to break off.
 func (s *Server) download(ctx context.Context, c *winrmtest.Call) int {
+	if err := s.delay(ctx, s.DownloadDelay); err != nil {
+		return 1 // killed
+	}
 	if s.BreakDownload <= 0 {
 		return winrmtest.DownloadScript(s.Disk)(ctx, c)
 	}
