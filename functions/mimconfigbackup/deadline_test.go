@@ -125,7 +125,7 @@ func TestRunDeadlineDuringTheOffsiteCopy(t *testing.T) {
 	if err == nil {
 		t.Fatal("the run succeeded past its deadline")
 	}
-	for _, want := range []string{`backup C:\Backup\2026-11-24-2330:`, "stopped at the run deadline (2s) with the backup complete",
+	for _, want := range []string{`backup C:\Backup\2026-11-24-2330:`, "stopped at the run deadline (2s) after the backup was written",
 		`the zip stays on the server at C:\Backup\.2026-11-24-2330.zip until the next run`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)

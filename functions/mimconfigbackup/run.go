@@ -90,7 +90,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if opts.container != "" && !sum.manifest.Partial {
 		if err := copyOffsite(ctx, inv, client, opts, sum); err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				err = fmt.Errorf("stopped at the run deadline (%s) with the backup complete: %w", runDeadline, err)
+				err = fmt.Errorf("stopped at the run deadline (%s) after the backup was written: %w", runDeadline, err)
 			}
 			problems = append(problems, err)
 		}
