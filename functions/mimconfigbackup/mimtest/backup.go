@@ -128,7 +128,7 @@ func (r *backupRun) step(name string, work func() error) {
 	start := time.Now()
 	st := step{Name: name, OK: true}
 	switch {
-	case r.p.BudgetSeconds > 0 && time.Since(r.started).Seconds() >= r.p.BudgetSeconds:
+	case name != "Retention" && r.p.BudgetSeconds > 0 && time.Since(r.started).Seconds() >= r.p.BudgetSeconds:
 		r.partial = true
 		st.OK, st.Error = false, fmt.Sprintf("not run: the run deadline was near (time budget of %g s spent)", r.p.BudgetSeconds)
 	default:

@@ -53,10 +53,12 @@ $budgetSeconds = [double]$params.budgetSeconds
 # What the steps learn about the run. A hashtable, so that the functions and script blocks below change this one and
 # not a copy in their own scope.
 $state = @{ partial = $false; retentionSkipped = '' }
-function Invoke-Step([string]$Name, [scriptblock]$Work) {
+# An export step starts only within the time budget; -AnyTime marks a step that runs regardless (retention, which
+# deletes nothing unless every export succeeded).
+function Invoke-Step([string]$Name, [scriptblock]$Work, [switch]$AnyTime) {
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $record = [ordered]@{ name = $Name; seconds = 0; ok = $true; error = '' }
-    if ($budgetSeconds -gt 0 -and $runClock.Elapsed.TotalSeconds -ge $budgetSeconds) {
+    if (-not $AnyTime -and $budgetSeconds -gt 0 -and $runClock.Elapsed.TotalSeconds -ge $budgetSeconds) {
         $state.partial = $true
         $record.ok = $false
         $record.error = 'not run: the run deadline was near (time budget of ' + $budgetSeconds + ' s spent)'
@@ -189,7 +191,7 @@ function Test-CompleteBackup([string]$Path) {
 
 $deleted = New-Object System.Collections.ArrayList
 $keptByMinimum = New-Object System.Collections.ArrayList
-Invoke-Step 'Retention' {
+Invoke-Step 'Retention' -AnyTime {
     if ([string]::IsNullOrEmpty([string]$params.retentionCutoff)) { return }
     # An incomplete backup never costs an older complete one: a run of bad
     # nights keeps the last good backups until someone looks.
