@@ -80,6 +80,9 @@ func TestRunDeadlineNearStopsStartingSteps(t *testing.T) {
 	if exists(t, f, ".2026-11-24-2330.zip") {
 		t.Error("a partial backup was zipped")
 	}
+	if got := f.last.Figures()["stepsFinished"]; got != "MAExports, Retention" {
+		t.Errorf("stepsFinished figure %v", got)
+	}
 }
 
 // When the deadline passes in the middle of a step, the script is stopped;

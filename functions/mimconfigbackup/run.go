@@ -86,7 +86,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 		return fmt.Errorf("MimConfigBackup: %w", err)
 	}
 	report(inv, sum)
-	problems := stepProblems(sum)
+	problems := stepProblems(inv, sum)
 	if opts.container != "" && !sum.manifest.Partial {
 		if err := copyOffsite(ctx, inv, client, opts, sum); err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -103,7 +103,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 
 // stepProblems describes the failed steps and, for a partial backup, what
 // was and was not done.
-func stepProblems(sum *summary) []error {
+func stepProblems(inv *function.Invocation, sum *summary) []error {
 	var problems []error
 	var ran, notRun []string
 	for _, st := range sum.manifest.Steps {
@@ -117,6 +117,7 @@ func stepProblems(sum *summary) []error {
 		problems = append(problems, fmt.Errorf("%d step(s) failed: %s", n, failed))
 	}
 	if sum.manifest.Partial {
+		inv.Figure("stepsFinished", strings.Join(ran, ", "))
 		problems = append(problems, fmt.Errorf("the run deadline (%s) came near: steps run: %s; not run: %s; "+
 			"the partial backup is never counted as complete, and no off-site copy was made",
 			runDeadline, orNone(strings.Join(ran, ", ")), strings.Join(notRun, ", ")))
