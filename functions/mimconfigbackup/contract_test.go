@@ -94,3 +94,15 @@ func TestScriptWritesTheFieldsTheGoSideReads(t *testing.T) {
 		}
 	}
 }
+
+// The Go side names the script's steps when a stopped run reports what it
+// did not finish.
+func TestScriptStepsAreTheScriptsSteps(t *testing.T) {
+	var want []string
+	for _, m := range stepName.FindAllStringSubmatch(backupScript, -1) {
+		want = append(want, m[1])
+	}
+	if !reflect.DeepEqual(scriptSteps, want) {
+		t.Errorf("scriptSteps %v, backup.ps1 has %v", scriptSteps, want)
+	}
+}

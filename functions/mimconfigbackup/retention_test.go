@@ -21,7 +21,7 @@ const (
 func writeBackup(t *testing.T, f *fixture, folder string, kind backupKind) {
 	t.Helper()
 	m := Manifest{Version: 1, Folder: folder, Files: []ManifestFile{{Path: `MAExports\AD.xml`, Size: 1, SHA256: strings.Repeat("a", 64)}}, Failed: []string{}}
-	for _, name := range steps {
+	for _, name := range scriptSteps {
 		m.Steps = append(m.Steps, Step{Name: name, OK: true})
 	}
 	switch kind {

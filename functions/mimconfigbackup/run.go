@@ -22,7 +22,7 @@ type backupParams struct {
 	ExtensionsPath  string  `json:"extensionsPath"`
 	RetentionCutoff string  `json:"retentionCutoff"` // "yyyy-MM-dd HH:mm:ss" in the ops zone; "" keeps all
 	KeepMin         int     `json:"keepMin"`         // newest complete backups kept whatever their age, this one included
-	BudgetSeconds   float64 `json:"budgetSeconds"`   // no step starts after this long; 0 = no limit
+	BudgetSeconds   float64 `json:"budgetSeconds"`   // no export step starts after this long; 0 = no limit
 	Zip             bool    `json:"zip"`
 }
 
@@ -31,9 +31,9 @@ const cutoffLayout = "2006-01-02 15:04:05"
 
 // The run deadline. The host stops the handler at host.json's
 // functionTimeout (30 minutes); the function stops itself well before, so
-// that it can say what was and was not done. The script starts no step
-// later than offsiteReserve before the deadline, leaving that time for the
-// zip and the off-site copy.
+// that it can say what was and was not done. The script starts no export
+// step later than offsiteReserve before the deadline, leaving that time for
+// the zip and the off-site copy.
 //
 // A run past its deadline is stopped when the Receive that is waiting for
 // the script's output returns: receiveWait bounds that wait (the WinRM
@@ -45,8 +45,8 @@ var (
 	receiveWait    = 20 * time.Second
 )
 
-// steps are backup.ps1's steps, in order.
-var steps = []string{partMAs, partServer, partExtensions, partPortal, "Retention"}
+// scriptSteps are backup.ps1's steps, in order.
+var scriptSteps = []string{partMAs, partServer, partExtensions, partPortal, "Retention"}
 
 // notRunPrefix starts the error of a step the script did not start
 // because the run deadline was near.
@@ -139,7 +139,7 @@ func stoppedInScript(inv *function.Invocation, folder, stdout string) error {
 		done[st.Name] = true
 		finished = append(finished, st.Name+" ("+state+")")
 	}
-	for _, name := range steps {
+	for _, name := range scriptSteps {
 		if !done[name] {
 			unfinished = append(unfinished, name)
 		}
