@@ -22,12 +22,13 @@ var (
 	bootstrapScript = mustScript("bootstrap.ps1")
 	uploadScript    = mustScript("upload.ps1")
 	downloadScript  = mustScript("download.ps1")
+	uploadsScript   = mustScript("uploads.ps1")
 )
 
 // Scripts returns this package's embedded PowerShell scripts by file name,
 // for syntax checks.
 func Scripts() map[string]string {
-	return map[string]string{"bootstrap.ps1": bootstrapScript, "upload.ps1": uploadScript, "download.ps1": downloadScript}
+	return map[string]string{"bootstrap.ps1": bootstrapScript, "upload.ps1": uploadScript, "download.ps1": downloadScript, "uploads.ps1": uploadsScript}
 }
 
 // bootstrapCommand is the command line of every Run: the bootstrap, its

@@ -44,6 +44,10 @@ type Options struct {
 	MaxTimeout time.Duration
 	// Latency is added to every HTTP request, to model a network round trip.
 	Latency time.Duration
+	// StartCost is how long each command takes to start before it reads
+	// its stdin or prints anything, as powershell.exe takes about a second
+	// on a server. The Command response does not wait for it.
+	StartCost time.Duration
 	// Machine runs the commands. Default: a Host that serves uploads and
 	// downloads on a Disk in a new temporary directory (see Server.Disk).
 	Machine Machine
@@ -76,7 +80,8 @@ type Server struct {
 // Stats counts what a server has received.
 type Stats struct {
 	Requests   int   // HTTP requests, authentication legs included
-	Commands   int   // Command operations
+	Shells     int   // Create operations (shells made)
+	Commands   int   // Command operations (processes started)
 	Sends      int   // Send operations
 	StdinBytes int64 // decoded stdin bytes
 	TimedOut   int   // Receive operations answered with the w:TimedOut fault
@@ -100,7 +105,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.Disk = d
-		s.opts.Machine = &Host{Scripts: map[string]ScriptFunc{"upload": UploadScript(d), "download": DownloadScript(d)}}
+		s.opts.Machine = &Host{Scripts: map[string]ScriptFunc{"upload": UploadScript(d), "download": DownloadScript(d), "uploads": UploadsScript(d)}}
 	}
 	s.http = httptest.NewUnstartedServer(s)
 	s.http.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut short by Close are expected
@@ -243,6 +248,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *request) {
 	}
 	switch r.Header.Action {
 	case actionCreate:
+		s.mu.Lock()
+		s.stats.Shells++
+		s.mu.Unlock()
 		s.create(w, r)
 	case actionDelete:
 		s.delete(w, r)
