@@ -9,6 +9,7 @@ package winrmtest
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ type Options struct {
 	User, Password string
 	// HTTPS serves TLS with a self-signed certificate (see CACertPEM).
 	HTTPS bool
+	// TLSNames are the names (DNS names or addresses) the certificate is
+	// issued for. Default: 127.0.0.1, ::1 and example.com (httptest's).
+	TLSNames []string
 	// Basic also accepts Basic authentication (off on Windows by default).
 	Basic bool
 	// NoNTLM refuses NTLM (Negotiate) authentication.
@@ -113,6 +117,13 @@ func New(opts Options) (*Server, error) {
 		return context.WithValue(ctx, connKey{}, &connState{})
 	}
 	if opts.HTTPS {
+		if len(opts.TLSNames) > 0 {
+			cert, err := listenerCertificate(opts.TLSNames)
+			if err != nil {
+				return nil, err
+			}
+			s.http.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+		}
 		s.http.StartTLS()
 		s.CACertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.http.Certificate().Raw})
 	} else {
