@@ -142,13 +142,19 @@ func (u *Uploads) take() (s *uploadSession, reused bool, err error) {
 		s.broken = true
 		go u.end(s, false)
 	}
+	if u.closed {
+		u.mu.Unlock()
+		return nil, false, errors.New("the uploads were closed")
+	}
 	u.started++
+	u.ended.Add(1) // under the lock, so never while Close waits with none left
 	u.mu.Unlock()
 	s, err = u.open()
 	if err != nil {
 		u.mu.Lock()
 		u.started--
 		u.mu.Unlock()
+		u.ended.Done()
 	}
 	return s, false, err
 }
@@ -163,7 +169,7 @@ func (u *Uploads) give(s *uploadSession) {
 		return
 	}
 	u.mu.Unlock()
-	u.end(s, !s.broken)
+	u.end(s, !s.broken && u.ctx.Err() == nil)
 }
 
 // endIdle ends the idle processes when the run's context ends.

@@ -178,7 +178,7 @@ func TestUploadsCancelEndsTheProcesses(t *testing.T) {
 		t.Fatal("the upload did not end after the cancel")
 	}
 	if err := u.Close(); err != nil {
-		t.Logf("Close after cancel: %v", err)
+		t.Errorf("Close after cancel: %v", err)
 	}
 	if _, err := srv.Disk.ReadFile(`C:\Drop\cancelled.bin`); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cancelled file exists (err %v)", err)

@@ -64,13 +64,11 @@ func (u *Uploads) open() (*uploadSession, error) {
 	s := &uploadSession{c: c, runCtx: u.ctx, sess: sess, shell: shell, cmd: cmd, stdin: &stdinWriter{cmd: cmd},
 		results: make(chan string, 4), ended: make(chan struct{}), errDone: make(chan struct{}),
 		stderr: cappedBuffer{max: maxStderr}, buf: make([]byte, 0, c.sendSize)}
-	u.ended.Add(1)
 	go s.readResults()
 	go func() { defer close(s.errDone); _, _ = io.Copy(&s.stderr, cmd.Stderr) }()
 	boot := base64.StdEncoding.EncodeToString([]byte(uploadsScript)) + "\n" + base64.StdEncoding.EncodeToString([]byte("{}")) + "\n"
 	if _, err := s.stdin.Write([]byte(boot)); err != nil {
-		s.broken = true
-		u.end(s, false)
+		_ = s.end(false)
 		return nil, c.describe(uploadsName, "sending the script", s.sendFailure(err))
 	}
 	return s, nil
