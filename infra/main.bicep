@@ -95,6 +95,12 @@ param mimSyncWinRMCACert string = ''
 @description('MIMSyncWinRMInsecureSkipVerify: skip certificate validation (never in production).')
 param mimSyncWinRMInsecureSkipVerify bool = false
 
+@description('MIMSyncWinRMCertThumbprint: SHA-256 fingerprint (hex) of the listener\'s certificate; when set, only that certificate is accepted.')
+param mimSyncWinRMCertThumbprint string = ''
+
+@description('MIMSyncWinRMTLSServerName: name to check the listener\'s certificate against when MIMSyncServer is an address or alias.')
+param mimSyncWinRMTLSServerName string = ''
+
 // backup
 @description('MIMBackupSchedule: NCRONTAB schedule of MimConfigBackup, in UTC.')
 param mimBackupSchedule string = '0 30 23 * * *'
@@ -326,6 +332,8 @@ var appSettings = {
   MIMSyncWinRMUseHTTPS: mimSyncWinRMUseHTTPS ? 'true' : 'false'
   MIMSyncWinRMCACert: mimSyncWinRMCACert
   MIMSyncWinRMInsecureSkipVerify: mimSyncWinRMInsecureSkipVerify ? 'true' : 'false'
+  MIMSyncWinRMCertThumbprint: mimSyncWinRMCertThumbprint
+  MIMSyncWinRMTLSServerName: mimSyncWinRMTLSServerName
 
   // backup
   MIMBackupSchedule: mimBackupSchedule

@@ -21,6 +21,7 @@ var Declaration = function.Declaration{
 		settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword,
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
 		settings.MIMSyncWinRMInsecureSkipVerify,
+		settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
 	},
 	Run:   run,
 	Check: check,

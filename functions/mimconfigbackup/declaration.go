@@ -16,6 +16,7 @@ var Declaration = function.Declaration{
 		settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword,
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
 		settings.MIMSyncWinRMInsecureSkipVerify,
+		settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
 		settings.MIMBackupSchedule, settings.MIMBackupRoot, settings.MIMBackupFolderFormat,
 		settings.MIMServiceUri, settings.MIMExtensionsPath, settings.MIMBackupRetentionDays,
 		settings.MIMBackupContainer, settings.MIMBackupKeepMin,

@@ -39,6 +39,10 @@ var (
 	MIMSyncWinRMCACert             = Spec{Name: "MIMSyncWinRMCACert", Area: "MIM server", Help: "PEM certificate(s) that the listener's certificate must chain to; default the system roots"}
 	MIMSyncWinRMInsecureSkipVerify = Spec{Name: "MIMSyncWinRMInsecureSkipVerify", Default: "false", Area: "MIM server",
 		Help: "skip certificate validation (logs a warning on every run)"}
+	MIMSyncWinRMCertThumbprint = Spec{Name: "MIMSyncWinRMCertThumbprint", Area: "MIM server",
+		Help: "SHA-256 fingerprint (hex; colons or spaces allowed) of the listener's certificate: only that certificate is accepted, no chain or name check"}
+	MIMSyncWinRMTLSServerName = Spec{Name: "MIMSyncWinRMTLSServerName", Area: "MIM server",
+		Help: "name to check the listener's certificate against when MIMSyncServer is an address or alias"}
 )
 
 // MIM configuration backup.
@@ -93,6 +97,7 @@ func All() []Spec {
 		Storage, StorageAccountName, StorageBlobServiceURI, StorageQueueServiceURI, StorageCredential, StorageClientID,
 		OpsTimeZone, WebsiteTimeZone,
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
+		MIMSyncWinRMCertThumbprint, MIMSyncWinRMTLSServerName,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
 		MIMBackupKeepMin,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,

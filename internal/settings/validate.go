@@ -14,6 +14,7 @@ var kinds = map[string]func(p *Parser, s Spec){
 	MIMSyncWinRMPort.Name:               port,
 	MIMSyncWinRMUseHTTPS.Name:           func(p *Parser, s Spec) { p.Bool(s) },
 	MIMSyncWinRMInsecureSkipVerify.Name: func(p *Parser, s Spec) { p.Bool(s) },
+	MIMSyncWinRMCertThumbprint.Name:     func(p *Parser, s Spec) { p.Fingerprint(s) },
 	MIMBackupFolderFormat.Name:          dateFormat,
 	MIMBackupRetentionDays.Name:         func(p *Parser, s Spec) { p.Int(s) },
 	MIMBackupKeepMin.Name:               atLeastOne,
