@@ -58,12 +58,18 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // run invokes the function at a given time and returns its log and error.
 func (f *fixture) run(t *testing.T, at time.Time) (string, error) {
 	t.Helper()
+	return f.runCtx(context.Background(), t, at)
+}
+
+// runCtx is run with the caller's context.
+func (f *fixture) runCtx(ctx context.Context, t *testing.T, at time.Time) (string, error) {
+	t.Helper()
 	var logs bytes.Buffer
 	f.mim.SetClock(func() time.Time { return at })
 	inv := &function.Invocation{ID: "test", Function: "MimConfigBackup", Env: f.env,
 		Log: slog.New(slog.NewTextHandler(&logs, nil)), Clock: func() time.Time { return at }, Outputs: map[string]any{}}
 	f.last = inv
-	err := Declaration.Run(context.Background(), inv)
+	err := Declaration.Run(ctx, inv)
 	if f.srv.OpenShells() != 0 {
 		t.Errorf("%d shell(s) left open", f.srv.OpenShells())
 	}

@@ -145,3 +145,18 @@ func TestRunDeadlineDuringTheOffsiteCopy(t *testing.T) {
 		t.Error("a blob was committed")
 	}
 }
+
+// A caller's deadline sooner than the run's own is the one the run keeps,
+// and the one it names.
+func TestRunDeadlineFollowsASoonerCallerDeadline(t *testing.T) {
+	withDeadline(t, 25*time.Minute, 8*time.Minute)
+	f := newFixture(t)
+	f.mim.StepDelay = map[string]time.Duration{"PortalExport": time.Minute}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, err := f.runCtx(ctx, t, night(24))
+	if err == nil || !strings.Contains(err.Error(), "stopped at the run deadline (1.5s) while the backup script ran") ||
+		!strings.Contains(err.Error(), "not finished: PortalExport, Retention") {
+		t.Fatalf("err = %v, want a stop at the caller's deadline", err)
+	}
+}

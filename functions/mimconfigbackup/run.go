@@ -65,19 +65,20 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if err != nil {
 		return fmt.Errorf("MimConfigBackup: %w", err)
 	}
-	params, err := newParams(opts, inv.Now(), runDeadline-offsiteReserve)
+	limit, budget := limitsOf(ctx)
+	params, err := newParams(opts, inv.Now(), budget)
 	if err != nil {
 		return fmt.Errorf("MimConfigBackup: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, runDeadline)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	folder := params.Root + `\` + params.Folder
 	inv.Figure("backupFolder", folder)
-	inv.Log.Info("MimConfigBackup: starting", "server", opts.winrm.Host, "folder", folder, "deadline", runDeadline.String())
+	inv.Log.Info("MimConfigBackup: starting", "server", opts.winrm.Host, "folder", folder, "deadline", limit.String())
 	res, err := client.Run(ctx, backupScript, params)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return stoppedInScript(inv, folder, res.Stdout)
+			return stoppedInScript(inv, limit, folder, res.Stdout)
 		}
 		return fmt.Errorf("MimConfigBackup: %w", err)
 	}
@@ -86,11 +87,11 @@ func run(ctx context.Context, inv *function.Invocation) error {
 		return fmt.Errorf("MimConfigBackup: %w", err)
 	}
 	report(inv, sum)
-	problems := stepProblems(inv, sum)
+	problems := stepProblems(inv, limit, sum)
 	if opts.container != "" && !sum.manifest.Partial {
 		if err := copyOffsite(ctx, inv, client, opts, sum); err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				err = fmt.Errorf("stopped at the run deadline (%s) after the backup was written: %w", runDeadline, err)
+				err = fmt.Errorf("stopped at the run deadline (%s) after the backup was written: %w", limit, err)
 			}
 			problems = append(problems, err)
 		}
@@ -101,9 +102,21 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	return nil
 }
 
+// limitsOf returns how long a run may take, runDeadline or less when ctx
+// ends sooner, and the budget of the script's export steps. A run cut short
+// by its caller keeps a third of its time for the zip and the off-site copy.
+func limitsOf(ctx context.Context) (limit, budget time.Duration) {
+	limit, reserve := runDeadline, offsiteReserve
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < limit {
+		limit = time.Until(d).Round(100 * time.Millisecond)
+		reserve = min(reserve, limit/3)
+	}
+	return limit, limit - reserve
+}
+
 // stepProblems describes the failed steps and, for a partial backup, what
 // was and was not done.
-func stepProblems(inv *function.Invocation, sum *summary) []error {
+func stepProblems(inv *function.Invocation, limit time.Duration, sum *summary) []error {
 	var problems []error
 	var ran, notRun []string
 	for _, st := range sum.manifest.Steps {
@@ -120,7 +133,7 @@ func stepProblems(inv *function.Invocation, sum *summary) []error {
 		inv.Figure("stepsFinished", strings.Join(ran, ", "))
 		problems = append(problems, fmt.Errorf("the run deadline (%s) came near: steps run: %s; not run: %s; "+
 			"the partial backup is never counted as complete, and no off-site copy was made",
-			runDeadline, orNone(strings.Join(ran, ", ")), strings.Join(notRun, ", ")))
+			limit, orNone(strings.Join(ran, ", ")), strings.Join(notRun, ", ")))
 	}
 	return problems
 }
@@ -128,7 +141,7 @@ func stepProblems(inv *function.Invocation, sum *summary) []error {
 // stoppedInScript is the error of a run whose deadline passed while the
 // backup script ran: the steps the script reported as finished, those it
 // did not, and where the partial folder is.
-func stoppedInScript(inv *function.Invocation, folder, stdout string) error {
+func stoppedInScript(inv *function.Invocation, limit time.Duration, folder, stdout string) error {
 	done := map[string]bool{}
 	var finished, unfinished []string
 	for _, st := range finishedSteps(stdout) {
@@ -149,7 +162,7 @@ func stoppedInScript(inv *function.Invocation, folder, stdout string) error {
 		"finished", strings.Join(finished, ", "), "unfinished", strings.Join(unfinished, ", "))
 	return fmt.Errorf("MimConfigBackup: stopped at the run deadline (%s) while the backup script ran: steps finished: %s; "+
 		"not finished: %s; the partial folder %s has no manifest and is never counted as a complete backup; "+
-		"no off-site copy was made", runDeadline, orNone(strings.Join(finished, ", ")), strings.Join(unfinished, ", "), folder)
+		"no off-site copy was made", limit, orNone(strings.Join(finished, ", ")), strings.Join(unfinished, ", "), folder)
 }
 
 // newParams names the new folder (MIMBackupFolderFormat in the ops zone)
