@@ -111,6 +111,12 @@ param mimSyncWinRMCACert string = ''
 @description('MIMSyncWinRMInsecureSkipVerify: skip certificate validation (never in production).')
 param mimSyncWinRMInsecureSkipVerify bool = false
 
+@description('MIMSyncWinRMCertThumbprint: SHA-256 fingerprint (hex) of the listener\'s certificate; when set, only that certificate is accepted.')
+param mimSyncWinRMCertThumbprint string = ''
+
+@description('MIMSyncWinRMTLSServerName: name to check the listener\'s certificate against when MIMSyncServer is an address or alias.')
+param mimSyncWinRMTLSServerName string = ''
+
 // backup
 @description('MIMBackupSchedule: NCRONTAB schedule of MimConfigBackup, in UTC.')
 param mimBackupSchedule string = '0 30 23 * * *'
@@ -133,6 +139,10 @@ param mimBackupRetentionDays int = 30
 
 @description('MIMBackupContainer: blob container for a zipped off-server copy; empty = none. Created when set.')
 param mimBackupContainer string = ''
+
+@description('MIMBackupKeepMin: the newest complete backups always kept, however old (at least 1).')
+@minValue(1)
+param mimBackupKeepMin int = 7
 
 // FTP
 @description('FTPServer: host[:port] of the FTP server.')
@@ -393,6 +403,8 @@ var appSettings = {
   MIMSyncWinRMUseHTTPS: mimSyncWinRMUseHTTPS ? 'true' : 'false'
   MIMSyncWinRMCACert: mimSyncWinRMCACert
   MIMSyncWinRMInsecureSkipVerify: mimSyncWinRMInsecureSkipVerify ? 'true' : 'false'
+  MIMSyncWinRMCertThumbprint: mimSyncWinRMCertThumbprint
+  MIMSyncWinRMTLSServerName: mimSyncWinRMTLSServerName
 
   // backup
   MIMBackupSchedule: mimBackupSchedule
@@ -402,6 +414,7 @@ var appSettings = {
   MIMExtensionsPath: mimExtensionsPath
   MIMBackupRetentionDays: string(mimBackupRetentionDays)
   MIMBackupContainer: mimBackupContainer
+  MIMBackupKeepMin: string(mimBackupKeepMin)
 
   // FTP
   FTPServer: ftpServer

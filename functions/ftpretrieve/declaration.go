@@ -21,6 +21,7 @@ var Declaration = function.Declaration{
 		mimServerSetting, mimUserSetting, mimPasswordSetting,
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
 		settings.MIMSyncWinRMInsecureSkipVerify,
+		settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
 	},
 	Run:    run,
 	Check:  check,

@@ -38,18 +38,34 @@ func openSink(ctx context.Context, c *config, env settings.Env, account *storage
 		if err != nil {
 			return nil, nil, err
 		}
-		w, err := sink.NewWinRM(remoteUploader{client}, c.targetDir, c.subfolder)
-		return w, func() {}, err
+		// One PowerShell process per transfer worker receives all of its
+		// files, instead of one process per file.
+		uploads := client.NewUploads(ctx, max(c.maxConns, 1))
+		w, err := sink.NewWinRM(remoteUploader{uploads}, c.targetDir, c.subfolder)
+		if err != nil {
+			_ = uploads.Close()
+			return nil, nil, err
+		}
+		return w, func() {
+			if err := uploads.Close(); err != nil {
+				log.Warn("ftpretrieve: ending the upload processes on the MIM server", "err", err.Error())
+			}
+		}, nil
 	}
 }
 
-// remoteUploader adapts the remote PowerShell client to the sink's
-// Uploader.
-type remoteUploader struct{ c *remoteps.Client }
+// remoteUploader adapts the remote PowerShell uploads to the sink's
+// SizedUploader.
+type remoteUploader struct{ u *remoteps.Uploads }
 
 // Upload implements sink.Uploader.
-func (u remoteUploader) Upload(ctx context.Context, src io.Reader, remotePath string) (sink.Uploaded, error) {
-	res, err := u.c.Upload(ctx, src, remotePath)
+func (r remoteUploader) Upload(ctx context.Context, src io.Reader, remotePath string) (sink.Uploaded, error) {
+	return r.UploadSized(ctx, src, remotePath, -1)
+}
+
+// UploadSized implements sink.SizedUploader.
+func (r remoteUploader) UploadSized(ctx context.Context, src io.Reader, remotePath string, size int64) (sink.Uploaded, error) {
+	res, err := r.u.UploadSized(ctx, src, remotePath, size)
 	if err != nil {
 		return sink.Uploaded{}, err
 	}
@@ -57,7 +73,7 @@ func (u remoteUploader) Upload(ctx context.Context, src io.Reader, remotePath st
 }
 
 // Compile-time check that the adapter fits.
-var _ sink.Uploader = remoteUploader{}
+var _ sink.SizedUploader = remoteUploader{}
 
 // openState opens the delivered-files record in the app's storage account.
 func openState(ctx context.Context, c *config, env settings.Env) (*storage.Account, *state, error) {

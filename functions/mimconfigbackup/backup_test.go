@@ -18,12 +18,19 @@ import (
 
 // fixture is a MIM server behind the WinRM stand-in, and the settings that reach it.
 type fixture struct {
-	mim *mimtest.Server
-	srv *winrmtest.Server
-	env settings.MapEnv
+	mim  *mimtest.Server
+	srv  *winrmtest.Server
+	env  settings.MapEnv
+	last *function.Invocation // the latest run's invocation, for its figures
 }
 
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureOn(t, nil)
+}
+
+// newFixtureOn is newFixture with the emulated host changed by edit.
+func newFixtureOn(t *testing.T, edit func(*mimtest.Server, *winrmtest.Host)) *fixture {
 	t.Helper()
 	disk, err := winrmtest.NewDisk(t.TempDir())
 	if err != nil {
@@ -33,7 +40,11 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: mim.Host()})
+	host := mim.Host()
+	if edit != nil {
+		edit(mim, host)
+	}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: host})
 	env := settings.MapEnv{
 		"MIMSyncServer": srv.Host, "MIMSyncWinRMPort": strings.TrimSpace(itoa(srv.Port)),
 		"MIMSyncCredUser": srv.User(), "MIMSyncCredPassword": srv.Password(), "MIMSyncWinRMCACert": string(srv.CACertPEM),
@@ -47,11 +58,18 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // run invokes the function at a given time and returns its log and error.
 func (f *fixture) run(t *testing.T, at time.Time) (string, error) {
 	t.Helper()
+	return f.runCtx(context.Background(), t, at)
+}
+
+// runCtx is run with the caller's context.
+func (f *fixture) runCtx(ctx context.Context, t *testing.T, at time.Time) (string, error) {
+	t.Helper()
 	var logs bytes.Buffer
 	f.mim.SetClock(func() time.Time { return at })
 	inv := &function.Invocation{ID: "test", Function: "MimConfigBackup", Env: f.env,
 		Log: slog.New(slog.NewTextHandler(&logs, nil)), Clock: func() time.Time { return at }, Outputs: map[string]any{}}
-	err := Declaration.Run(context.Background(), inv)
+	f.last = inv
+	err := Declaration.Run(ctx, inv)
 	if f.srv.OpenShells() != 0 {
 		t.Errorf("%d shell(s) left open", f.srv.OpenShells())
 	}
@@ -242,11 +260,12 @@ func TestBadSettingsNameEveryProblem(t *testing.T) {
 	f.env["MIMServiceUri"] = "localhost:5725"
 	f.env["MIMBackupContainer"] = "Bad_Name"
 	f.env["MIMBackupRetentionDays"] = "-7"
+	f.env["MIMBackupKeepMin"] = "0"
 	_, err := f.run(t, night(24))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"MIMBackupFolderFormat", "MIMBackupRoot", "MIMServiceUri", "MIMBackupContainer", "MIMBackupRetentionDays"} {
+	for _, name := range []string{"MIMBackupFolderFormat", "MIMBackupRoot", "MIMServiceUri", "MIMBackupContainer", "MIMBackupRetentionDays", "MIMBackupKeepMin"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

@@ -25,6 +25,7 @@ func TestScriptParametersMatchTheGoSide(t *testing.T) {
 		{checkScript, struct {
 			Root string `json:"root"`
 		}{}},
+		{removeZipScript, removeZipParams{}},
 	}
 	for _, tt := range tests {
 		used := map[string]bool{}
@@ -91,5 +92,17 @@ func TestScriptWritesTheFieldsTheGoSideReads(t *testing.T) {
 				t.Errorf("backup.ps1 never sets %s (read into %s.%s)", name, typ.Name(), typ.Field(i).Name)
 			}
 		}
+	}
+}
+
+// The Go side names the script's steps when a stopped run reports what it
+// did not finish.
+func TestScriptStepsAreTheScriptsSteps(t *testing.T) {
+	var want []string
+	for _, m := range stepName.FindAllStringSubmatch(backupScript, -1) {
+		want = append(want, m[1])
+	}
+	if !reflect.DeepEqual(scriptSteps, want) {
+		t.Errorf("scriptSteps %v, backup.ps1 has %v", scriptSteps, want)
 	}
 }

@@ -14,6 +14,9 @@ type Manifest struct {
 	Files   []ManifestFile `json:"files"`
 	Steps   []Step         `json:"steps"`
 	Failed  []string       `json:"failed"`
+	// Partial is set when the run deadline came near and steps were not
+	// run: a partial backup never counts as complete.
+	Partial bool `json:"partial"`
 }
 
 // ManifestFile is one file of a backup.
@@ -40,7 +43,10 @@ type summary struct {
 	PreviousFolder   string   `json:"previousFolder"`
 	PreviousManifest string   `json:"previousManifest"`
 	Deleted          []string `json:"deleted"`
+	KeptByMinimum    []string `json:"keptByMinimum"`    // older than the cutoff, kept as one of the newest complete backups
 	RetentionSkipped string   `json:"retentionSkipped"` // why retention deleted nothing
+	StaleZips        []string `json:"staleZips"`        // zips of earlier runs that were removed
+	CleanupError     string   `json:"cleanupError"`     // why removing them failed
 	Zip              string   `json:"zip"`
 	ZipError         string   `json:"zipError"` // why the zip could not be made
 
@@ -50,8 +56,7 @@ type summary struct {
 
 // parseSummary reads the script's last stdout line and the manifests in it.
 func parseSummary(stdout string) (*summary, error) {
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	last := strings.TrimSpace(lines[len(lines)-1])
+	last := lastLine(stdout)
 	var s summary
 	if err := json.Unmarshal([]byte(last), &s); err != nil {
 		return nil, fmt.Errorf("unreadable summary line %.200q: %w", last, err)
@@ -68,15 +73,15 @@ func parseSummary(stdout string) (*summary, error) {
 	return &s, nil
 }
 
-// failures describes the failed steps, "" when none failed.
-func (m Manifest) failures() string {
+// failures describes the steps that ran and failed, and counts them.
+func (m Manifest) failures() (int, string) {
 	var parts []string
 	for _, st := range m.Steps {
-		if !st.OK {
+		if !st.OK && !strings.HasPrefix(st.Error, notRunPrefix) {
 			parts = append(parts, st.Name+": "+st.Error)
 		}
 	}
-	return strings.Join(parts, "; ")
+	return len(parts), strings.Join(parts, "; ")
 }
 
 // bytes is the total size of the backup's files.
@@ -86,4 +91,24 @@ func (m Manifest) bytes() int64 {
 		n += f.Size
 	}
 	return n
+}
+
+// stepLinePrefix starts the line the script prints as each step ends.
+const stepLinePrefix = "step:"
+
+// finishedSteps reads the step lines the script printed, which arrive even
+// when the run is stopped before the summary.
+func finishedSteps(stdout string) []Step {
+	var steps []Step
+	for _, line := range strings.Split(stdout, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), stepLinePrefix)
+		if !ok {
+			continue
+		}
+		var st Step
+		if err := json.Unmarshal([]byte(rest), &st); err == nil && st.Name != "" {
+			steps = append(steps, st)
+		}
+	}
+	return steps
 }

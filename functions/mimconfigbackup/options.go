@@ -20,6 +20,7 @@ type options struct {
 	serviceURI     string
 	extensionsPath string
 	retentionDays  int    // 0 keeps every backup
+	keepMin        int    // the newest complete backups kept whatever their age
 	container      string // blob container for the zipped copy; "" = none
 }
 
@@ -36,6 +37,7 @@ func readOptions(p *settings.Parser) options {
 		serviceURI:     p.String(settings.MIMServiceUri),
 		extensionsPath: p.String(settings.MIMExtensionsPath),
 		retentionDays:  p.Int(settings.MIMBackupRetentionDays),
+		keepMin:        p.Int(settings.MIMBackupKeepMin),
 		container:      p.String(settings.MIMBackupContainer),
 	}
 	if err := remoteps.CheckRemotePath(o.root); err != nil {
@@ -55,6 +57,9 @@ func readOptions(p *settings.Parser) options {
 	}
 	if o.retentionDays < 0 {
 		p.Fail(settings.MIMBackupRetentionDays, "want 0 (keep every backup) or a number of days")
+	}
+	if o.keepMin < 1 {
+		p.Fail(settings.MIMBackupKeepMin, "want 1 or more: the newest complete backups kept whatever their age")
 	}
 	if o.container != "" && !containerName.MatchString(o.container) {
 		p.Fail(settings.MIMBackupContainer, "want a blob container name: 3-63 lower-case letters, digits and single hyphens")

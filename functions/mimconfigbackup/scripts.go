@@ -13,13 +13,9 @@ func mustScript(name string) string {
 	return string(b)
 }
 
+// The scripts the function runs on the MIM server.
 var (
-	backupScript = mustScript("backup.ps1")
-	checkScript  = mustScript("check.ps1")
+	backupScript    = mustScript("backup.ps1")
+	checkScript     = mustScript("check.ps1")
+	removeZipScript = mustScript("removezip.ps1")
 )
-
-// Scripts returns the function's embedded PowerShell scripts by file name,
-// for syntax checks.
-func Scripts() map[string]string {
-	return map[string]string{"backup.ps1": backupScript, "check.ps1": checkScript}
-}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/masterzen/winrm"
+
+	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // Client runs scripts on one WinRM host. It is safe for concurrent use;
@@ -52,6 +54,18 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	}
 	if cfg.CACertPEM != nil && !x509.NewCertPool().AppendCertsFromPEM(cfg.CACertPEM) {
 		return nil, errors.New("remoteps: CACertPEM holds no PEM certificate")
+	}
+	if cfg.CertSHA256 != "" {
+		pin, err := settings.ParseFingerprint(cfg.CertSHA256)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("remoteps: CertSHA256: %w", err)
+		case !cfg.HTTPS:
+			return nil, errors.New("remoteps: a certificate pin (CertSHA256) needs HTTPS")
+		case cfg.InsecureSkipVerify:
+			return nil, errors.New("remoteps: set either a certificate pin (CertSHA256) or InsecureSkipVerify, not both")
+		}
+		cfg.CertSHA256 = pin
 	}
 	if cfg.InsecureSkipVerify && cfg.HTTPS {
 		log.Warn("remoteps: the WinRM listener's certificate is NOT checked (MIMSyncWinRMInsecureSkipVerify=true); anyone on the path can read the credentials", "host", cfg.Host)

@@ -39,8 +39,13 @@ type Config struct {
 	CACertPEM          []byte // certificates the listener's must chain to; nil = system roots
 	InsecureSkipVerify bool   // no certificate check at all (warned about on every New)
 	TLSServerName      string // name to check the certificate against, when Host is an address
-	User, Password     string // DOMAIN\user, user@domain or a local user
-	Auth               Auth   // default AuthNTLM
+	// CertSHA256 pins the listener's certificate: the SHA-256 of its DER,
+	// as hex (colons and spaces allowed). When set, a connection is accepted
+	// only if the server's leaf certificate has exactly this fingerprint;
+	// its chain and names are not checked. It counts as verified TLS.
+	CertSHA256     string
+	User, Password string // DOMAIN\user, user@domain or a local user
+	Auth           Auth   // default AuthNTLM
 	// MaxEnvelopeSize is the server's MaxEnvelopeSizekb*1024. Requests are
 	// sized to stay within it; default DefaultMaxEnvelopeSize.
 	MaxEnvelopeSize int
@@ -68,6 +73,14 @@ func ConfigFromSettings(p *settings.Parser) Config {
 		p.Fail(settings.MIMSyncWinRMPort, "want a TCP port between 1 and 65535")
 	}
 	cfg.CACertPEM = p.Certificates(settings.MIMSyncWinRMCACert)
+	cfg.TLSServerName = p.String(settings.MIMSyncWinRMTLSServerName)
+	cfg.CertSHA256 = p.Fingerprint(settings.MIMSyncWinRMCertThumbprint)
+	if cfg.CertSHA256 != "" && !cfg.HTTPS {
+		p.Fail(settings.MIMSyncWinRMCertThumbprint, "a certificate pin needs HTTPS (MIMSyncWinRMUseHTTPS=true)")
+	}
+	if cfg.CertSHA256 != "" && cfg.InsecureSkipVerify {
+		p.Fail(settings.MIMSyncWinRMCertThumbprint, "set either the pin or MIMSyncWinRMInsecureSkipVerify, not both: the pin is the safe one")
+	}
 	return cfg
 }
 
@@ -78,8 +91,8 @@ func (c Config) String() string {
 	if c.Password != "" {
 		password = "(redacted)"
 	}
-	return fmt.Sprintf("{Host:%s Port:%d HTTPS:%t User:%s Password:%s Auth:%s CACertPEM:%d bytes InsecureSkipVerify:%t TLSServerName:%s MaxEnvelopeSize:%d OperationTimeout:%s}",
-		c.Host, c.Port, c.HTTPS, c.User, password, c.Auth, len(c.CACertPEM), c.InsecureSkipVerify, c.TLSServerName, c.MaxEnvelopeSize, c.OperationTimeout)
+	return fmt.Sprintf("{Host:%s Port:%d HTTPS:%t User:%s Password:%s Auth:%s CACertPEM:%d bytes InsecureSkipVerify:%t TLSServerName:%s CertSHA256:%s MaxEnvelopeSize:%d OperationTimeout:%s}",
+		c.Host, c.Port, c.HTTPS, c.User, password, c.Auth, len(c.CACertPEM), c.InsecureSkipVerify, c.TLSServerName, c.CertSHA256, c.MaxEnvelopeSize, c.OperationTimeout)
 }
 
 // GoString implements fmt.GoStringer the same way, for %#v.
@@ -88,7 +101,8 @@ func (c Config) GoString() string { return "remoteps.Config" + c.String() }
 // LogValue implements slog.LogValuer without the password.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("host", c.Host), slog.Int("port", c.Port), slog.Bool("https", c.HTTPS),
-		slog.String("user", c.User), slog.String("auth", string(c.Auth)), slog.Bool("insecure_skip_verify", c.InsecureSkipVerify))
+		slog.String("user", c.User), slog.String("auth", string(c.Auth)), slog.Bool("insecure_skip_verify", c.InsecureSkipVerify),
+		slog.String("tls_server_name", c.TLSServerName), slog.String("cert_sha256", c.CertSHA256))
 }
 
 func (c Config) withDefaults() Config {

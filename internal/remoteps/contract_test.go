@@ -32,3 +32,16 @@ func TestScriptParametersMatchTheGoSide(t *testing.T) {
 		}
 	}
 }
+
+// uploads.ps1 reads exactly the fields of the file header the Go side
+// sends.
+func TestUploadsHeaderMatchesTheGoSide(t *testing.T) {
+	use := regexp.MustCompile(`\$header\.(\w+)`)
+	seen := map[string]bool{}
+	for _, m := range use.FindAllStringSubmatch(remoteps.Scripts()["uploads.ps1"], -1) {
+		seen[m[1]] = true
+	}
+	if want := map[string]bool{"path": true, "size": true}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("uploads.ps1 reads header fields %v, the Go side sends %v", seen, want)
+	}
+}

@@ -2,6 +2,7 @@ package remoteps
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,6 +17,9 @@ var (
 	ErrEnvelopeTooLarge = errors.New("a request exceeded the server's MaxEnvelopeSize (HTTP 413)")
 	// ErrUntrustedCertificate: the listener's certificate did not verify.
 	ErrUntrustedCertificate = errors.New("the WinRM listener's certificate is not trusted")
+	// ErrCertificateMismatch: the listener's certificate is not the pinned
+	// one (CertSHA256, MIMSyncWinRMCertThumbprint).
+	ErrCertificateMismatch = errors.New("the WinRM listener's certificate is not the pinned one")
 	// ErrNTLMNotOffered: NTLM was asked for, and the listener offered
 	// neither Negotiate nor NTLM; the password was not sent.
 	ErrNTLMNotOffered = errors.New("the WinRM listener offers no Negotiate (NTLM) authentication, and Basic is used only over HTTPS with a verified certificate; the password was not sent")
@@ -47,8 +51,14 @@ func (e *ExitError) Error() string {
 // an operator's terms. It never includes the password.
 func (c *Client) describe(script, doing string, err error) error {
 	where := fmt.Sprintf("remoteps: %s: %s on %s", script, doing, c.cfg.Host)
+	if errors.Is(err, ErrCertificateMismatch) {
+		return fmt.Errorf("%s: %w (if the listener's certificate was renewed, set MIMSyncWinRMCertThumbprint to the new one's SHA-256)", where, err)
+	}
+	if errors.As(err, new(x509.HostnameError)) {
+		return fmt.Errorf("%s: %w: the certificate is not issued for the name connected to; set MIMSyncWinRMTLSServerName to a name it is issued for: %w", where, ErrUntrustedCertificate, err)
+	}
 	if errors.As(err, new(*tls.CertificateVerificationError)) {
-		return fmt.Errorf("%s: %w (set MIMSyncWinRMCACert to the PEM of the CA that issued it): %w", where, ErrUntrustedCertificate, err)
+		return fmt.Errorf("%s: %w (set MIMSyncWinRMCACert to the PEM of the CA that issued it, or pin it with MIMSyncWinRMCertThumbprint): %w", where, ErrUntrustedCertificate, err)
 	}
 	if errors.Is(err, ErrNTLMNotOffered) {
 		return fmt.Errorf("%s: %w; enable Negotiate on the listener (winrm/config/service/auth)", where, err)

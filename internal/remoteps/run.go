@@ -28,13 +28,25 @@ type Result struct {
 // *ExitError carrying the script's error text. Cancelling ctx terminates the
 // script; the shell is deleted on every path.
 func (c *Client) Run(ctx context.Context, script string, input any) (Result, error) {
-	return c.run(ctx, script, input, nil)
+	return c.run(ctx, script, input, streams{})
 }
 
 // feeder writes a script's own input to stdin, after its parameters.
 type feeder func(ctx context.Context, w io.Writer) error
 
-func (c *Client) run(ctx context.Context, script string, input any, feed feeder) (Result, error) {
+// reader reads a script's stdout as it arrives, to its end. An error it
+// returns terminates the script.
+type reader func(stdout io.Reader) error
+
+// streams says how a run's stdin and stdout are handled beyond the
+// script and its parameters: feed writes its own input (nil: none), read
+// consumes stdout as it arrives (nil: it is collected into Result.Stdout).
+type streams struct {
+	feed feeder
+	read reader
+}
+
+func (c *Client) run(ctx context.Context, script string, input any, st streams) (Result, error) {
 	name := scriptName(script)
 	params, err := marshalParams(input)
 	if err != nil {
@@ -61,8 +73,8 @@ func (c *Client) run(ctx context.Context, script string, input any, feed feeder)
 		return Result{}, c.describe(name, "starting PowerShell", err)
 	}
 	start := time.Now()
-	out := collect(cmd) // before sending: a script may print while it reads
-	s := c.sendInput(ctx, cmd, script, params, feed)
+	out := collect(cmd, st.read) // before sending: a script may print while it reads
+	s := c.sendInput(ctx, cmd, script, params, st.feed)
 	if s.sendErr != nil {
 		if first := sess.tr.failure(); first != nil {
 			s.sendErr = first // the real cause behind masterzen's "short write"
@@ -129,16 +141,81 @@ func (w *stdinWriter) Write(p []byte) (int, error) {
 // output gathers a command's stdout and stderr as they arrive.
 type output struct {
 	wg             sync.WaitGroup
-	stdout, stderr bytes.Buffer
+	stdout         bytes.Buffer // what was collected, when there is no reader
+	stderr         cappedBuffer
 	outErr, errErr error // a failed Receive ends both streams with its error
+	readErr        error // the reader's own failure
+	stopped        bool  // the reader failed before the output ended, and the script was stopped
 }
 
-func collect(cmd *winrm.Command) *output {
-	o := &output{}
+// maxStderr bounds the error text kept from one command.
+const maxStderr = 1 << 20
+
+func collect(cmd *winrm.Command, read reader) *output {
+	o := &output{stderr: cappedBuffer{max: maxStderr}}
 	o.wg.Add(2)
-	go func() { defer o.wg.Done(); _, o.outErr = io.Copy(&o.stdout, cmd.Stdout) }()
+	go func() {
+		defer o.wg.Done()
+		if read == nil {
+			_, o.outErr = io.Copy(&o.stdout, cmd.Stdout)
+			return
+		}
+		src := &errorKeeper{r: cmd.Stdout}
+		o.readErr = read(src)
+		if o.readErr != nil && src.err == nil && !src.eof {
+			o.stopped = true
+			_ = cmd.Close() // nobody reads the rest: stop the script
+		}
+		_, _ = io.Copy(io.Discard, src) // drain, so the output loop never blocks
+		if !o.stopped {
+			o.outErr = src.err
+		}
+	}()
 	go func() { defer o.wg.Done(); _, o.errErr = io.Copy(&o.stderr, cmd.Stderr) }()
 	return o
+}
+
+// errorKeeper remembers how its reader ended: at io.EOF, or with the first
+// other error (a failed Receive, as opposed to a failure of whoever reads).
+type errorKeeper struct {
+	r   io.Reader
+	err error
+	eof bool
+}
+
+// Read implements io.Reader.
+func (e *errorKeeper) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	switch {
+	case err == io.EOF:
+		e.eof = true
+	case err != nil && e.err == nil:
+		e.err = err
+	}
+	return n, err
+}
+
+// cappedBuffer keeps the first max bytes written to it and counts the rest.
+type cappedBuffer struct {
+	buf     bytes.Buffer
+	max     int
+	dropped int64
+}
+
+// Write implements io.Writer; it never fails.
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	keep := min(len(p), c.max-c.buf.Len())
+	c.buf.Write(p[:keep])
+	c.dropped += int64(len(p) - keep)
+	return len(p), nil
+}
+
+// String returns what was kept, with a note of what was not.
+func (c *cappedBuffer) String() string {
+	if c.dropped == 0 {
+		return c.buf.String()
+	}
+	return fmt.Sprintf("%s\n... (%d more bytes)", c.buf.String(), c.dropped)
 }
 
 // finish waits for the command and its output, and decides the error.
@@ -155,6 +232,8 @@ func (c *Client) finish(ctx context.Context, name string, cmd *winrm.Command, o 
 		return res, fmt.Errorf("remoteps: %s: %w", name, ctx.Err())
 	case s.sendErr != nil:
 		return res, c.describe(name, "sending input", s.sendErr)
+	case o.stopped: // the streams then end with "canceled": the reader's failure is the cause
+		return res, fmt.Errorf("remoteps: %s: %w", name, o.readErr)
 	case o.outErr != nil:
 		return res, c.describe(name, "reading output", o.outErr)
 	case o.errErr != nil:
@@ -163,6 +242,8 @@ func (c *Client) finish(ctx context.Context, name string, cmd *winrm.Command, o 
 		return res, fmt.Errorf("remoteps: %s: %w", name, s.feedErr)
 	case res.ExitCode != 0:
 		return res, &ExitError{Script: name, Code: res.ExitCode, Stderr: res.Stderr}
+	case o.readErr != nil:
+		return res, fmt.Errorf("remoteps: %s: %w", name, o.readErr)
 	}
 	return res, nil
 }

@@ -22,22 +22,13 @@ var (
 	bootstrapScript = mustScript("bootstrap.ps1")
 	uploadScript    = mustScript("upload.ps1")
 	downloadScript  = mustScript("download.ps1")
+	uploadsScript   = mustScript("uploads.ps1")
 )
-
-// Scripts returns this package's embedded PowerShell scripts by file name,
-// for syntax checks.
-func Scripts() map[string]string {
-	return map[string]string{"bootstrap.ps1": bootstrapScript, "upload.ps1": uploadScript, "download.ps1": downloadScript}
-}
 
 // bootstrapCommand is the command line of every Run: the bootstrap, its
 // comments dropped, as UTF-16LE base64 for -EncodedCommand.
 var bootstrapCommand = "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -InputFormat Text -EncodedCommand " +
 	encodeCommand(stripComments(bootstrapScript))
-
-// EncodedCommandLength is the length of the command line every Run sends,
-// far below cmd.exe's 8191 characters whatever the script.
-func EncodedCommandLength() int { return len(bootstrapCommand) }
 
 func stripComments(script string) string {
 	var out []string

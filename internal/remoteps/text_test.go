@@ -1,6 +1,7 @@
 package remoteps_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
@@ -90,4 +91,40 @@ func asSettingsError(err error, target **settings.Error) bool {
 	se, ok := err.(*settings.Error)
 	*target = se
 	return ok
+}
+
+func TestConfigFromSettingsPinAndServerName(t *testing.T) {
+	base := func() settings.MapEnv {
+		return settings.MapEnv{"MIMSyncServer": "10.0.0.5", "MIMSyncCredUser": `LAB\svc`, "MIMSyncCredPassword": "pw-secret"}
+	}
+	env := base()
+	fp := strings.Repeat("0f", 32)
+	env["MIMSyncWinRMCertThumbprint"] = " " + strings.ToUpper(strings.Join([]string{fp[:2], fp[2:4], fp[4:]}, ":")) + " "
+	env["MIMSyncWinRMTLSServerName"] = "mimsync01.lab.example"
+	p := settings.NewParser(env)
+	cfg := remoteps.ConfigFromSettings(p)
+	if err := p.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.CertSHA256 != fp || cfg.TLSServerName != "mimsync01.lab.example" {
+		t.Errorf("pin %q, server name %q; want %q and the setting", cfg.CertSHA256, cfg.TLSServerName, fp)
+	}
+
+	for name, edit := range map[string]func(settings.MapEnv){
+		"SHA-1 thumbprint": func(e settings.MapEnv) { e["MIMSyncWinRMCertThumbprint"] = strings.Repeat("A1", 20) },
+		"over HTTP":        func(e settings.MapEnv) { e["MIMSyncWinRMCertThumbprint"] = fp; e["MIMSyncWinRMUseHTTPS"] = "false" },
+		"with skip-verify": func(e settings.MapEnv) {
+			e["MIMSyncWinRMCertThumbprint"] = fp
+			e["MIMSyncWinRMInsecureSkipVerify"] = "true"
+		},
+	} {
+		env := base()
+		edit(env)
+		p := settings.NewParser(env)
+		remoteps.ConfigFromSettings(p)
+		var se *settings.Error
+		if !asSettingsError(p.Err(), &se) || se.Problems["MIMSyncWinRMCertThumbprint"] == "" {
+			t.Errorf("%s: err = %v, want a problem with MIMSyncWinRMCertThumbprint", name, p.Err())
+		}
+	}
 }

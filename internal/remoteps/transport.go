@@ -2,8 +2,10 @@ package remoteps
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +68,10 @@ func (t *transport) Transport(ep *winrm.Endpoint) error {
 		}
 		tlsConfig.RootCAs = pool
 	}
+	if t.cfg.CertSHA256 != "" {
+		tlsConfig.InsecureSkipVerify = true //nolint:gosec // the pin below replaces the chain and name checks
+		tlsConfig.VerifyConnection = verifyPin(t.cfg.CertSHA256)
+	}
 	lane := func() *http.Client {
 		tr := &http.Transport{
 			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -84,6 +90,21 @@ func (t *transport) Transport(ep *winrm.Endpoint) error {
 	}
 	t.receives, t.others = lane(), lane()
 	return nil
+}
+
+// verifyPin accepts a connection only if the server's leaf certificate
+// has the SHA-256 fingerprint pin (64 lowercase hex digits).
+func verifyPin(pin string) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return fmt.Errorf("%w: the listener sent no certificate", ErrCertificateMismatch)
+		}
+		sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
+		if got := hex.EncodeToString(sum[:]); got != pin {
+			return fmt.Errorf("%w: the listener's certificate has SHA-256 %s, the pin is %s", ErrCertificateMismatch, got, pin)
+		}
+		return nil
+	}
 }
 
 // masterzen starts every command with WINRS_CONSOLEMODE_STDIN=TRUE, which

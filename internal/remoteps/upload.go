@@ -46,7 +46,7 @@ func (c *Client) Upload(ctx context.Context, src io.Reader, remotePath string) (
 		local.size, local.sum = size, sum
 		return err
 	}
-	res, err := c.run(ctx, uploadScript, map[string]string{"path": remotePath}, feed)
+	res, err := c.run(ctx, uploadScript, map[string]string{"path": remotePath}, streams{feed: feed})
 	if err != nil {
 		return UploadResult{}, fmt.Errorf("remoteps: upload to %s: %w", remotePath, err)
 	}

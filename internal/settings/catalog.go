@@ -39,6 +39,10 @@ var (
 	MIMSyncWinRMCACert             = Spec{Name: "MIMSyncWinRMCACert", Kind: Certificates, Area: "MIM server", Help: "PEM certificate(s) that the listener's certificate must chain to; default the system roots"}
 	MIMSyncWinRMInsecureSkipVerify = Spec{Name: "MIMSyncWinRMInsecureSkipVerify", Kind: Bool, Default: "false", Area: "MIM server",
 		Help: "skip certificate validation (logs a warning on every run)"}
+	MIMSyncWinRMCertThumbprint = Spec{Name: "MIMSyncWinRMCertThumbprint", Kind: Fingerprint, Area: "MIM server",
+		Help: "SHA-256 fingerprint (hex; colons or spaces allowed) of the listener's certificate: only that certificate is accepted, no chain or name check"}
+	MIMSyncWinRMTLSServerName = Spec{Name: "MIMSyncWinRMTLSServerName", Area: "MIM server",
+		Help: "name to check the listener's certificate against when MIMSyncServer is an address or alias"}
 )
 
 // MIM configuration backup.
@@ -50,6 +54,7 @@ var (
 	MIMExtensionsPath      = Spec{Name: "MIMExtensionsPath", Default: `C:\Program Files\Microsoft Forefront Identity Manager\2010\Synchronization Service\Extensions`, Area: "backup", Help: "the Sync service's Extensions folder"}
 	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Kind: Int, Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
 	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, Area: "backup", Help: "optional blob container for a zipped off-server copy"}
+	MIMBackupKeepMin       = Spec{Name: "MIMBackupKeepMin", Kind: Int, Min: 1, Default: "7", Area: "backup", Help: "the newest complete backups always kept, however old"}
 )
 
 // FTP retrieval.
@@ -111,7 +116,9 @@ func All() []Spec {
 		Storage, StorageAccountName, StorageBlobServiceURI, StorageQueueServiceURI, StorageCredential, StorageClientID,
 		OpsTimeZone, WebsiteTimeZone,
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
+		MIMSyncWinRMCertThumbprint, MIMSyncWinRMTLSServerName,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
+		MIMBackupKeepMin,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,

@@ -73,6 +73,7 @@ const (
 	Schedule         Kind = "schedule"         // an NCRONTAB expression or a TimeSpan, as the timer trigger takes
 	ContainerName    Kind = "container"        // an Azure blob container name
 	QueueName        Kind = "queue"            // an Azure storage queue name
+	Fingerprint      Kind = "fingerprint"      // a certificate's SHA-256 fingerprint in hex
 )
 
 // WithCheck returns a copy of s with check as its extra rule (see Spec.Check).
@@ -123,6 +124,8 @@ func (s Spec) Describe() string {
 		return "blob container name"
 	case QueueName:
 		return "queue name"
+	case Fingerprint:
+		return "SHA-256 fingerprint (hex)"
 	}
 	return ""
 }

@@ -91,6 +91,8 @@ func (p *Parser) kindProblem(s Spec, v string) string {
 		return urlProblem(s, v)
 	case Certificates:
 		p.Certificates(s)
+	case Fingerprint:
+		p.Fingerprint(s)
 	case TimeZone:
 		if s.Name != WebsiteTimeZone.Name || !p.Set(OpsTimeZone) {
 			p.Location(s) // WEBSITE_TIME_ZONE matters only when OpsTimeZone is unset

@@ -19,6 +19,15 @@ type Uploader interface {
 	Upload(ctx context.Context, src io.Reader, remotePath string) (Uploaded, error)
 }
 
+// SizedUploader is an Uploader that can also announce a file's size, so
+// that the server refuses the file unless exactly that many bytes arrive.
+// The remote PowerShell client's shared uploads implement it; Put uses it
+// when the Uploader has it.
+type SizedUploader interface {
+	Uploader
+	UploadSized(ctx context.Context, src io.Reader, remotePath string, size int64) (Uploaded, error)
+}
+
 // Uploaded is what the server reports about a finished upload.
 type Uploaded struct {
 	Path   string // the final path
@@ -70,7 +79,9 @@ func (w *WinRM) Kind() string { return "winrm" }
 func (w *WinRM) Where(name string) string { return w.folder + `\` + name }
 
 // Put implements Sink. The SHA-256 is computed here as the bytes go out
-// and compared with what the server reports having written.
+// and compared with what the server reports having written. Put may run
+// from many goroutines at once; how many files travel at once, and over
+// how many connections and processes, is the Uploader's to decide.
 func (w *WinRM) Put(ctx context.Context, f File, r io.Reader) error {
 	if err := remotename.Check(f.Name); err != nil {
 		return fmt.Errorf("sink: winrm: %w", err)
@@ -81,7 +92,13 @@ func (w *WinRM) Put(ctx context.Context, f File, r io.Reader) error {
 	}
 	sum := sha256.New()
 	counted := &countingReader{r: io.TeeReader(newExactReader(r, f.Size), sum)}
-	res, err := w.up.Upload(ctx, counted, target)
+	var res Uploaded
+	var err error
+	if sized, ok := w.up.(SizedUploader); ok {
+		res, err = sized.UploadSized(ctx, counted, target, f.Size)
+	} else {
+		res, err = w.up.Upload(ctx, counted, target)
+	}
 	if err != nil {
 		return fmt.Errorf("sink: winrm: %s: %w", target, err)
 	}

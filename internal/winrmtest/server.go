@@ -9,6 +9,7 @@ package winrmtest
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ type Options struct {
 	User, Password string
 	// HTTPS serves TLS with a self-signed certificate (see CACertPEM).
 	HTTPS bool
+	// TLSNames are the names (DNS names or addresses) the certificate is
+	// issued for. Default: 127.0.0.1, ::1 and example.com (httptest's).
+	TLSNames []string
 	// Basic also accepts Basic authentication (off on Windows by default).
 	Basic bool
 	// NoNTLM refuses NTLM (Negotiate) authentication.
@@ -44,6 +48,10 @@ type Options struct {
 	MaxTimeout time.Duration
 	// Latency is added to every HTTP request, to model a network round trip.
 	Latency time.Duration
+	// StartCost is how long each command takes to start before it reads
+	// its stdin or prints anything, as powershell.exe takes about a second
+	// on a server. The Command response does not wait for it.
+	StartCost time.Duration
 	// Machine runs the commands. Default: a Host that serves uploads and
 	// downloads on a Disk in a new temporary directory (see Server.Disk).
 	Machine Machine
@@ -76,7 +84,8 @@ type Server struct {
 // Stats counts what a server has received.
 type Stats struct {
 	Requests   int   // HTTP requests, authentication legs included
-	Commands   int   // Command operations
+	Shells     int   // Create operations (shells made)
+	Commands   int   // Command operations (processes started)
 	Sends      int   // Send operations
 	StdinBytes int64 // decoded stdin bytes
 	TimedOut   int   // Receive operations answered with the w:TimedOut fault
@@ -100,7 +109,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.Disk = d
-		s.opts.Machine = &Host{Scripts: map[string]ScriptFunc{"upload": UploadScript(d), "download": DownloadScript(d)}}
+		s.opts.Machine = &Host{Scripts: map[string]ScriptFunc{"upload": UploadScript(d), "download": DownloadScript(d), "uploads": UploadsScript(d)}}
 	}
 	s.http = httptest.NewUnstartedServer(s)
 	s.http.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut short by Close are expected
@@ -108,6 +117,13 @@ func New(opts Options) (*Server, error) {
 		return context.WithValue(ctx, connKey{}, &connState{})
 	}
 	if opts.HTTPS {
+		if len(opts.TLSNames) > 0 {
+			cert, err := listenerCertificate(opts.TLSNames)
+			if err != nil {
+				return nil, err
+			}
+			s.http.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+		}
 		s.http.StartTLS()
 		s.CACertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.http.Certificate().Raw})
 	} else {
@@ -243,6 +259,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *request) {
 	}
 	switch r.Header.Action {
 	case actionCreate:
+		s.mu.Lock()
+		s.stats.Shells++
+		s.mu.Unlock()
 		s.create(w, r)
 	case actionDelete:
 		s.delete(w, r)

@@ -121,6 +121,15 @@ func (s *Server) runProcess(ctx context.Context, c *command, p *Process, viaCmd 
 		c.out.finish(1)
 		return
 	}
+	if s.opts.StartCost > 0 {
+		select {
+		case <-time.After(s.opts.StartCost):
+		case <-ctx.Done():
+			c.stdin.end()
+			c.out.finish(terminatedExitCode)
+			return
+		}
+	}
 	code := s.opts.Machine.Run(ctx, p)
 	c.stdin.end()
 	c.out.finish(code)

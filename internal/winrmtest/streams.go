@@ -76,9 +76,14 @@ func (p *stdinPipe) end() {
 	p.mu.Unlock()
 }
 
+// outputLimit bounds the output a command holds before the process's
+// writes wait for Receive to take it, as writes to a full pipe do.
+const outputLimit = 1 << 20
+
 // output holds a process's stdout and stderr until Receive takes them.
 type output struct {
 	mu       sync.Mutex
+	taken    *sync.Cond // signalled when Receive took output or the process ended
 	stdout   []byte
 	stderr   []byte
 	done     bool
@@ -86,7 +91,11 @@ type output struct {
 	ready    chan struct{} // closed and replaced whenever something changes
 }
 
-func newOutput() *output { return &output{ready: make(chan struct{})} }
+func newOutput() *output {
+	o := &output{ready: make(chan struct{})}
+	o.taken = sync.NewCond(&o.mu)
+	return o
+}
 
 func (o *output) notify() {
 	close(o.ready)
@@ -100,6 +109,7 @@ func (o *output) finish(code int) {
 	if !o.done {
 		o.done, o.exitCode = true, code
 		o.notify()
+		o.taken.Broadcast()
 	}
 }
 
@@ -109,10 +119,17 @@ type streamWriter struct {
 	stderr bool
 }
 
-// Write implements io.Writer.
+// Write implements io.Writer. It waits while more than outputLimit bytes
+// are waiting for Receive, and fails once the process was terminated.
 func (w streamWriter) Write(b []byte) (int, error) {
 	w.o.mu.Lock()
 	defer w.o.mu.Unlock()
+	for len(w.o.stdout)+len(w.o.stderr) > outputLimit && !w.o.done {
+		w.o.taken.Wait()
+	}
+	if w.o.done {
+		return 0, errTerminated
+	}
 	if w.stderr {
 		w.o.stderr = append(w.o.stderr, b...)
 	} else {
@@ -144,5 +161,6 @@ func (o *output) take(limit int) (c chunk, ok bool, wait <-chan struct{}) {
 	if o.done && len(o.stdout) == 0 && len(o.stderr) == 0 {
 		c.done, c.exitCode = true, o.exitCode
 	}
+	o.taken.Broadcast()
 	return c, true, nil
 }

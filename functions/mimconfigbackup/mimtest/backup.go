@@ -2,6 +2,7 @@ package mimtest
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,14 +22,16 @@ import (
 )
 
 type backupParams struct {
-	Root            string `json:"root"`
-	Folder          string `json:"folder"`
-	FolderFormat    string `json:"folderFormat"`
-	Created         string `json:"created"`
-	ServiceURI      string `json:"serviceUri"`
-	ExtensionsPath  string `json:"extensionsPath"`
-	RetentionCutoff string `json:"retentionCutoff"`
-	Zip             bool   `json:"zip"`
+	Root            string  `json:"root"`
+	Folder          string  `json:"folder"`
+	FolderFormat    string  `json:"folderFormat"`
+	Created         string  `json:"created"`
+	ServiceURI      string  `json:"serviceUri"`
+	ExtensionsPath  string  `json:"extensionsPath"`
+	RetentionCutoff string  `json:"retentionCutoff"`
+	KeepMin         int     `json:"keepMin"`
+	BudgetSeconds   float64 `json:"budgetSeconds"`
+	Zip             bool    `json:"zip"`
 }
 
 type step struct {
@@ -47,12 +50,18 @@ type file struct {
 
 // backupRun is one run of backup.ps1.
 type backupRun struct {
-	s      *Server
-	p      backupParams
-	backup string // local path of the new folder
-	steps  []step
+	s       *Server
+	p       backupParams
+	ctx     context.Context // cancelled when the client deletes the shell: the process is killed
+	started time.Time
+	stdout  io.Writer
+	backup  string // local path of the new folder
+	steps   []step
+	partial bool // the budget ran out and steps were not run
 
-	retentionSkipped string // why retention deleted nothing
+	retentionSkipped string   // why retention deleted nothing
+	keptByMinimum    []string // older than the cutoff, kept as the newest complete
+	staleZips        []string // zips of earlier runs removed
 }
 
 // backup emulates backup.ps1.
@@ -62,7 +71,7 @@ func (s *Server) backup(ctx context.Context, c *winrmtest.Call) int {
 		fmt.Fprintf(c.Stderr, "ConvertFrom-Json : %v\r\n", err)
 		return 1
 	}
-	out, err := (&backupRun{s: s, p: p}).run()
+	out, err := (&backupRun{s: s, p: p, ctx: ctx, started: time.Now(), stdout: c.Stdout}).run()
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "%v\r\n", err)
 		return 1
@@ -80,6 +89,10 @@ func (r *backupRun) run() ([]byte, error) {
 	if _, err := os.Stat(r.backup); err == nil {
 		return nil, fmt.Errorf("backup folder %s\\%s already exists; refusing to overwrite it", r.p.Root, r.p.Folder)
 	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	cleanupError := r.removeStaleZips(root)
 	for _, sub := range []string{"MAExports", "ServerExport", "MAExtensions", "PortalExport"} {
 		if err := os.MkdirAll(filepath.Join(r.backup, sub), 0o755); err != nil {
 			return nil, err
@@ -89,6 +102,9 @@ func (r *backupRun) run() ([]byte, error) {
 	r.step("ServerExport", r.exportServer)
 	r.step("MAExtensions", r.copyExtensions)
 	r.step("PortalExport", r.exportService)
+	if err := r.ctx.Err(); err != nil {
+		return nil, err // killed: no manifest, no summary
+	}
 	files, err := listFiles(r.backup)
 	if err != nil {
 		return nil, err
@@ -97,17 +113,61 @@ func (r *backupRun) run() ([]byte, error) {
 	previous, previousManifest := newestManifest(earlier)
 	var deleted []string
 	r.step("Retention", func() error { return r.retention(earlier, &deleted) })
-	return r.finish(root, files, previous, previousManifest, deleted)
+	if err := r.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r.finish(root, files, previous, previousManifest, deleted, cleanupError)
 }
 
+// step runs one step unless the budget is spent or the process was killed,
+// records it, and prints its step line at once, as the script does.
 func (r *backupRun) step(name string, work func() error) {
+	if r.ctx.Err() != nil {
+		return
+	}
 	start := time.Now()
 	st := step{Name: name, OK: true}
-	if err := work(); err != nil {
-		st.OK, st.Error = false, err.Error()
+	switch {
+	case name != "Retention" && r.p.BudgetSeconds > 0 && time.Since(r.started).Seconds() >= r.p.BudgetSeconds:
+		r.partial = true
+		st.OK, st.Error = false, fmt.Sprintf("not run: the run deadline was near (time budget of %g s spent)", r.p.BudgetSeconds)
+	default:
+		if err := r.s.stepDelay(r.ctx, name); err != nil {
+			return // killed in the middle of the step
+		}
+		if err := work(); err != nil {
+			st.OK, st.Error = false, err.Error()
+		}
 	}
 	st.Seconds = float64(time.Since(start).Milliseconds()) / 1000
 	r.steps = append(r.steps, st)
+	line, _ := json.Marshal(st)
+	fmt.Fprintf(r.stdout, "step:%s\r\n", line)
+}
+
+// removeStaleZips removes the plain files named .<backup name>.zip right
+// under the root, as the script does before it starts; it returns why that
+// failed, "" when it did not.
+func (r *backupRun) removeStaleZips(root string) string {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return err.Error()
+	}
+	for _, e := range entries {
+		inner, ok := strings.CutPrefix(e.Name(), ".")
+		inner, ok2 := strings.CutSuffix(inner, ".zip")
+		if !ok || !ok2 || !e.Type().IsRegular() {
+			continue
+		}
+		if _, err := opstime.Parse(r.p.FolderFormat, inner, time.UTC); err != nil {
+			continue
+		}
+		if err := os.Remove(filepath.Join(root, e.Name())); err != nil {
+			return err.Error()
+		}
+		r.staleZips = append(r.staleZips, e.Name())
+	}
+	return ""
 }
 
 func (r *backupRun) exportDate() string { return r.s.now().Format("2006-01-02 15:04:05.000") }
@@ -188,6 +248,11 @@ func (r *backupRun) exportService() error {
 		return fmt.Errorf("%s", errNoFIM)
 	case r.s.ServiceDown:
 		return fmt.Errorf("%s", r.s.serviceDown(r.p.ServiceURI))
+	}
+	if r.s.NoReadRights {
+		// Export-FIMConfig returns no objects and no error when no
+		// management policy rule grants the account read access.
+		return fmt.Errorf("%s", errEmptyExport)
 	}
 	for name, content := range map[string]string{"schema.xml": r.s.Schema, "policy.xml": r.s.Policy, "portal.xml": r.s.Portal} {
 		if err := os.WriteFile(filepath.Join(r.backup, "PortalExport", name), []byte(content), 0o644); err != nil {
@@ -277,8 +342,13 @@ func (r *backupRun) retention(earlier []earlierBackup, deleted *[]string) error 
 		//lint:ignore ST1005 the text PowerShell itself writes
 		return fmt.Errorf("Exception calling \"ParseExact\": String was not recognized as a valid DateTime")
 	}
+	keep := newestComplete(earlier, r.p.KeepMin-1)
 	for _, b := range earlier {
-		if b.date.Before(cutoff) {
+		switch {
+		case !b.date.Before(cutoff):
+		case keep[b.name]:
+			r.keptByMinimum = append(r.keptByMinimum, b.name)
+		default:
 			if err := os.RemoveAll(b.path); err != nil {
 				return err
 			}
@@ -286,6 +356,46 @@ func (r *backupRun) retention(earlier []earlierBackup, deleted *[]string) error 
 		}
 	}
 	return nil
+}
+
+// newestComplete names the newest n complete backups of earlier (oldest
+// first).
+func newestComplete(earlier []earlierBackup, n int) map[string]bool {
+	keep := map[string]bool{}
+	for i := len(earlier) - 1; i >= 0 && len(keep) < n; i-- {
+		if isComplete(earlier[i].path) {
+			keep[earlier[i].name] = true
+		}
+	}
+	return keep
+}
+
+// isComplete reports whether a backup folder has a manifest with every
+// step run and none failed.
+func isComplete(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return false
+	}
+	var m struct {
+		Steps   []step   `json:"steps"`
+		Failed  []string `json:"failed"`
+		Partial bool     `json:"partial"`
+	}
+	if json.Unmarshal(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), &m) != nil || len(m.Steps) == 0 || m.Partial {
+		return false
+	}
+	for _, f := range m.Failed {
+		if f != "" {
+			return false
+		}
+	}
+	for _, st := range m.Steps {
+		if !st.OK {
+			return false
+		}
+	}
+	return true
 }
 
 // failedSteps names the steps that failed so far.
@@ -299,10 +409,10 @@ func (r *backupRun) failedSteps() []string {
 	return failed
 }
 
-func (r *backupRun) finish(root string, files []file, previous, previousManifest string, deleted []string) ([]byte, error) {
+func (r *backupRun) finish(root string, files []file, previous, previousManifest string, deleted []string, cleanupError string) ([]byte, error) {
 	failed := r.failedSteps()
 	manifest, err := json.Marshal(map[string]any{"version": 1, "folder": r.p.Folder, "created": r.p.Created,
-		"files": files, "steps": r.steps, "failed": failed})
+		"files": files, "steps": r.steps, "failed": failed, "partial": r.partial})
 	if err != nil {
 		return nil, err
 	}
@@ -314,18 +424,27 @@ func (r *backupRun) finish(root string, files []file, previous, previousManifest
 	if previous != "" {
 		prev = previous
 	}
-	if deleted == nil {
-		deleted = []string{}
-	}
 	return json.Marshal(map[string]any{"folder": r.p.Folder, "path": r.p.Root + `\` + r.p.Folder, "manifest": string(manifest),
-		"previousFolder": prev, "previousManifest": previousManifest, "deleted": deleted, "retentionSkipped": r.retentionSkipped, "zip": zipPath, "zipError": zipError})
+		"previousFolder": prev, "previousManifest": previousManifest, "deleted": orEmpty(deleted), "keptByMinimum": orEmpty(r.keptByMinimum),
+		"retentionSkipped": r.retentionSkipped, "staleZips": orEmpty(r.staleZips), "cleanupError": cleanupError, "zip": zipPath, "zipError": zipError})
+}
+
+// orEmpty gives [] for nil, as @() does in the script.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // zip makes the zip for the off-site copy: its Windows path, or why it
 // could not be made (a partial zip is removed, as the script does).
 func (r *backupRun) zip(root string) (string, string) {
-	if !r.p.Zip {
+	switch {
+	case !r.p.Zip:
 		return "", ""
+	case r.partial:
+		return "", "not made: the run deadline was near and the backup is partial"
 	}
 	local := filepath.Join(root, "."+r.p.Folder+".zip")
 	err := zipFolder(r.backup, local)

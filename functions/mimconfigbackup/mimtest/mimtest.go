@@ -40,6 +40,18 @@ type Server struct {
 	ServiceDown     bool              // the MIM Service does not answer
 	FailMAs         map[string]string // MA name -> the error Export-ManagementAgent throws
 	FailZip         string            // the error ZipFile.CreateFromDirectory throws; "" = none
+	// NoReadRights: no management policy rule grants the account read
+	// access in the MIM Service, so Export-FIMConfig returns nothing.
+	NoReadRights bool
+	// StepDelay makes a step of backup.ps1 take this long before its work;
+	// the run is killed in the middle when the client deletes the shell.
+	StepDelay map[string]time.Duration
+	// BreakDownload makes download.ps1 fail after sending this many bytes
+	// of the file (the connection dropped); 0 = never.
+	BreakDownload int64
+	// DownloadDelay makes download.ps1 wait this long before it sends
+	// anything (a slow disk or link); the wait ends when the run is killed.
+	DownloadDelay time.Duration
 
 	mu    sync.Mutex
 	clock func() time.Time
@@ -97,10 +109,11 @@ func (s *Server) now() time.Time {
 // against this server (and remoteps' upload and download).
 func (s *Server) Host() *winrmtest.Host {
 	return &winrmtest.Host{Scripts: map[string]winrmtest.ScriptFunc{
-		"backup":   s.backup,
-		"check":    s.check,
-		"upload":   winrmtest.UploadScript(s.Disk),
-		"download": winrmtest.DownloadScript(s.Disk),
+		"backup":    s.backup,
+		"check":     s.check,
+		"upload":    winrmtest.UploadScript(s.Disk),
+		"download":  s.download,
+		"removezip": s.removeZip,
 	}}
 }
 
@@ -108,7 +121,31 @@ func (s *Server) Host() *winrmtest.Host {
 const (
 	errNoLithnet = "The specified module 'LithnetMiisAutomation' was not loaded because no valid module file was found in any module directory."
 	errNoFIM     = "The Windows PowerShell snap-in 'FIMAutomation' is not installed on this computer."
+	// errEmptyExport is backup.ps1's own error for an export that returned nothing.
+	errEmptyExport = "Export-FIMConfig returned nothing for schema.xml, policy.xml, portal.xml: the account most likely lacks read rights " +
+		"in the MIM Service (no management policy rule grants it read access to the configuration objects)"
 )
+
+// stepDelay waits out a step's delay; it returns ctx's error when the run
+// is killed first.
+func (s *Server) stepDelay(ctx context.Context, step string) error {
+	return s.delay(ctx, s.StepDelay[step])
+}
+
+// delay waits d, or until ctx ends (ctx's error).
+func (s *Server) delay(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 func (s *Server) serviceDown(uri string) string {
 	return "Failed to connect to the MIM Service at " + uri + ": No connection could be made because the target machine actively refused it."

@@ -1,9 +1,12 @@
 # backup.ps1: exports the MIM Sync and Service configuration into a new dated folder under the backup root, writes
 # manifest.json (every file's path, size and SHA-256, step timings, failed steps), deletes backups older than the
-# retention cutoff, and prints one JSON summary line. A failing step is recorded and the other steps still run.
+# retention cutoff but the newest complete ones, and prints one JSON summary line. A failing step is recorded and the
+# other steps still run. Each finished step is printed at once as a "step:" line, so the caller knows what was done
+# even if the run is stopped; once the time budget is spent, the remaining steps are recorded as not run.
 param([string]$ParamsJson, $Lines)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+$runClock = [System.Diagnostics.Stopwatch]::StartNew()
 $params = ConvertFrom-Json -InputObject $ParamsJson
 $invariant = [System.Globalization.CultureInfo]::InvariantCulture
 $root = [System.IO.Path]::GetFullPath([string]$params.root)
@@ -14,6 +17,30 @@ if (Test-Path -LiteralPath $backup) {
     throw "backup folder $backup already exists; refusing to overwrite it"
 }
 [void][System.IO.Directory]::CreateDirectory($root)
+
+# A backup's name parses with the folder format; anything else under the root is not ours.
+function Get-BackupDate([string]$Name) {
+    $date = [datetime]::MinValue
+    if ([datetime]::TryParseExact($Name, [string]$params.folderFormat, $invariant, [System.Globalization.DateTimeStyles]::None, [ref]$date)) { return $date }
+    return $null
+}
+
+# Zips an earlier run could not copy off-site (a failed download or upload, a stopped run) are removed: only plain
+# files named .<backup name>.zip directly under the root, never anything else.
+$staleZips = New-Object System.Collections.ArrayList
+$cleanupError = ''
+try {
+    foreach ($item in @(Get-ChildItem -LiteralPath $root -File -Force)) {
+        if ($item.Name -match '^\.(.+)\.zip$' -and $null -ne (Get-BackupDate $Matches[1]) -and
+            -not ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint)) {
+            Remove-Item -LiteralPath $item.FullName -Force
+            [void]$staleZips.Add($item.Name)
+        }
+    }
+}
+catch {
+    $cleanupError = $_.Exception.Message
+}
 [void][System.IO.Directory]::CreateDirectory($backup)
 $folders = @{}
 foreach ($name in 'MAExports', 'ServerExport', 'MAExtensions', 'PortalExport') {
@@ -22,18 +49,32 @@ foreach ($name in 'MAExports', 'ServerExport', 'MAExtensions', 'PortalExport') {
 }
 
 $steps = New-Object System.Collections.ArrayList
-function Invoke-Step([string]$Name, [scriptblock]$Work) {
+$budgetSeconds = [double]$params.budgetSeconds
+# What the steps learn about the run. A hashtable, so that the functions and script blocks below change this one and
+# not a copy in their own scope.
+$state = @{ partial = $false; retentionSkipped = '' }
+# An export step starts only within the time budget; -AnyTime marks a step that runs regardless (retention, which
+# deletes nothing unless every export succeeded).
+function Invoke-Step([string]$Name, [scriptblock]$Work, [switch]$AnyTime) {
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $record = [ordered]@{ name = $Name; seconds = 0; ok = $true; error = '' }
-    try {
-        & $Work
-    }
-    catch {
+    if (-not $AnyTime -and $budgetSeconds -gt 0 -and $runClock.Elapsed.TotalSeconds -ge $budgetSeconds) {
+        $state.partial = $true
         $record.ok = $false
-        $record.error = $_.Exception.Message
+        $record.error = 'not run: the run deadline was near (time budget of ' + $budgetSeconds + ' s spent)'
+    }
+    else {
+        try {
+            & $Work
+        }
+        catch {
+            $record.ok = $false
+            $record.error = $_.Exception.Message
+        }
     }
     $record.seconds = [math]::Round($clock.Elapsed.TotalSeconds, 3)
     [void]$steps.Add([pscustomobject]$record)
+    [Console]::Out.WriteLine('step:' + (ConvertTo-Json -InputObject ([pscustomobject]$record) -Compress))
 }
 
 function Get-SafeFileName([string]$Name) {
@@ -81,8 +122,17 @@ Invoke-Step 'PortalExport' {
         'policy.xml' = { Export-FIMConfig -Uri $uri -PolicyConfig -MessageSize 9999999 }
         'portal.xml' = { Export-FIMConfig -Uri $uri -PortalConfig -MessageSize 9999999 }
     }
+    # Export-FIMConfig returns nothing, without an error, when no management policy rule lets the account read the
+    # configuration: an empty export is a failure, never an empty file.
+    $empty = @()
     foreach ($file in $exports.Keys) {
-        & $exports[$file] | ConvertFrom-FIMResource -File (Join-Path $folders['PortalExport'] $file)
+        $objects = @(& $exports[$file])
+        if ($objects.Count -eq 0) { $empty += $file; continue }
+        $objects | ConvertFrom-FIMResource -File (Join-Path $folders['PortalExport'] $file)
+    }
+    if ($empty.Count -gt 0) {
+        throw ('Export-FIMConfig returned nothing for ' + ($empty -join ', ') + ': the account most likely lacks read rights ' +
+            'in the MIM Service (no management policy rule grants it read access to the configuration objects)')
     }
 }
 
@@ -108,11 +158,6 @@ $files = @(Get-ChildItem -LiteralPath $backup -Recurse -File | Sort-Object FullN
 
 # The earlier backups: folders right under the root whose names parse with the folder format and are older than this
 # one. Junctions and symbolic links are never backups: Remove-Item would delete what they point to.
-function Get-BackupDate([string]$Name) {
-    $date = [datetime]::MinValue
-    if ([datetime]::TryParseExact($Name, [string]$params.folderFormat, $invariant, [System.Globalization.DateTimeStyles]::None, [ref]$date)) { return $date }
-    return $null
-}
 $current = Get-BackupDate $folderName
 $earlier = @(Get-ChildItem -LiteralPath $root -Directory | Where-Object {
     $_.Name -ne $folderName -and -not ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint)
@@ -133,23 +178,45 @@ for ($i = $earlier.Count - 1; $i -ge 0; $i--) {
     }
 }
 
+# A complete backup has a manifest with every step run and none failed. A partial or failed one never counts as one
+# of the newest complete backups that retention keeps.
+function Test-CompleteBackup([string]$Path) {
+    $file = Join-Path $Path 'manifest.json'
+    if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $false }
+    try { $m = ConvertFrom-Json -InputObject ([System.IO.File]::ReadAllText($file)) } catch { return $false }
+    $failedSteps = @($m.failed | Where-Object { $_ })
+    $badSteps = @($m.steps | Where-Object { -not $_.ok })
+    return (@($m.steps).Count -gt 0 -and $failedSteps.Count -eq 0 -and $badSteps.Count -eq 0 -and -not $m.partial)
+}
+
 $deleted = New-Object System.Collections.ArrayList
-$retentionSkipped = ''
-Invoke-Step 'Retention' {
+$keptByMinimum = New-Object System.Collections.ArrayList
+Invoke-Step 'Retention' -AnyTime {
     if ([string]::IsNullOrEmpty([string]$params.retentionCutoff)) { return }
     # An incomplete backup never costs an older complete one: a run of bad
     # nights keeps the last good backups until someone looks.
     $incomplete = @($steps | Where-Object { -not $_.ok } | ForEach-Object { $_.name })
     if ($incomplete.Count -gt 0) {
-        $script:retentionSkipped = 'kept every earlier backup because this one is incomplete (' + ($incomplete -join ', ') + ')'
+        $state.retentionSkipped = 'kept every earlier backup because this one is incomplete (' + ($incomplete -join ', ') + ')'
         return
     }
     $cutoff = [datetime]::ParseExact([string]$params.retentionCutoff, 'yyyy-MM-dd HH:mm:ss', $invariant)
+    # Age alone would empty the root after an outage longer than the retention period: this backup and the newest
+    # complete earlier ones, keepMin in all, stay whatever their age.
+    $keep = @{}
+    $earlierToKeep = [int]$params.keepMin - 1
+    if ($earlierToKeep -gt 0) {
+        $complete = @($earlier | Where-Object { Test-CompleteBackup $_.Path })
+        foreach ($b in @($complete | Select-Object -Last $earlierToKeep)) { $keep[$b.Name] = $true }
+    }
     foreach ($old in $earlier) {
-        if ($old.Date -lt $cutoff) {
-            Remove-Item -LiteralPath $old.Path -Recurse -Force
-            [void]$deleted.Add($old.Name)
+        if ($old.Date -ge $cutoff) { continue }
+        if ($keep.ContainsKey($old.Name)) {
+            [void]$keptByMinimum.Add($old.Name)
+            continue
         }
+        Remove-Item -LiteralPath $old.Path -Recurse -Force
+        [void]$deleted.Add($old.Name)
     }
 }
 
@@ -161,6 +228,7 @@ $manifest = [pscustomobject][ordered]@{
     files   = $files
     steps   = @($steps)
     failed  = $failed
+    partial = $state.partial
 }
 $manifestText = ConvertTo-Json -InputObject $manifest -Depth 6 -Compress
 [System.IO.File]::WriteAllText((Join-Path $backup 'manifest.json'), $manifestText, (New-Object System.Text.UTF8Encoding $false))
@@ -169,7 +237,10 @@ $manifestText = ConvertTo-Json -InputObject $manifest -Depth 6 -Compress
 # is complete by now.
 $zip = ''
 $zipError = ''
-if ($params.zip) {
+if ($params.zip -and $state.partial) {
+    $zipError = 'not made: the run deadline was near and the backup is partial'
+}
+elseif ($params.zip) {
     $zipPath = Join-Path $root ('.' + $folderName + '.zip')
     try {
         Add-Type -AssemblyName System.IO.Compression.FileSystem
@@ -190,7 +261,10 @@ $summary = [pscustomobject][ordered]@{
     previousFolder   = $previous
     previousManifest = $previousManifest
     deleted          = @($deleted)
-    retentionSkipped = $retentionSkipped
+    keptByMinimum    = @($keptByMinimum)
+    retentionSkipped = $state.retentionSkipped
+    staleZips        = @($staleZips)
+    cleanupError     = $cleanupError
     zip              = $zip
     zipError         = $zipError
 }
