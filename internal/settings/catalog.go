@@ -86,6 +86,25 @@ var (
 	SPManagedIdentityClientId = Spec{Name: "SPManagedIdentityClientId", Area: "SharePoint", Help: "client id of a user-assigned managed identity (else system-assigned)"}
 )
 
+// Entra ID export (EntraDeltaExport).
+var (
+	EntraDeltaSchedule       = Spec{Name: "EntraDeltaSchedule", Default: "0 */15 * * * *", Area: "Entra", Help: "NCRONTAB schedule of EntraDeltaExport"}
+	EntraUserAttributes      = Spec{Name: "EntraUserAttributes", Default: "displayName,givenName,surname,userPrincipalName,mail,accountEnabled,jobTitle,department", Area: "Entra", Help: "comma list of Graph user properties exported ($select); id always"}
+	EntraGroupAttributes     = Spec{Name: "EntraGroupAttributes", Default: "displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes", Area: "Entra", Help: "comma list of Graph group properties exported ($select); id and members always"}
+	EntraExportTarget        = Spec{Name: "EntraExportTarget", Default: "winrm", Area: "Entra", Help: "winrm | blob | local"}
+	EntraExportDirectory     = Spec{Name: "EntraExportDirectory", Area: "Entra", Help: "folder of the change files (winrm: on the MIM server; local: on this machine)"}
+	EntraExportContainer     = Spec{Name: "EntraExportContainer", Area: "Entra", Help: "blob container of the change files when EntraExportTarget=blob"}
+	EntraStateContainer      = Spec{Name: "EntraStateContainer", Default: "entra-delta", Area: "Entra", Help: "blob container holding the delta links, the replica and staged files"}
+	EntraExportRetentionDays = Spec{Name: "EntraExportRetentionDays", Default: "14", Area: "Entra",
+		Help: "days to keep change files; the newest full file and those after it are always kept; 0 keeps all"}
+	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Default: "https://graph.microsoft.com", Area: "Entra",
+		Help: "Microsoft Graph endpoint (national clouds differ)"}
+	EntraTenantId                = Spec{Name: "EntraTenantId", Area: "Entra", Help: "certificate auth: Entra tenant id"}
+	EntraClientId                = Spec{Name: "EntraClientId", Area: "Entra", Help: "certificate auth: app (client) id"}
+	EntraClientCertificate       = Spec{Name: "EntraClientCertificate", Secret: true, Area: "Entra", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
+	EntraManagedIdentityClientId = Spec{Name: "EntraManagedIdentityClientId", Area: "Entra", Help: "client id of a user-assigned managed identity (else system-assigned)"}
+)
+
 // All returns every setting tenantops reads, in catalog order.
 func All() []Spec {
 	return []Spec{
@@ -97,6 +116,9 @@ func All() []Spec {
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
+		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
+		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint,
+		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
 	}
 }
 

@@ -22,6 +22,8 @@ var kinds = map[string]func(p *Parser, s Spec){
 	FTPMinFileAge.Name:                  func(p *Parser, s Spec) { p.Duration(s) },
 	FTPTimeout.Name:                     func(p *Parser, s Spec) { p.Duration(s) },
 	SPCleanupMode.Name:                  func(p *Parser, s Spec) { p.OneOf(s, "recycle", "delete") },
+	EntraExportTarget.Name:              func(p *Parser, s Spec) { p.OneOf(s, "winrm", "blob", "local") },
+	EntraExportRetentionDays.Name:       func(p *Parser, s Spec) { p.Int(s) },
 }
 
 // Validate reads every one of specs the way the code that uses it does and
