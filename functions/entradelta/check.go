@@ -12,7 +12,9 @@ import (
 // ($deltatoken=latest, the cheapest request), and checks the export target
 // and the state container.
 func check(ctx context.Context, inv *function.Invocation) []function.CheckResult {
-	row := func(dep string) function.CheckResult { return function.CheckResult{Dependency: "EntraDeltaExport " + dep} }
+	row := func(dep string) function.CheckResult {
+		return function.CheckResult{Dependency: "EntraDeltaExport " + dep}
+	}
 	settingsRow := row("settings")
 	c, err := loadConfig(inv.Env)
 	if err != nil {
