@@ -99,10 +99,10 @@ func TestDeltaRoundWritesChangedObjectsWhole(t *testing.T) {
 	tn := seed(t, f)
 	f.export(t)
 	added := f.graph.AddUser(map[string]any{"displayName": "New", "mail": "new@contoso.example", "accountEnabled": true})
-	must(t, f.graph.AddMember(tn.big, added))             // a group whose members span pages
-	must(t, f.graph.RemoveMember(tn.big, tn.users[10]))    // a removed membership
-	must(t, f.graph.SoftDeleteUser(tn.users[20]))          // soft delete
-	must(t, f.graph.HardDeleteUser(tn.users[30]))          // hard delete
+	must(t, f.graph.AddMember(tn.big, added))           // a group whose members span pages
+	must(t, f.graph.RemoveMember(tn.big, tn.users[10])) // a removed membership
+	must(t, f.graph.SoftDeleteUser(tn.users[20]))       // soft delete
+	must(t, f.graph.HardDeleteUser(tn.users[30]))       // hard delete
 	must(t, f.graph.UpdateUser(tn.users[40], map[string]any{"mail": nil, "displayName": "Renamed"}))
 	must(t, f.graph.UpdateUser(tn.users[41], map[string]any{"jobTitle": "outside the selection"}))
 	must(t, f.graph.AddMember(tn.small, f.graph.AddObject(graphtest.KindOrgContact, "", nil)))
