@@ -95,15 +95,21 @@ func (x *exporter) stage(ctx context.Context, path, name string) error {
 // advances the state: steps 3 to 5.
 func (x *exporter) finish(ctx context.Context, st *state, etag azcore.ETag, f *changeFile, parts []string, res Result) (Result, error) {
 	p := st.Pending
+	delivering := x.opts.Now()
 	if err := x.deliver(ctx, f, p); err != nil {
 		return res, err
 	}
+	x.opts.Log.Info("entra delta export: file delivered", "file", x.opts.Sink.Where(p.Name), "bytes", p.Size,
+		"seconds", roundTo(x.opts.Now().Sub(delivering).Seconds(), 1))
 	if err := x.hook(StepDelivered); err != nil {
 		return res, err
 	}
+	applying := x.opts.Now()
 	if err := x.replica(p.Replica).apply(ctx, f); err != nil {
 		return res, err
 	}
+	x.opts.Log.Info("entra delta export: replica updated", "generation", p.Replica.Gen, "shards", p.Replica.Shards,
+		"bytesWritten", x.written.Load(), "seconds", roundTo(x.opts.Now().Sub(applying).Seconds(), 1))
 	if err := x.hook(StepReplica); err != nil {
 		return res, err
 	}

@@ -204,6 +204,7 @@ func (x *exporter) fullProgress(reason string) *progress {
 
 // round reads the planned round and commits it.
 func (x *exporter) round(ctx context.Context, st *state, etag azcore.ETag, pr *progress, reason string, res Result) (Result, error) {
+	started := x.opts.Now()
 	acc, err := x.read(ctx, pr)
 	if errors.Is(err, graph.ErrResync) {
 		if pr.Kind == kindFull && len(pr.Parts) == 0 {
@@ -223,6 +224,8 @@ func (x *exporter) round(ctx context.Context, st *state, etag azcore.ETag, pr *p
 	if err != nil {
 		return res, err
 	}
+	x.opts.Log.Info("entra delta export: streams read", "round", pr.Kind, "pages", x.requests.Load(),
+		"objects", acc.len(), "seconds", roundTo(x.opts.Now().Sub(started).Seconds(), 1))
 	if err := x.hook(StepRead); err != nil {
 		return res, err
 	}

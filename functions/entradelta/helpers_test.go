@@ -33,6 +33,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(m.Run())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	azurite, azuriteErr = azuritetest.Launch(ctx)
 	cancel()

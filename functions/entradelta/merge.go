@@ -50,10 +50,22 @@ type memberOp struct {
 type round struct {
 	users  map[string]*entry
 	groups map[string]*entry
+	// members interns member ids: a user is a member of many groups, and
+	// one copy of its id serves them all (the groups stream alone uses it).
+	members map[string]string
 }
 
 func newRound() *round {
-	return &round{users: map[string]*entry{}, groups: map[string]*entry{}}
+	return &round{users: map[string]*entry{}, groups: map[string]*entry{}, members: map[string]string{}}
+}
+
+// intern returns the round's copy of a member id.
+func (r *round) intern(id string) string {
+	if s, ok := r.members[id]; ok {
+		return s
+	}
+	r.members[id] = id
+	return id
 }
 
 // of returns the map of one class.
@@ -74,7 +86,7 @@ func (r *round) addPage(class string, objects []graph.Object) error {
 		if o.ID == "" {
 			return fmt.Errorf("entra delta export: a %s entry without an id", class)
 		}
-		later, err := entryOf(o)
+		later, err := entryOf(o, r.intern)
 		if err != nil {
 			return fmt.Errorf("entra delta export: %s %s: %w", class, o.ID, err)
 		}
@@ -99,7 +111,7 @@ func (r *round) absorb(later *round) error {
 }
 
 // entryOf turns one Graph entry into an entry of its own.
-func entryOf(o graph.Object) (*entry, error) {
+func entryOf(o graph.Object, intern func(string) string) (*entry, error) {
 	if o.Removed != "" {
 		return &entry{Removed: o.Removed, Cleared: true}, nil
 	}
@@ -116,11 +128,11 @@ func entryOf(o graph.Object) (*entry, error) {
 			continue
 		}
 		if m.Removed {
-			e.Ops = append(e.Ops, memberOp{ID: m.ID, Removed: true})
+			e.Ops = append(e.Ops, memberOp{ID: intern(m.ID), Removed: true})
 			continue
 		}
 		if m.Type == odataUser || m.Type == odataGroup {
-			e.Ops = append(e.Ops, memberOp{ID: m.ID})
+			e.Ops = append(e.Ops, memberOp{ID: intern(m.ID)})
 		}
 	}
 	return e, nil

@@ -212,40 +212,58 @@ type change struct {
 	line []byte
 }
 
-// bucket reads a change file and groups its lines by shard.
-func (r *replica) bucket(f *changeFile) (map[int][]change, error) {
+// bucket reads a change file and groups the lines of the shards that want
+// returns true for by shard.
+func (r *replica) bucket(f *changeFile, want func(shard int) bool) (map[int][]change, error) {
 	out := map[int][]change{}
 	_, err := readObjects(f.Path, func(line []byte, o objectLine) error {
+		k := r.shardOf(o.ID)
+		if !want(k) {
+			return nil
+		}
 		c := change{id: o.ID}
 		if o.ChangeType != changeDelete {
 			c.line = compactLine(line)
 		}
-		k := r.shardOf(o.ID)
 		out[k] = append(out[k], c)
 		return nil
 	})
 	return out, err
 }
 
+// applyBatchBytes bounds the change-file bytes held in memory at once
+// while applying: a larger file is applied in several passes over it,
+// each for a range of shards.
+const applyBatchBytes = 24 << 20
+
 // apply brings the replica to the state after change file f: a delta
 // file's changes go into the shards they touch; a full file fills every
 // shard of its new generation. A shard that already holds f (or a later
 // file) is left alone.
 func (r *replica) apply(ctx context.Context, f *changeFile) error {
-	changes, err := r.bucket(f)
-	if err != nil {
-		return err
-	}
-	shards := keys(changes)
-	if f.Kind == kindFull {
-		shards = make([]int, r.info.Shards)
-		for i := range shards {
-			shards[i] = i
+	passes := int(f.Size/applyBatchBytes) + 1
+	per := (r.info.Shards + passes - 1) / passes
+	for from := 0; from < r.info.Shards; from += per {
+		to := min(from+per, r.info.Shards)
+		changes, err := r.bucket(f, func(k int) bool { return k >= from && k < to })
+		if err != nil {
+			return err
+		}
+		shards := keys(changes)
+		if f.Kind == kindFull {
+			shards = shards[:0]
+			for k := from; k < to; k++ {
+				shards = append(shards, k)
+			}
+		}
+		err = forEach(ctx, r.parallel, shards, func(ctx context.Context, k int) error {
+			return r.applyShard(ctx, k, f, changes[k])
+		})
+		if err != nil {
+			return err
 		}
 	}
-	return forEach(ctx, r.parallel, shards, func(ctx context.Context, k int) error {
-		return r.applyShard(ctx, k, f, changes[k])
-	})
+	return nil
 }
 
 // applyShard applies one shard's changes, retrying when another writer
