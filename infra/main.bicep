@@ -201,6 +201,36 @@ param spClientId string = ''
 @description('SPClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
 param spClientCertificate string
 
+// Entra ID export
+@description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC. A delta link lives 7 days: run at least weekly.')
+param entraDeltaSchedule string = '0 */15 * * * *'
+
+@description('EntraUserAttributes: comma list of Graph user properties exported ($select); id always.')
+param entraUserAttributes string = 'displayName,givenName,surname,userPrincipalName,mail,accountEnabled,jobTitle,department'
+
+@description('EntraGroupAttributes: comma list of Graph group properties exported ($select); id and members always.')
+param entraGroupAttributes string = 'displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes'
+
+@description('EntraExportTarget: where change files go.')
+@allowed(['winrm', 'blob', 'local'])
+param entraExportTarget string = 'winrm'
+
+@description('EntraExportDirectory: folder of the change files on the MIM server (winrm).')
+param entraExportDirectory string = ''
+
+@description('EntraExportContainer: blob container of the change files when EntraExportTarget is blob. Created when set.')
+param entraExportContainer string = ''
+
+@description('EntraStateContainer: blob container holding the delta links, the replica and staged files; created.')
+param entraStateContainer string = 'entra-delta'
+
+@description('EntraExportRetentionDays: days to keep change files; the newest full file and those after it are always kept; 0 keeps all.')
+@minValue(0)
+param entraExportRetentionDays int = 14
+
+@description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
+param entraGraphEndpoint string = 'https://graph.microsoft.com'
+
 // ---------------------------------------------------------------------------------------
 // Resources
 // ---------------------------------------------------------------------------------------
@@ -219,7 +249,7 @@ var fixedContainerNames = [
 ]
 
 // Every blob container tenantops uses, created up front; optional ones only when named.
-var blobContainerNames = union([deploymentContainerName, spStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(mimBackupContainer) ? [] : [mimBackupContainer])
+var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(mimBackupContainer) ? [] : [mimBackupContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
 
 // Every queue tenantops uses, with the -poison queue the host moves failed messages to.
 var queueNames = [
@@ -298,6 +328,9 @@ var subnetId = !empty(integrationSubnetId) ? integrationSubnetId : (createSubnet
 // optional-setting AzureWebJobsStorage: storage is identity-based (the AzureWebJobsStorage__ settings); a connection string would need a key, and an empty value breaks identity-based storage.
 // optional-setting AzureWebJobsStorage__accountName: the blob, queue and table service URIs are set instead.
 // optional-setting WEBSITE_TIME_ZONE: not supported on Flex Consumption (schedules are UTC); OpsTimeZone names the zone for folder names and file-name tokens.
+// optional-setting EntraTenantId: in Azure the Function App's managed identity reaches Graph; certificate auth is for hosts without one.
+// optional-setting EntraClientId: in Azure the Function App's managed identity reaches Graph; certificate auth is for hosts without one.
+// optional-setting EntraClientCertificate: in Azure the Function App's managed identity reaches Graph; certificate auth is for hosts without one.
 
 var appSettings = {
   // Host storage, identity-based, through the user-assigned identity.
@@ -361,6 +394,18 @@ var appSettings = {
   SPClientId: spClientId
   SPClientCertificate: useCertificateForSharePoint ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spCertificateUri})' : ''
   SPManagedIdentityClientId: identity.properties.clientId
+
+  // Entra ID export
+  EntraDeltaSchedule: entraDeltaSchedule
+  EntraUserAttributes: entraUserAttributes
+  EntraGroupAttributes: entraGroupAttributes
+  EntraExportTarget: entraExportTarget
+  EntraExportDirectory: entraExportDirectory
+  EntraExportContainer: entraExportContainer
+  EntraStateContainer: entraStateContainer
+  EntraExportRetentionDays: string(entraExportRetentionDays)
+  EntraGraphEndpoint: entraGraphEndpoint
+  EntraManagedIdentityClientId: identity.properties.clientId
 }
 
 module functionApp 'modules/functionapp.bicep' = {

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/graph"
+	"github.com/tenantops/tenantops/internal/invoke"
 )
 
 func attrs(kv ...string) map[string]json.RawMessage {
@@ -213,5 +215,27 @@ func TestExpired(t *testing.T) {
 				t.Errorf("expired %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestRunFullOption(t *testing.T) {
+	tests := []struct {
+		data map[string]string
+		want bool
+	}{
+		{map[string]string{"timer": `{"full":true}`}, true},
+		{map[string]string{"timer": `"{\"full\":true}"`}, true},
+		{map[string]string{"timer": `{"Schedule":{"AdjustForDST":true},"IsPastDue":false}`}, false},
+		{map[string]string{"timer": `{"full":false}`}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		inv := &function.Invocation{Request: invoke.Request{Data: map[string]json.RawMessage{}}}
+		for k, v := range tt.data {
+			inv.Request.Data[k] = json.RawMessage(v)
+		}
+		if got := runFull(inv); got != tt.want {
+			t.Errorf("%v: full=%v, want %v", tt.data, got, tt.want)
+		}
 	}
 }
