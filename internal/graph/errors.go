@@ -19,6 +19,7 @@ type Error struct {
 	RequestID string // request-id from the body or header, for support cases
 }
 
+// Error reads "graph: GET <path>: HTTP <status> <code>: <message> (request-id …)".
 func (e *Error) Error() string {
 	text := fmt.Sprintf("graph: GET %s: HTTP %d", e.Path, e.Status)
 	if e.Code != "" {

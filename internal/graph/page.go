@@ -215,6 +215,7 @@ type limitReader struct {
 	left int64
 }
 
+// Read passes reads through until the limit, then fails with errPageTooLarge.
 func (l *limitReader) Read(p []byte) (int, error) {
 	if l.left < 0 {
 		return 0, errPageTooLarge

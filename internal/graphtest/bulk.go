@@ -16,14 +16,20 @@ type Bulk struct {
 type Population struct {
 	Bulk
 	firstUser, firstGroup uint32
-	tenant                *tenant
+	server                *Server
 }
 
 // UserID is the id of the ith generated user (0-based).
-func (p Population) UserID(i int) string { return p.tenant.idOf(p.firstUser + uint32(i)) }
+func (p Population) UserID(i int) string { return p.server.idOf(p.firstUser + uint32(i)) }
 
 // GroupID is the id of the ith generated group (0-based).
-func (p Population) GroupID(i int) string { return p.tenant.idOf(p.firstGroup + uint32(i)) }
+func (p Population) GroupID(i int) string { return p.server.idOf(p.firstGroup + uint32(i)) }
+
+func (s *Server) idOf(i uint32) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tenant.idOf(i)
+}
 
 // GroupSize is how many members the ith generated group got.
 func (p Population) GroupSize(i int) int { return groupSize(p.Bulk, i) }
@@ -56,7 +62,7 @@ func (s *Server) Populate(b Bulk) Population {
 	defer s.mu.Unlock()
 	t := &s.tenant
 	v := t.next()
-	p := Population{Bulk: b, firstUser: uint32(len(t.objects)), firstGroup: uint32(len(t.objects) + b.Users), tenant: t}
+	p := Population{Bulk: b, firstUser: uint32(len(t.objects)), firstGroup: uint32(len(t.objects) + b.Users), server: s}
 	t.objects = append(t.objects, make([]object, b.Users+b.Groups)...)
 	for i := range b.Users {
 		t.objects[int(p.firstUser)+i] = object{kind: KindUser, created: v}

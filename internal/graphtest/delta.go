@@ -217,7 +217,7 @@ func (s *Server) renderPage(st roundState, entries []entry, nextLink, deltaLink 
 // selected properties.
 func (s *Server) contextURL(st roundState) string {
 	context := s.url + "/v1.0/$metadata#" + st.Resource
-	if !st.All {
+	if !st.Default {
 		names := append([]string(nil), st.Select...)
 		if st.Members {
 			names = append(names, "members")
@@ -287,7 +287,7 @@ func (s *Server) renderMembers(b *bytes.Buffer, o *object, st roundState, e entr
 			b.WriteByte(',')
 		}
 		b.WriteString(`{"@odata.type":"` + s.tenant.objects[m].kind.ODataType() + `","id":`)
-		writeJSON(b, s.tenant.idOf(m))
+		writeID(b, s.tenant.idOf(m))
 		if removed {
 			b.WriteString(`,"@removed":{"reason":"deleted"}`)
 		}
@@ -333,6 +333,20 @@ func lookupFold(attrs map[string]any, name string) (string, any, bool) {
 		}
 	}
 	return "", nil, false
+}
+
+// writeID writes an id as a JSON string; ids of plain GUID characters
+// need no escaping.
+func writeID(b *bytes.Buffer, id string) {
+	for _, c := range []byte(id) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			writeJSON(b, id)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(id)
+	b.WriteByte('"')
 }
 
 func writeJSON(b *bytes.Buffer, v any) {

@@ -40,7 +40,8 @@ type Options struct {
 	// VerifyToken checks a bearer token for the audience (the server's URL).
 	// Nil accepts any non-empty bearer token.
 	VerifyToken func(token, audience string) error
-	// Latency is added to every request (benchmarks use 100 ms).
+	// Latency is added to every request (benchmarks use 100 ms); negative
+	// means none (and keeps NewBench from adding BenchLatency).
 	Latency time.Duration
 	// TokenLifetime is how long skip and delta tokens stay valid; default
 	// 7 days, as for directory objects.

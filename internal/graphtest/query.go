@@ -55,6 +55,7 @@ func (s *Server) firstRequest(resource string, q url.Values) (roundState, *query
 	}
 	selected := strings.TrimSpace(q.Get("$select"))
 	if selected == "" {
+		st.Default = true
 		if resource == "users" {
 			st.Select = defaultUserProperties
 		} else {

@@ -76,7 +76,12 @@ func (t *tenant) idOf(i uint32) string {
 	if id := t.objects[i].id; id != "" {
 		return id
 	}
-	return fmt.Sprintf("%s%012x", derivedPrefix, i+1)
+	const digits = "0123456789abcdef"
+	id := []byte(derivedPrefix + "000000000000")
+	for k, n := len(id)-1, uint64(i)+1; n > 0; k, n = k-1, n>>4 {
+		id[k] = digits[n&0xf]
+	}
+	return string(id)
 }
 
 // find resolves an id to a position.
@@ -264,7 +269,7 @@ func (s *Server) membership(groupID, memberID string) (uint32, uint32, error) {
 	}
 	m, ok := s.tenant.find(memberID)
 	if !ok {
-		return 0, 0, fmt.Errorf("graphtest: no object with id %s", memberID)
+		return 0, 0, errNoObject(memberID)
 	}
 	if group.state != live || s.tenant.objects[m].state != live {
 		return 0, 0, fmt.Errorf("graphtest: %s or %s is deleted", groupID, memberID)
@@ -336,3 +341,5 @@ func (s *Server) attributes(i uint32) map[string]any {
 	}
 	return generatedAttributes(o.kind, i)
 }
+
+func errNoObject(id string) error { return fmt.Errorf("graphtest: no object with id %s", id) }

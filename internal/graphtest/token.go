@@ -15,7 +15,8 @@ type roundState struct {
 	Kind     string   `json:"k"`           // "skip" or "delta"
 	Resource string   `json:"r"`           // users | groups
 	Select   []string `json:"s,omitempty"` // selected properties; empty: the defaults
-	All      bool     `json:"a,omitempty"` // no $select: every property tracked
+	All      bool     `json:"a,omitempty"` // no $select on groups: every property tracked
+	Default  bool     `json:"d,omitempty"` // no $select: the resource's default properties
 	Members  bool     `json:"m,omitempty"` // members tracked (groups)
 	Full     bool     `json:"u,omitempty"` // a round without a previous delta token
 	From     uint64   `json:"f"`           // changes after this version

@@ -1,0 +1,144 @@
+package azcred_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+
+	"github.com/tenantops/tenantops/internal/azcred"
+	"github.com/tenantops/tenantops/internal/graph"
+	"github.com/tenantops/tenantops/internal/graphtest"
+	"github.com/tenantops/tenantops/internal/identitytest"
+)
+
+const userAssigned = "0f3e2d1c-0000-4000-8000-0000000000b7"
+
+var entraSettings = azcred.Settings{TenantID: "EntraTenantId", ClientID: "EntraClientId",
+	Certificate: "EntraClientCertificate", ManagedIdentityClientID: "EntraManagedIdentityClientId"}
+
+func startIdentity(t *testing.T) *identitytest.Server {
+	t.Helper()
+	id, err := identitytest.Start(identitytest.Options{UserAssignedIDs: []string{userAssigned}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = id.Close() })
+	t.Setenv("IDENTITY_ENDPOINT", id.IdentityEndpoint)
+	t.Setenv("IDENTITY_HEADER", id.IdentityHeader)
+	return id
+}
+
+func selfSigned(t *testing.T) (*x509.Certificate, string) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tenantops"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	return cert, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})) +
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+}
+
+// readOnePage gets a token through cred and reads a users delta page from
+// a Graph stand-in that accepts only tokens the identity stand-in issued
+// for its own endpoint.
+func readOnePage(t *testing.T, id *identitytest.Server, opts azcred.Options) error {
+	t.Helper()
+	cred, err := azcred.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graphtest.New(graphtest.Options{VerifyToken: id.Verify})
+	defer g.Close()
+	g.AddUser(map[string]any{"displayName": "A"})
+	client, err := graph.New(graph.Options{Endpoint: g.URL(), Credential: cred})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := client.Page(context.Background(), client.DeltaURL("users", []string{"displayName"}))
+	if err == nil && (len(page.Objects) != 1 || page.DeltaLink == "") {
+		t.Fatalf("page %+v", page)
+	}
+	return err
+}
+
+func TestManagedIdentityReachesGraph(t *testing.T) {
+	id := startIdentity(t)
+	for name, clientID := range map[string]string{"system-assigned": "", "user-assigned": userAssigned} {
+		t.Run(name, func(t *testing.T) {
+			if err := readOnePage(t, id, azcred.Options{ManagedIdentityClientID: clientID, Settings: entraSettings}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	err := readOnePage(t, id, azcred.Options{ManagedIdentityClientID: "9d9d9d9d-0000-4000-8000-000000000000", Settings: entraSettings})
+	if err == nil {
+		t.Fatal("an identity the endpoint does not know got a token")
+	}
+}
+
+func TestCertificateReachesGraph(t *testing.T) {
+	id := startIdentity(t)
+	cert, pemText := selfSigned(t)
+	const clientID = "3d5f0a9e-0000-4000-8000-0000000ce272"
+	id.RegisterCertificate(clientID, cert)
+	opts := azcred.Options{TenantID: id.TenantID(), ClientID: clientID, Certificate: pemText, Settings: entraSettings,
+		ClientOptions: azcore.ClientOptions{
+			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: id.AuthorityHost()},
+			Transport: id.AuthorityClient(),
+		},
+		DisableInstanceDiscovery: true}
+	if err := readOnePage(t, id, opts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOptionsAreCheckedByTheirSettingNames(t *testing.T) {
+	_, pemText := selfSigned(t)
+	tests := []struct {
+		name string
+		opts azcred.Options
+		want []string
+	}{
+		{"certificate without tenant", azcred.Options{ClientID: "c", Certificate: pemText}, []string{"EntraTenantId", "missing EntraTenantId"}},
+		{"tenant alone", azcred.Options{TenantID: "t"}, []string{"missing EntraClientId, EntraClientCertificate"}},
+		{"not PEM nor base64", azcred.Options{TenantID: "t", ClientID: "c", Certificate: "not a certificate!"}, []string{"EntraClientCertificate is neither PEM nor base64 PFX"}},
+		{"base64 of garbage", azcred.Options{TenantID: "t", ClientID: "c", Certificate: base64.StdEncoding.EncodeToString([]byte("garbage-secret-value"))}, []string{"EntraClientCertificate"}},
+		{"certificate without key", azcred.Options{TenantID: "t", ClientID: "c", Certificate: pemText[:strings.Index(pemText, "-----BEGIN PRIVATE KEY")]}, []string{"EntraClientCertificate", "private key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Settings = entraSettings
+			_, err := azcred.New(tt.opts)
+			for _, want := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("err = %v, want %q", err, want)
+				}
+			}
+			if c := tt.opts.Certificate; len(c) > 12 && strings.Contains(err.Error(), c[:12]) {
+				t.Fatalf("error quotes the certificate value: %v", err)
+			}
+		})
+	}
+	if _, err := azcred.New(azcred.Options{TenantID: "t"}); err == nil || !strings.Contains(err.Error(), "ClientID") {
+		t.Fatalf("without setting names the field names are used: %v", err)
+	}
+}
