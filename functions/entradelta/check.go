@@ -86,5 +86,8 @@ func targetRow(ctx context.Context, inv *function.Invocation, c *config, account
 		}
 	}
 	r.OK, r.Why = true, fmt.Sprintf("reachable; %d change file(s) there", n)
+	if n == 0 && c.target != targetBlob {
+		r.Why += " (a missing folder is created by the first delivery)"
+	}
 	return r
 }

@@ -128,6 +128,8 @@ func (x *exporter) saveProgress(ctx context.Context, st *state, etag azcore.ETag
 		return res, err
 	}
 	res.OutOfBudget = true
+	x.opts.Figure("kind", pr.Kind+" (continues next run)")
+	x.opts.Figure("objectsChanged", 0)
 	x.opts.Log.Warn("entra delta export: run budget spent while reading; what was read is saved and the next run continues",
 		"round", pr.Kind, "parts", len(pr.Parts), "usersDone", pr.Users.Done, "groupsDone", pr.Groups.Done,
 		"objectsSoFar", acc.len())

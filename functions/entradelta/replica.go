@@ -301,32 +301,6 @@ func (r *replica) applyShard(ctx context.Context, k int, f *changeFile, changes 
 	}
 }
 
-// size returns the bytes the generation holds, and its shard count found.
-func (r *replica) size(ctx context.Context) (int64, int, error) {
-	return prefixSize(ctx, r.account, r.container, "replica/"+r.info.Gen+"/")
-}
-
-// prefixSize sums the sizes of the blobs under prefix.
-func prefixSize(ctx context.Context, account *storage.Account, containerName, prefix string) (int64, int, error) {
-	var total int64
-	var n int
-	pager := account.Blob.ServiceClient().NewContainerClient(containerName).NewListBlobsFlatPager(
-		&container.ListBlobsFlatOptions{Prefix: &prefix})
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return 0, 0, fmt.Errorf("entra delta export: list %s: %w", prefix, err)
-		}
-		for _, b := range page.Segment.BlobItems {
-			if b.Properties != nil && b.Properties.ContentLength != nil {
-				total += *b.Properties.ContentLength
-			}
-			n++
-		}
-	}
-	return total, n, nil
-}
-
 // deletePrefix deletes the blobs under prefix except those under keep
 // prefixes and, when olderThan is set, those modified after it; it returns
 // how many it deleted.
