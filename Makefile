@@ -1,5 +1,5 @@
 # tenantops: `make demo` and `make test` work on a fresh machine; both install
-# what they need (Azurite from npm into ./node_modules, vsftpd from Debian).
+# what they need (Azurite from npm into ./node_modules, vsftpd and Chromium from Debian).
 
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -25,6 +25,7 @@ build:
 deps: node_modules/.bin/azurite
 	@command -v vsftpd >/dev/null 2>&1 || test -x /usr/sbin/vsftpd || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y vsftpd)
 	@command -v curl >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y curl)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 node_modules/.bin/azurite: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
@@ -55,10 +56,12 @@ run: build
 	@if command -v func >/dev/null 2>&1; then cd $(DIST) && func start; \
 	else echo "Azure Functions Core Tools (func) are not installed; 'make demo' runs everything on local stand-ins."; fi
 
-## lint: go vet + staticcheck
+## lint: go vet + staticcheck + infra/ against Azure's resource type definitions
+BICEPCHECK ?= ../shared/tools/bicepcheck/bicepcheck.py
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	python3 $(BICEPCHECK) infra
 
 clean:
 	rm -rf $(DIST) tenantops.zip

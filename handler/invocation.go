@@ -12,7 +12,9 @@ import (
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/logging"
+	"github.com/tenantops/tenantops/internal/runrecord"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // runner runs invocations: the one code path behind `serve` and `run`.
@@ -22,6 +24,7 @@ type runner struct {
 	stderr   io.Writer // failures, for the host's error stream
 	redactor *logging.Redactor
 	level    slog.Level
+	records  *recorder
 }
 
 func newRunner(env settings.Env, stdout, stderr io.Writer) *runner {
@@ -30,6 +33,7 @@ func newRunner(env settings.Env, stdout, stderr io.Writer) *runner {
 		stdout:   stdout,
 		stderr:   stderr,
 		redactor: logging.NewRedactor(settings.SecretValues(env, settings.All())...),
+		records:  &recorder{open: func() (*storage.Account, error) { return storage.Open(env) }},
 	}
 }
 
@@ -51,11 +55,9 @@ func (r *runner) invoke(ctx context.Context, decl function.Declaration, id strin
 	resp := invoke.Response{Outputs: inv.Outputs}
 	if err != nil {
 		err = errors.New(r.redactor.String(err.Error()))
-		log.Error("invocation failed", "error", err.Error(), "seconds", time.Since(start).Seconds())
 		fmt.Fprintf(r.stderr, "%s %s %s: %s\n", time.Now().UTC().Format(time.RFC3339), decl.Name, id, err)
-	} else {
-		log.Info("invocation succeeded", "seconds", time.Since(start).Seconds())
 	}
+	r.records.summarize(ctx, log, runrecord.New(decl.Name, id, start, time.Since(start), inv.Figures(), err))
 	resp.Logs = capture.Lines()
 	return resp, err
 }

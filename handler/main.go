@@ -7,6 +7,9 @@
 //	handler run NAME [--data J] one invocation in-process (J: the Data object, or a whole {"Data","Metadata"} envelope)
 //	handler check [NAME]        validates settings and tries each dependency; non-zero exit on any failure
 //	handler manifest DIR        writes DIR/<FunctionName>/function.json for every function
+//	handler status [--json] [--html FILE]
+//	                            every function's last run against its schedule; non-zero exit when one needs attention
+//	handler requeue QUEUE       moves messages from QUEUE-poison back to QUEUE ([--count N] [--dry-run])
 //	handler version             prints the version
 package main
 
@@ -37,6 +40,10 @@ func dispatch(args []string) error {
 		return checkCommand(args[1:])
 	case "manifest":
 		return manifestCommand(args[1:])
+	case "status":
+		return statusCommand(args[1:])
+	case "requeue":
+		return requeueCommand(args[1:])
 	case "version", "--version", "-v":
 		fmt.Println("tenantops", version.Version)
 		return nil
@@ -52,5 +59,7 @@ const usage = `usage:
   handler run NAME [--data J]   run one invocation in-process
   handler check [NAME]          check settings and dependencies
   handler manifest DIR          write DIR/<FunctionName>/function.json
-  handler version               print the version
+  handler status [--json] [--html FILE]
+                                last runs, overdue functions and quiet state
+` + requeueUsage + `  handler version               print the version
 `

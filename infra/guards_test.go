@@ -385,6 +385,8 @@ var apiVersions = map[string]string{
 	"Microsoft.ManagedIdentity/userAssignedIdentities":          "2023-01-31",
 	"Microsoft.Authorization/roleAssignments":                   "2022-04-01",
 	"Microsoft.Insights/components":                             "2020-02-02",
+	"Microsoft.Insights/actionGroups":                           "2023-01-01",
+	"Microsoft.Insights/scheduledQueryRules":                    "2023-12-01",
 	"Microsoft.OperationalInsights/workspaces":                  "2023-09-01",
 	"Microsoft.Network/virtualNetworks":                         "2024-05-01",
 	"Microsoft.Network/virtualNetworks/subnets":                 "2024-05-01",

@@ -63,6 +63,25 @@ param integrationSubnetName string = 'snet-tenantops'
 param integrationSubnetPrefix string = '10.0.250.0/27'
 
 // ---------------------------------------------------------------------------------------
+// Alerts (optional). With no e-mail receivers no alert rule is created.
+// ---------------------------------------------------------------------------------------
+
+@description('E-mail addresses that receive alerts (failed invocations, missed timer runs, poison messages, a change token or delta link close to expiry). Empty: no alert rules are created.')
+param alertEmails array = []
+
+@description('MimConfigBackup heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of mimBackupSchedule; log alerts look back at most P2D.')
+param mimBackupHeartbeatWindow string = 'P2D'
+
+@description('FtpRetrieve heartbeat window: about two intervals of ftpSchedule, at most P2D.')
+param ftpHeartbeatWindow string = 'P2D'
+
+@description('SharePointChangePoll heartbeat window: about two intervals of spChangePollSchedule, at most P2D.')
+param spChangePollHeartbeatWindow string = 'PT2H15M'
+
+@description('EntraDeltaExport heartbeat window: about two intervals of entraDeltaSchedule, at most P2D.')
+param entraDeltaHeartbeatWindow string = 'PT35M'
+
+// ---------------------------------------------------------------------------------------
 // App settings: one parameter per setting, named after it, with the code's default.
 // ---------------------------------------------------------------------------------------
 
@@ -243,9 +262,11 @@ var deploymentContainerName = 'deployment-package'
 var useCertificateForSharePoint = !empty(spClientId)
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
 
-// Containers whose names are fixed in the code: FtpRetrieve's record of delivered files.
+// Containers whose names are fixed in the code: FtpRetrieve's record of delivered files,
+// and the run records `handler status` reads.
 var fixedContainerNames = [
   'ftpretrieve-state'
+  'tenantops-status'
 ]
 
 // Every blob container tenantops uses, created up front; optional ones only when named.
@@ -406,6 +427,84 @@ var appSettings = {
   EntraExportRetentionDays: string(entraExportRetentionDays)
   EntraGraphEndpoint: entraGraphEndpoint
   EntraManagedIdentityClientId: identity.properties.clientId
+}
+
+// Alerts: one "failed invocation" rule per function, one heartbeat per timer function, and
+// limits on figures from the run summary lines. infra/alerts_test.go keeps the heartbeat
+// windows in step with the schedules' defaults.
+var functionNames = [
+  'MimConfigBackup'
+  'FtpRetrieve'
+  'SharePointChangePoll'
+  'SharePointCleanup'
+  'EntraDeltaExport'
+]
+
+var heartbeats = [
+  {
+    function: 'MimConfigBackup'
+    schedule: mimBackupSchedule
+    window: mimBackupHeartbeatWindow
+    frequency: 'PT1H'
+  }
+  {
+    function: 'FtpRetrieve'
+    schedule: ftpSchedule
+    window: ftpHeartbeatWindow
+    frequency: 'PT1H'
+  }
+  {
+    function: 'SharePointChangePoll'
+    schedule: spChangePollSchedule
+    window: spChangePollHeartbeatWindow
+    frequency: 'PT15M'
+  }  {
+    function: 'EntraDeltaExport'
+    schedule: entraDeltaSchedule
+    window: entraDeltaHeartbeatWindow
+    frequency: 'PT15M'
+  }
+]
+
+var figureLimits = [
+  {
+    function: 'SharePointChangePoll'
+    figure: 'poisonQueueDepth'
+    limit: 0
+    window: 'PT2H'
+    frequency: 'PT15M'
+    why: 'Messages are on the ${spCleanupQueue}-poison queue: cleanups failed five times and wait for an operator (handler requeue ${spCleanupQueue} once the cause is fixed).'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'tokenAgeHours'
+    limit: 1080
+    window: 'PT6H'
+    frequency: 'PT1H'
+    why: 'The SharePoint change token is over 45 days old; SharePoint keeps its change log for 60 days, after which deletes before the token are lost.'
+  }
+  {
+    function: 'EntraDeltaExport'
+    figure: 'deltaLinkAgeHours'
+    limit: 120
+    window: 'PT6H'
+    frequency: 'PT1H'
+    why: 'The Entra delta link is over 5 days old; Graph keeps delta tokens for 7 days, after which a full round and a MIM Full Import are needed.'
+  }
+]
+
+module alerts 'modules/alerts.bicep' = if (!empty(alertEmails)) {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    baseName: baseName
+    alertEmails: alertEmails
+    functionNames: functionNames
+    heartbeats: heartbeats
+    figureLimits: figureLimits
+  }
 }
 
 module functionApp 'modules/functionapp.bicep' = {

@@ -34,12 +34,17 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 	rows = append(rows, login)
 
 	list := row(fmt.Sprintf("FTP list %q", c.sourceDir))
-	entries, err := src.List(ctx, c.sourceDir)
+	listing, err := src.List(ctx, c.sourceDir)
 	if err != nil {
 		list.Why = err.Error()
 		return append(rows, list)
 	}
+	entries := listing.Files
 	list.OK, list.Why = true, fmt.Sprintf("%d file(s)", len(entries))
+	if n := len(listing.Unparsed); n > 0 {
+		list.Why += fmt.Sprintf("; %d line(s) not understood (a warning: files on them are never fetched): %s",
+			n, shortList(quoteLines(listing.Unparsed, len(listing.Unparsed))))
+	}
 	rows = append(rows, list)
 
 	return append(rows, selectionRow(ctx, inv, c, src, entries))

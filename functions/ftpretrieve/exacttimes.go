@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/remotename"
 )
 
 // timeSource is what askExactTimes needs of the FTP source.
@@ -51,9 +50,9 @@ func askExactTimes(ctx context.Context, log *slog.Logger, c *config, src timeSou
 // enough, whose listed time cannot tell.
 func doubtfulAges(entries []ftpsource.Entry, c *config, st *state) []ftpsource.Entry {
 	var doubtful []ftpsource.Entry
-	for _, e := range entries {
-		if c.pattern.Match(e.Name) && remotename.Check(e.Name) == nil && ageInDoubt(e, c) &&
-			(st == nil || !st.done(e.Name, e.Size, e.ModTime)) {
+	_, safe, _ := candidates(entries, c)
+	for _, e := range safe {
+		if ageInDoubt(e, c) && (st == nil || !st.done(e)) {
 			doubtful = append(doubtful, e)
 		}
 	}

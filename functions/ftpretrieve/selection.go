@@ -36,22 +36,10 @@ type exactTimes map[string]time.Time
 // (nil: none) and the minimum age to a listing.
 func selectFiles(entries []ftpsource.Entry, c *config, st *state, exact exactTimes) selection {
 	var sel selection
-	folded := foldedNames(entries, c)
-	for _, e := range entries {
-		if !c.pattern.Match(e.Name) {
-			continue
-		}
-		sel.matched++
-		if err := remotename.Check(e.Name); err != nil {
-			sel.rejected = append(sel.rejected, rejection{e, err})
-			continue
-		}
-		if folded[strings.ToUpper(e.Name)] > 1 {
-			sel.rejected = append(sel.rejected, rejection{e, fmt.Errorf("%w %q: another matching file differs "+
-				"from it only in case, and Windows folders do not tell such names apart", remotename.ErrUnsafe, e.Name)})
-			continue
-		}
-		if st != nil && st.done(e.Name, e.Size, e.ModTime) {
+	var safe []ftpsource.Entry
+	sel.matched, safe, sel.rejected = candidates(entries, c)
+	for _, e := range safe {
+		if st != nil && st.done(e) {
 			sel.delivered = append(sel.delivered, e)
 			continue
 		}
@@ -68,6 +56,30 @@ func selectFiles(entries []ftpsource.Entry, c *config, st *state, exact exactTim
 		sel.fetch = append(sel.fetch, e)
 	}
 	return sel
+}
+
+// candidates sorts the files that match the pattern into those with safe
+// names, which the run may fetch, and the rejected rest. It is the one
+// place that decides which listed files a run considers.
+func candidates(entries []ftpsource.Entry, c *config) (matched int, safe []ftpsource.Entry, rejected []rejection) {
+	folded := foldedNames(entries, c)
+	for _, e := range entries {
+		if !c.pattern.Match(e.Name) {
+			continue
+		}
+		matched++
+		if err := remotename.Check(e.Name); err != nil {
+			rejected = append(rejected, rejection{e, err})
+			continue
+		}
+		if folded[strings.ToUpper(e.Name)] > 1 {
+			rejected = append(rejected, rejection{e, fmt.Errorf("%w %q: another matching file differs "+
+				"from it only in case, and Windows folders do not tell such names apart", remotename.ErrUnsafe, e.Name)})
+			continue
+		}
+		safe = append(safe, e)
+	}
+	return matched, safe, rejected
 }
 
 // foldedNames counts the matching names by their upper-case form: NTFS

@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/tenantops/tenantops/internal/sharepoint"
+	"github.com/tenantops/tenantops/functions/deleteditem"
 )
 
 // enqueueAll puts one message per deleted item on the queue, at most
 // parallelism at a time, and returns once every message is on the queue or
 // the first failure. After each message it calls the checkpoint hook.
-func (p *poller) enqueueAll(ctx context.Context, page int, messages []sharepoint.DeletedItem) error {
+func (p *poller) enqueueAll(ctx context.Context, page int, messages []deleteditem.Message) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan sharepoint.DeletedItem)
+	work := make(chan deleteditem.Message)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -43,7 +43,7 @@ func (p *poller) enqueueAll(ctx context.Context, page int, messages []sharepoint
 				enqueued++
 				n := enqueued
 				mu.Unlock()
-				if err := p.checkpoint(Checkpoint{Step: StepEnqueued, Page: page, Enqueued: n}); err != nil {
+				if err := p.checkpoint(checkpoint{Step: stepEnqueued, Page: page, Enqueued: n}); err != nil {
 					fail(err)
 				}
 			}
@@ -65,7 +65,7 @@ feed:
 	return firstErr
 }
 
-func (p *poller) enqueue(ctx context.Context, m sharepoint.DeletedItem) error {
+func (p *poller) enqueue(ctx context.Context, m deleteditem.Message) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/internal/logbuf"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
@@ -128,10 +129,10 @@ func (f *fixture) addAndDelete(t testing.TB, n int) []int {
 }
 
 // drain dequeues every message and returns the decoded messages.
-func (f *fixture) drain(t testing.TB) []sharepoint.DeletedItem {
+func (f *fixture) drain(t testing.TB) []deleteditem.Message {
 	t.Helper()
 	q := f.account.Queue.NewQueueClient(f.queue)
-	var out []sharepoint.DeletedItem
+	var out []deleteditem.Message
 	for {
 		resp, err := q.DequeueMessages(context.Background(), &azqueue.DequeueMessagesOptions{
 			NumberOfMessages: ptr(int32(32)), VisibilityTimeout: ptr(int32(600))})
@@ -146,7 +147,7 @@ func (f *fixture) drain(t testing.TB) []sharepoint.DeletedItem {
 			if err != nil {
 				t.Fatalf("message not base64: %v", err)
 			}
-			var d sharepoint.DeletedItem
+			var d deleteditem.Message
 			if err := json.Unmarshal(data, &d); err != nil {
 				t.Fatalf("message %s: %v", data, err)
 			}

@@ -6,15 +6,15 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/storage"
 )
 
-// pages fetches the change log page by page from the saved token until a
-// page is empty: enqueue the page's deletes, then save the page's last
-// token with If-Match on the ETag read.
-func (p *poller) pages(ctx context.Context, st state, etag azcore.ETag) (Result, error) {
-	res := Result{Token: st.ChangeToken}
+// pages fetches the change log page by page from the saved token
+// (res.Token) until a page is empty: enqueue the page's deletes, then save
+// the page's last token with If-Match on the ETag read.
+func (p *poller) pages(ctx context.Context, res Result, etag azcore.ETag) (Result, error) {
 	deadline := p.opts.Now().Add(p.opts.PageBudget)
 	for page := 1; ; page++ {
 		if p.opts.Now().After(deadline) {
@@ -27,7 +27,7 @@ func (p *poller) pages(ctx context.Context, st state, etag azcore.ETag) (Result,
 		if err != nil {
 			return res, err
 		}
-		if err := p.checkpoint(Checkpoint{Step: StepPageFetched, Page: page}); err != nil {
+		if err := p.checkpoint(checkpoint{Step: stepPageFetched, Page: page}); err != nil {
 			return res, err
 		}
 		if len(changes) == 0 {
@@ -44,14 +44,14 @@ func (p *poller) pages(ctx context.Context, st state, etag azcore.ETag) (Result,
 		}
 	}
 	p.opts.Log.Info("sharepoint change poll: done", "list", p.opts.ListTitle, "pages", res.Pages,
-		"deletes", res.Deletes, "changeToken", res.Token)
+		"deletes", res.Deletes, "restoresSkipped", res.RestoresSkipped, "changeToken", res.Token)
 	return res, nil
 }
 
 func (p *poller) fetch(ctx context.Context, token string) ([]sharepoint.Change, error) {
 	changes, err := p.opts.Client.GetChanges(ctx, p.list,
-		sharepoint.ChangeQuery{Start: token, FetchLimit: p.opts.FetchLimit, DeleteObject: true})
-	if errors.Is(err, sharepoint.ErrStaleToken) {
+		sharepoint.ChangeQuery{Start: token, FetchLimit: p.opts.FetchLimit, DeleteObject: true, Restore: true})
+	if errors.Is(err, sharepoint.ErrTokenRefused) {
 		return nil, p.stale(state{ChangeToken: token}, err)
 	}
 	return changes, err
@@ -60,11 +60,11 @@ func (p *poller) fetch(ctx context.Context, token string) ([]sharepoint.Change, 
 // handlePage enqueues one message per deleted item, then saves the token of
 // the page's last change.
 func (p *poller) handlePage(ctx context.Context, page int, changes []sharepoint.Change, etag azcore.ETag, res *Result) (azcore.ETag, error) {
-	messages := p.messages(changes)
+	messages, restored := p.messages(changes)
 	if err := p.enqueueAll(ctx, page, messages); err != nil {
 		return etag, err
 	}
-	if err := p.checkpoint(Checkpoint{Step: StepBeforeTokenWrite, Page: page, Enqueued: len(messages)}); err != nil {
+	if err := p.checkpoint(checkpoint{Step: stepBeforeTokenWrite, Page: page, Enqueued: len(messages)}); err != nil {
 		return etag, err
 	}
 	next := changes[len(changes)-1].ChangeToken
@@ -78,21 +78,52 @@ func (p *poller) handlePage(ctx context.Context, page int, changes []sharepoint.
 	}
 	res.Pages++
 	res.Deletes += len(messages)
+	res.RestoresSkipped += restored
 	res.Token = next
+	p.figure("deletesQueued", res.Deletes)
+	p.figure("restoresSkipped", res.RestoresSkipped)
 	return newETag, nil
 }
 
-func (p *poller) messages(changes []sharepoint.Change) []sharepoint.DeletedItem {
-	out := make([]sharepoint.DeletedItem, 0, len(changes))
+// messages returns one message per item the page leaves deleted, and how
+// many deletes it drops because the item was restored later in the page
+// (from the recycle bin, logged as a Restore change). An item deleted again
+// after its restore is queued. A restore on a later page than its delete
+// comes too late to drop the message; SharePointCleanup then finds the item
+// still in the list and removes nothing.
+func (p *poller) messages(changes []sharepoint.Change) ([]deleteditem.Message, int) {
+	var order []int
+	pending := map[int]deleteditem.Message{}
+	restored := 0
 	for _, c := range changes {
-		if c.ChangeType != sharepoint.ChangeDeleteObject || c.ItemID <= 0 {
+		if c.ItemID <= 0 {
 			continue
 		}
-		out = append(out, sharepoint.DeletedItem{V: sharepoint.MessageVersion, SiteURL: p.opts.Client.SiteURL(),
-			ListID: c.ListID, ListTitle: p.opts.ListTitle, ItemID: c.ItemID, UniqueID: c.UniqueID,
-			ChangeToken: c.ChangeToken, Time: c.Time.UTC()})
+		switch c.ChangeType {
+		case sharepoint.ChangeDeleteObject:
+			if _, seen := pending[c.ItemID]; !seen {
+				order = append(order, c.ItemID)
+			}
+			pending[c.ItemID] = deleteditem.Message{V: deleteditem.Version, SiteURL: p.opts.Client.SiteURL(),
+				ListID: c.ListID, ListTitle: p.opts.ListTitle, ItemID: c.ItemID, UniqueID: c.UniqueID,
+				ChangeToken: c.ChangeToken, Time: c.Time.UTC()}
+		case sharepoint.ChangeRestore:
+			if _, deleted := pending[c.ItemID]; deleted {
+				delete(pending, c.ItemID)
+				restored++
+				p.opts.Log.Info("sharepoint change poll: item restored after its delete; not queued",
+					"list", p.opts.ListTitle, "itemId", c.ItemID)
+			}
+		}
 	}
-	return out
+	out := make([]deleteditem.Message, 0, len(pending))
+	for _, id := range order {
+		if m, ok := pending[id]; ok {
+			out = append(out, m)
+			delete(pending, id) // an id deleted, restored and deleted again is in order twice
+		}
+	}
+	return out, restored
 }
 
 // refreshIdle moves the token of a list without deletes to the current

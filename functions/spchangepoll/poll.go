@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sharepoint"
@@ -35,34 +36,42 @@ type Options struct {
 	MaxTokenAge time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Hook, when set, is called at each checkpoint of the poll; an error it
-	// returns ends the poll there, as a crash would. Tests use it to inject
-	// crashes; production leaves it nil.
-	Hook func(Checkpoint) error
+	// Figure, when set, receives the poll's key figures as soon as each is
+	// known: deletesQueued, restoresSkipped and tokenAgeHours.
+	Figure func(name string, value any)
+
+	// hook is called at each checkpoint of the poll; an error it returns
+	// ends the poll there, as a crash would. Only tests set it.
+	hook func(checkpoint) error
 }
 
-// Step names a checkpoint of the poll.
-type Step string
+// step names a checkpoint of the poll.
+type step string
 
 // Checkpoints, in the order a page passes them.
 const (
-	StepPageFetched      Step = "page fetched"       // a page of changes is in memory, nothing enqueued
-	StepEnqueued         Step = "message enqueued"   // one more message of the page is on the queue
-	StepBeforeTokenWrite Step = "before token write" // every message of the page is on the queue
+	stepPageFetched      step = "page fetched"       // a page of changes is in memory, nothing enqueued
+	stepEnqueued         step = "message enqueued"   // one more message of the page is on the queue
+	stepBeforeTokenWrite step = "before token write" // every message of the page is on the queue
 )
 
-// Checkpoint is where the poll stands when Hook is called.
-type Checkpoint struct {
-	Step     Step
+// checkpoint is where the poll stands when the hook is called.
+type checkpoint struct {
+	Step     step
 	Page     int // 1-based
 	Enqueued int // messages of this page on the queue so far
 }
 
 // Result is what one poll did.
 type Result struct {
-	FirstRun  bool
-	Pages     int // non-empty pages handled
-	Deletes   int // messages enqueued
+	FirstRun bool
+	Pages    int // non-empty pages handled
+	Deletes  int // messages enqueued
+	// RestoresSkipped counts deletes not queued because the same page of
+	// the change log shows the item restored after it.
+	RestoresSkipped int
+	// TokenAge is how old the saved token was when the poll started (0 on a first run).
+	TokenAge  time.Duration
 	Token     string
 	LostRace  bool // another poll advanced the token first; this one stopped
 	OutOfTime bool // stopped at PageBudget; the next run continues
@@ -85,6 +94,8 @@ type poller struct {
 // after every message of the page is on the queue.
 func Poll(ctx context.Context, opts Options) (Result, error) {
 	p := newPoller(opts)
+	p.figure("deletesQueued", 0)
+	p.figure("restoresSkipped", 0)
 	st, etag, found, err := p.store.read(ctx)
 	if err != nil {
 		return Result{}, err
@@ -92,10 +103,18 @@ func Poll(ctx context.Context, opts Options) (Result, error) {
 	if !found {
 		return p.firstRun(ctx)
 	}
-	if err := p.checkAge(st); err != nil {
-		return Result{}, err
+	age, err := p.checkAge(st)
+	if err != nil {
+		return Result{TokenAge: age}, err
 	}
-	return p.pages(ctx, st, etag)
+	return p.pages(ctx, Result{Token: st.ChangeToken, TokenAge: age}, etag)
+}
+
+// figure passes one key figure on, when the caller wants them.
+func (p *poller) figure(name string, value any) {
+	if p.opts.Figure != nil {
+		p.opts.Figure(name, value)
+	}
 }
 
 func newPoller(opts Options) *poller {
@@ -152,24 +171,27 @@ func (p *poller) lostRace(res Result) Result {
 	return res
 }
 
-func (p *poller) checkpoint(c Checkpoint) error {
-	if p.opts.Hook == nil {
+func (p *poller) checkpoint(c checkpoint) error {
+	if p.opts.hook == nil {
 		return nil
 	}
-	return p.opts.Hook(c)
+	return p.opts.hook(c)
 }
 
 // checkAge refuses a token SharePoint may no longer honour (SharePoint
 // Online can answer an expired token with no changes instead of an error).
-func (p *poller) checkAge(st state) error {
+// It returns the token's age, also recorded as the figure tokenAgeHours.
+func (p *poller) checkAge(st state) (time.Duration, error) {
 	token, err := sharepoint.ParseChangeToken(st.ChangeToken)
 	if err != nil {
-		return p.stale(st, err)
+		return 0, p.stale(st, err)
 	}
-	if age := p.opts.Now().Sub(token.Time); age > p.opts.MaxTokenAge {
-		return p.stale(st, fmt.Errorf("it dates from %s", token.Time.Format(time.RFC3339)))
+	age := p.opts.Now().Sub(token.Time)
+	p.figure("tokenAgeHours", math.Round(age.Hours()*10)/10)
+	if age > p.opts.MaxTokenAge {
+		return age, p.stale(st, fmt.Errorf("it dates from %s", token.Time.Format(time.RFC3339)))
 	}
-	return nil
+	return age, nil
 }
 
 // stale is the loud error with the way out.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/functions/spchangepoll"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/sptest"
@@ -107,7 +108,7 @@ func TestCrashAtEachStepLosesNoDelete(t *testing.T) {
 			opts := f.options()
 			opts.FetchLimit = 100
 			var once sync.Once
-			opts.Hook = func(c spchangepoll.Checkpoint) error {
+			opts = spchangepoll.WithHook(opts, func(c spchangepoll.Checkpoint) error {
 				crashed := false
 				if tt.crash(c) {
 					once.Do(func() { crashed = true })
@@ -116,7 +117,7 @@ func TestCrashAtEachStepLosesNoDelete(t *testing.T) {
 					return errCrash
 				}
 				return nil
-			}
+			})
 			if _, err := spchangepoll.Poll(context.Background(), opts); !errors.Is(err, errCrash) {
 				t.Fatalf("crashing run: err = %v", err)
 			}
@@ -146,13 +147,13 @@ func TestOverlappingPollsNeverBothAdvance(t *testing.T) {
 	pausedA, resumeA := make(chan struct{}), make(chan struct{})
 	optsA := f.options()
 	optsA.FetchLimit = 10
-	optsA.Hook = func(c spchangepoll.Checkpoint) error {
+	optsA = spchangepoll.WithHook(optsA, func(c spchangepoll.Checkpoint) error {
 		if c.Step == spchangepoll.StepBeforeTokenWrite && c.Page == 1 {
 			close(pausedA)
 			<-resumeA
 		}
 		return nil
-	}
+	})
 	var resA spchangepoll.Result
 	var errA error
 	done := make(chan struct{})
@@ -225,7 +226,7 @@ func tokenNumber(t testing.TB, token string) int64 {
 	return parsed.ChangeNumber
 }
 
-func hasToken(messages []sharepoint.DeletedItem, token string) bool {
+func hasToken(messages []deleteditem.Message, token string) bool {
 	for _, m := range messages {
 		if m.ChangeToken == token {
 			return true
@@ -234,7 +235,7 @@ func hasToken(messages []sharepoint.DeletedItem, token string) bool {
 	return false
 }
 
-func maxNumber(t testing.TB, messages []sharepoint.DeletedItem) int64 {
+func maxNumber(t testing.TB, messages []deleteditem.Message) int64 {
 	var top int64
 	for _, m := range messages {
 		top = max(top, tokenNumber(t, m.ChangeToken))
@@ -266,14 +267,14 @@ func TestPageBudgetStopsBetweenPages(t *testing.T) {
 		defer mu.Unlock()
 		return time.Now().Add(skew)
 	}
-	opts.Hook = func(c spchangepoll.Checkpoint) error {
+	opts = spchangepoll.WithHook(opts, func(c spchangepoll.Checkpoint) error {
 		if c.Step == spchangepoll.StepBeforeTokenWrite && c.Page == 1 {
 			mu.Lock()
 			skew = 2 * time.Minute // the first page took longer than the budget
 			mu.Unlock()
 		}
 		return nil
-	}
+	})
 	res := f.poll(t, opts)
 	if !res.OutOfTime || res.Pages != 1 || res.Deletes != 100 || f.savedToken(t) != res.Token {
 		t.Fatalf("budgeted run %+v", res)

@@ -47,3 +47,6 @@ output appInsightsName string = appInsights.name
 
 @description('Connection string for APPLICATIONINSIGHTS_CONNECTION_STRING; with local auth off it only identifies the component.')
 output connectionString string = appInsights.properties.ConnectionString
+
+@description('Resource id of the Application Insights component (the alert rules\' scope).')
+output appInsightsId string = appInsights.id

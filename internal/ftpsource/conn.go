@@ -80,6 +80,9 @@ type connDialer struct {
 	tls     *tls.Config
 	timeout time.Duration
 
+	// capture, while set, receives the data of the listing in progress.
+	capture atomic.Pointer[listingCapture]
+
 	mu       sync.Mutex
 	dialed   int
 	control  net.Conn // the raw control connection, closed to unblock a stuck call
@@ -109,11 +112,9 @@ func (d *connDialer) dial(network, addr string) (net.Conn, error) {
 	}
 	conn := net.Conn(dc)
 	switch {
-	case d.mode == TLSNone:
-		return conn, nil
-	case first && d.mode == TLSExplicit:
-		return conn, nil
-	case first && d.mode == TLSImplicit:
+	case !first:
+		return d.dataConn(conn), nil
+	case d.mode == TLSImplicit:
 		// The greeting comes only after the handshake; do it now so that a
 		// plain server fails here, within the timeout, with a TLS error.
 		tc := tls.Client(conn, d.tls)
@@ -124,11 +125,22 @@ func (d *connDialer) dial(network, addr string) (net.Conn, error) {
 			return nil, err
 		}
 		return tc, nil
-	default:
-		// Data connection under PROT P. The handshake happens on the first
-		// read, after RETR; forcing it earlier hangs some servers.
-		return tls.Client(conn, d.tls), nil
 	}
+	return conn, nil // plain, or explicit TLS before AUTH TLS
+}
+
+// dataConn returns a data connection ready for the library: under TLS
+// (PROT P) a client whose handshake happens on the first read, after the
+// command, since forcing it earlier hangs some servers; while a listing is
+// captured, one that feeds it.
+func (d *connDialer) dataConn(conn net.Conn) net.Conn {
+	if d.mode != TLSNone {
+		conn = tls.Client(conn, d.tls)
+	}
+	if c := d.capture.Load(); c != nil {
+		conn = &captureConn{Conn: conn, capture: c}
+	}
+	return conn
 }
 
 // closeControl closes the raw control connection, which makes any call

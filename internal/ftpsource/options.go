@@ -9,8 +9,10 @@
 // that checks a connection with NOOP before reusing it and shrinks when the
 // server answers 421 to a new connection, a reader that only reports the
 // end of a file once the server confirmed the transfer and the byte count
-// matches the listing, and errors that name the likely cause (TLS mode,
-// connection limits) without ever repeating the password.
+// matches the listing, a listing that reports the lines the library could
+// not read (it drops them silently) and refuses to grow past a bound, and
+// errors that name the likely cause (TLS mode, connection limits) without
+// ever repeating the password.
 package ftpsource
 
 import (
@@ -62,6 +64,10 @@ type Options struct {
 	// transfer; DefaultMaxConnections when zero.
 	MaxConnections int
 
+	// MaxListEntries is the most lines one listing may have;
+	// DefaultMaxListEntries when zero.
+	MaxListEntries int
+
 	// Log receives warnings (pool shrinking, connections given up);
 	// slog.Default when nil.
 	Log *slog.Logger
@@ -83,6 +89,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.MaxListEntries <= 0 {
+		o.MaxListEntries = DefaultMaxListEntries
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()

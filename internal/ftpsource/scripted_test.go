@@ -32,7 +32,7 @@ func TestListWithoutMLSD(t *testing.T) {
 			"-rw-r--r--    1 1000     1000            5 Jan 02 03:04 with space.csv",
 		}, map[string]ftpsource.Entry{
 			"HR_a.csv":       {Size: 1234, ModTime: time.Date(thisYear, 1, 2, 3, 4, 0, 0, time.UTC)},
-			"old.csv":        {Size: 10, ModTime: time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)},
+			"old.csv":        {Size: 10, ModTime: time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC), DateOnly: true},
 			"with space.csv": {Size: 5, ModTime: time.Date(thisYear, 1, 2, 3, 4, 0, 0, time.UTC)},
 		}},
 		{"ms-dos style of IIS, two-digit year", []string{
@@ -58,7 +58,7 @@ func TestListWithoutMLSD(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer src.Close()
-			entries, err := src.List(context.Background(), "/out")
+			entries, err := files(src.List(context.Background(), "/out"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,8 +71,9 @@ func TestListWithoutMLSD(t *testing.T) {
 					t.Errorf("unexpected %q", e.Name)
 					continue
 				}
-				if e.Size != w.Size || !e.ModTime.Equal(w.ModTime) || e.Precise {
-					t.Errorf("%s: got %d %v precise=%v, want %d %v imprecise", e.Name, e.Size, e.ModTime, e.Precise, w.Size, w.ModTime)
+				if e.Size != w.Size || !e.ModTime.Equal(w.ModTime) || e.Precise || e.DateOnly != w.DateOnly {
+					t.Errorf("%s: got %d %v precise=%v dateOnly=%v, want %d %v imprecise dateOnly=%v",
+						e.Name, e.Size, e.ModTime, e.Precise, e.DateOnly, w.Size, w.ModTime, w.DateOnly)
 				}
 			}
 		})
@@ -100,14 +101,14 @@ func TestListOfMissingAndEmptyDirectory(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer src.Close()
-			if _, err := src.List(context.Background(), "/nope"); !errors.Is(err, ftpsource.ErrNoDirectory) {
+			if _, err := files(src.List(context.Background(), "/nope")); !errors.Is(err, ftpsource.ErrNoDirectory) {
 				t.Errorf("missing folder: got %v, want ErrNoDirectory", err)
 			}
-			if entries, err := src.List(context.Background(), "/empty"); err != nil || len(entries) != 0 {
+			if entries, err := files(src.List(context.Background(), "/empty")); err != nil || len(entries) != 0 {
 				t.Errorf("empty folder: %v %v", entries, err)
 			}
 			// The connection is still usable and back in its login folder.
-			if entries, err := src.List(context.Background(), "/full"); err != nil || len(entries) != 1 {
+			if entries, err := files(src.List(context.Background(), "/full")); err != nil || len(entries) != 1 {
 				t.Errorf("after: %v %v", entries, err)
 			}
 		})
@@ -212,7 +213,7 @@ func TestTransferEndingWith250IsComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	entries, err := src.List(context.Background(), "/out")
+	entries, err := files(src.List(context.Background(), "/out"))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("list: %v %v", entries, err)
 	}
@@ -248,7 +249,7 @@ func TestDataConnectionFailuresAreErrors(t *testing.T) {
 			}
 			// The source still works afterwards (and a listing that ends
 			// with 426 is an error too).
-			entries, err := src.List(context.Background(), "/out")
+			entries, err := files(src.List(context.Background(), "/out"))
 			if tt.script.DoneReply != "" {
 				if err == nil {
 					t.Fatalf("a listing ended with %s succeeded", tt.script.DoneReply)

@@ -28,6 +28,9 @@ type Entry struct {
 	// files older than six months; ModTime asks MDTM for the real time.
 	ModTime time.Time
 	Precise bool
+	// DateOnly is set when LIST gave the date alone, as ls does for files
+	// over six months old ("Mar 15  2024"): ModTime is that day's midnight.
+	DateOnly bool
 }
 
 // Open connects and logs in once, so that bad settings or credentials fail
@@ -36,6 +39,11 @@ func Open(ctx context.Context, opts Options) (*Source, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if o.TLS == TLSNone {
+		// Once per Source, which a run opens once, and never the password.
+		o.Log.Warn("FTPTLS=none: the FTP user name and password cross the network in clear text",
+			"server", o.Addr, "user", o.User)
 	}
 	s := &Source{opts: o, pool: newPool(o)}
 	sess, release, err := s.pool.get(ctx)
@@ -58,33 +66,46 @@ func (s *Source) Close() error {
 // ErrNoDirectory is wrapped when the directory to list does not exist.
 var ErrNoDirectory = errors.New("no such directory")
 
-// List returns the regular files in dir (links and folders are left out).
-// A directory that does not exist is an error wrapping ErrNoDirectory, also
-// on servers that answer LIST of a missing directory with an empty success
-// (vsftpd); an existing empty directory is an empty list, also on servers
-// that refuse to list it with 450 or 550 (FileZilla Server, "550 No files
-// found").
-func (s *Source) List(ctx context.Context, dir string) ([]Entry, error) {
+// List reads dir: its regular files (links and folders are left out) and
+// the lines the FTP library could not read. A directory that does not
+// exist is an error wrapping ErrNoDirectory, also on servers that answer
+// LIST of a missing directory with an empty success (vsftpd); an existing
+// empty directory is an empty listing, also on servers that refuse to list
+// it with 450 or 550 (FileZilla Server, "550 No files found"). A listing
+// of more than Options.MaxListEntries lines is an error wrapping
+// ErrListingTooLong.
+func (s *Source) List(ctx context.Context, dir string) (Listing, error) {
 	sess, release, err := s.pool.get(ctx)
 	if err != nil {
-		return nil, err
+		return Listing{}, err
 	}
+	capture := &listingCapture{limit: s.opts.MaxListEntries}
+	sess.dialer.capture.Store(capture)
 	entries, err := sess.list(dir)
+	sess.dialer.capture.Store(nil)
+	lines, over := capture.result()
+	if over {
+		err = fmt.Errorf("ftpsource: list %q: %w: more than %d lines; the listing is not used",
+			dir, ErrListingTooLong, s.opts.MaxListEntries)
+	}
 	if err != nil {
-		s.pool.put(sess, release, broken(err) || errors.Is(err, errLostHome))
-		return nil, err
+		s.pool.put(sess, release, over || broken(err) || errors.Is(err, errLostHome))
+		return Listing{}, err
 	}
 	precise := sess.conn.IsTimePreciseInList()
 	s.pool.put(sess, release, false)
 
-	var files []Entry
-	for _, e := range entries {
+	var l Listing
+	var lineOf []string
+	l.Unparsed, lineOf = matchLines(lines, entries)
+	for i, e := range entries {
 		if e.Type != ftp.EntryTypeFile {
 			continue
 		}
-		files = append(files, Entry{Name: e.Name, Size: int64(e.Size), ModTime: e.Time, Precise: precise})
+		l.Files = append(l.Files, Entry{Name: e.Name, Size: int64(e.Size), ModTime: e.Time, Precise: precise,
+			DateOnly: !precise && listsDateOnly(lineOf[i], e.Name)})
 	}
-	return files, nil
+	return l, nil
 }
 
 // list runs LIST (or MLSD) and tells an empty directory from a missing

@@ -60,7 +60,7 @@ func TestModesAgainstFtpserverlib(t *testing.T) {
 			want := writeFile(t, filepath.Join(srv.Dir, "in", "a.csv"), 300_000)
 			writeFile(t, filepath.Join(srv.Dir, "in", "b.csv"), 10)
 			src := openMode(t, srv, mode, 5*time.Second)
-			entries, err := src.List(context.Background(), "/in")
+			entries, err := files(src.List(context.Background(), "/in"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +231,7 @@ func TestHostileNamesArePassedThroughForTheCallerToCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	entries, err := src.List(context.Background(), "/")
+	entries, err := files(src.List(context.Background(), "/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,13 +254,13 @@ func TestMissingDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if _, err := src.List(context.Background(), "/nope"); !errors.Is(err, ftpsource.ErrNoDirectory) {
+	if _, err := files(src.List(context.Background(), "/nope")); !errors.Is(err, ftpsource.ErrNoDirectory) {
 		t.Fatalf("got %v, want ErrNoDirectory", err)
 	}
 	if err := os.Mkdir(filepath.Join(srv.Dir, "empty"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if entries, err := src.List(context.Background(), "/empty"); err != nil || len(entries) != 0 {
+	if entries, err := files(src.List(context.Background(), "/empty")); err != nil || len(entries) != 0 {
 		t.Fatalf("empty dir: %v %v", entries, err)
 	}
 }

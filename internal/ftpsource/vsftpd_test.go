@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -42,7 +43,7 @@ func TestVsftpdTLSWithSessionReuseRequired(t *testing.T) {
 			want := writeFile(t, filepath.Join(root, "data", "HR_20261125.csv"), 2<<20)
 			v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root, Mode: mode})
 			src := vsftpdSource(t, v, ftpsource.TLSMode(mode), 2)
-			entries, err := src.List(context.Background(), "data")
+			entries, err := files(src.List(context.Background(), "data"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,11 +82,11 @@ func TestVsftpdMissingDirectoryIsAnError(t *testing.T) {
 	v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root})
 	src := vsftpdSource(t, v, ftpsource.TLSNone, 1)
 	// vsftpd answers LIST of a missing directory with an empty success.
-	if _, err := src.List(context.Background(), "nope"); !errors.Is(err, ftpsource.ErrNoDirectory) {
+	if _, err := files(src.List(context.Background(), "nope")); !errors.Is(err, ftpsource.ErrNoDirectory) {
 		t.Fatalf("got %v, want ErrNoDirectory", err)
 	}
 	// and the connection still works, in the login directory
-	if entries, err := src.List(context.Background(), "data"); err != nil || len(entries) != 1 {
+	if entries, err := files(src.List(context.Background(), "data")); err != nil || len(entries) != 1 {
 		t.Fatalf("after the miss: %v %v", entries, err)
 	}
 }
@@ -119,5 +120,35 @@ func TestVsftpd421ShrinksThePool(t *testing.T) {
 	wg.Wait()
 	if !strings.Contains(logs.String(), "refused") {
 		t.Errorf("no 421 was seen or logged; logs:\n%s", logs.String())
+	}
+}
+
+// TestVsftpdListsOldFilesByDate: vsftpd, like ls, shows the time of a file
+// under six months old and the date alone of an older one; the listing
+// says which, with nothing left unread.
+func TestVsftpdListsOldFilesByDate(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "data", "recent.csv"), 10)
+	writeFile(t, filepath.Join(root, "data", "old.csv"), 10)
+	old := time.Date(2024, 1, 1, 12, 34, 56, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(root, "data", "old.csv"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	v := ftptest.VsftpdT(t, ftptest.VsftpdOptions{Root: root, Mode: ftptest.Explicit})
+	l, err := vsftpdSource(t, v, ftpsource.TLSExplicit, 1).List(context.Background(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Files) != 2 || len(l.Unparsed) != 0 {
+		t.Fatalf("listed %+v, unparsed %q", l.Files, l.Unparsed)
+	}
+	for _, e := range l.Files {
+		wantDateOnly := e.Name == "old.csv"
+		if e.DateOnly != wantDateOnly {
+			t.Errorf("%s: DateOnly = %v, want %v", e.Name, e.DateOnly, wantDateOnly)
+		}
+		if wantDateOnly && !e.ModTime.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s: listed %v, want the date alone", e.Name, e.ModTime)
+		}
 	}
 }

@@ -75,6 +75,48 @@ func (s *Scripted) Commands() []string {
 	return append([]string(nil), s.cmds...)
 }
 
+// SetListing replaces the lines LIST sends for dir from now on, as a
+// server's listing changes when its files change or grow old (ls shows
+// the date alone, not the time, for files over six months old).
+func (s *Scripted) SetListing(dir string, lines []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	listings := make(map[string][]string, len(s.script.Listings)+1)
+	for k, v := range s.script.Listings {
+		listings[k] = v
+	}
+	listings[dir] = lines
+	s.script.Listings = listings
+}
+
+// SetFile replaces the content RETR sends for path from now on.
+func (s *Scripted) SetFile(path, content string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	files := make(map[string]string, len(s.script.Files)+1)
+	for k, v := range s.script.Files {
+		files[k] = v
+	}
+	files[path] = content
+	s.script.Files = files
+}
+
+// file returns the content of path, and whether it exists.
+func (s *Scripted) file(path string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, ok := s.script.Files[path]
+	return data, ok
+}
+
+// listing returns the lines LIST sends for dir, and whether dir exists.
+func (s *Scripted) listing(dir string) ([]string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lines, ok := s.script.Listings[dir]
+	return lines, ok
+}
+
 // Close stops the server and drops its connections.
 func (s *Scripted) Close() error {
 	err := s.ln.Close()

@@ -62,7 +62,7 @@ func (ss *scriptedSession) feat() {
 }
 
 func (ss *scriptedSession) cwdTo(dir string) {
-	if _, ok := ss.srv.script.Listings[dir]; ok || dir == "/" {
+	if _, ok := ss.srv.listing(dir); ok || dir == "/" {
 		ss.cwd = dir
 		ss.reply("250 ok")
 		return
@@ -115,7 +115,7 @@ func (ss *scriptedSession) send(data string) {
 }
 
 func (ss *scriptedSession) list(dir string) {
-	lines, ok := ss.srv.script.Listings[dir]
+	lines, ok := ss.srv.listing(dir)
 	if !ok && !ss.srv.script.MissingDirEmpty {
 		ss.closePasv()
 		ss.reply("550 " + dir + ": No such file or directory")
@@ -139,7 +139,7 @@ func (ss *scriptedSession) retr(path string) {
 		ss.reply(r)
 		return
 	}
-	data, ok := ss.srv.script.Files[path]
+	data, ok := ss.srv.file(path)
 	if !ok {
 		ss.closePasv()
 		ss.reply("550 " + path + ": No such file")
@@ -149,7 +149,7 @@ func (ss *scriptedSession) retr(path string) {
 }
 
 func (ss *scriptedSession) size(path string) {
-	data, ok := ss.srv.script.Files[path]
+	data, ok := ss.srv.file(path)
 	if !ok {
 		ss.reply("550 Could not get file size.")
 		return

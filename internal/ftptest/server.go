@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,7 @@ type Server struct {
 	srv        *ftpserver.FtpServer
 	dropAfter  atomic.Int64 // >0: cut every download after this many bytes
 	stallAfter atomic.Int64 // >0: stop sending after this many bytes, keeping the connection
+	stallFiles sync.Map     // file name -> int64 bytes after which that file's downloads stall
 	closed     chan struct{}
 	drops      atomic.Int64
 	logins     atomic.Int64
@@ -65,6 +67,9 @@ type Server struct {
 var DefaultHostileNames = []string{
 	"../../evil.txt", "/etc/abs.txt", `..\..\win.txt`, "CON", "nul.csv", "bad\x01name.csv",
 	"trailing.", "what?.csv", "trailing ", "LPT1.txt", "nul\x00byte.csv", strings.Repeat("x", 252) + ".csv",
+	// 8.3 short names, which on an NTFS volume can stand for another file,
+	// and names disguised with invisible format characters (category Cf).
+	"STAFF~1.CSV", "PROGRA~1", "invoice\u202Efdp.exe", "zero\u200Bwidth.csv", "\uFEFFbom.csv",
 }
 
 // Start runs a server until Close.
@@ -123,6 +128,17 @@ func (s *Server) Close() error {
 // StallAfter makes every following download go silent after n bytes, with
 // both connections left open, as a hung server does; 0 turns it off.
 func (s *Server) StallAfter(n int64) { s.stallAfter.Store(n) }
+
+// StallFile makes the following downloads of the file called name (in any
+// folder) go silent after n bytes, as StallAfter does for all; 0 turns it
+// off.
+func (s *Server) StallFile(name string, n int64) {
+	if n <= 0 {
+		s.stallFiles.Delete(name)
+		return
+	}
+	s.stallFiles.Store(name, n)
+}
 
 // DropAfter makes every following download stop after n bytes, with the
 // control connection closed; 0 turns it off.
@@ -245,6 +261,9 @@ func (c *clientDriver) OpenFile(name string, flag int, perm os.FileMode) (afero.
 	}
 	if n := c.server.stallAfter.Load(); n > 0 {
 		return &stallFile{File: f, left: n, until: c.server.closed}, nil
+	}
+	if n, ok := c.server.stallFiles.Load(path.Base(name)); ok {
+		return &stallFile{File: f, left: n.(int64), until: c.server.closed}, nil
 	}
 	return f, nil
 }

@@ -59,7 +59,22 @@ type Declaration struct {
 	Outputs  []Binding       // output bindings, if any
 	Settings []settings.Spec // every app setting the function reads
 	Run      RunFunc
-	Check    CheckFunc // optional
+	Check    CheckFunc  // optional
+	Status   StatusFunc // optional
+}
+
+// StatusFunc reports the state of a function that can go bad while its runs
+// still succeed (a poison queue filling up, a change token ageing), for
+// `handler status`.
+type StatusFunc func(ctx context.Context, inv *Invocation) []StatusItem
+
+// StatusItem is one piece of that state.
+type StatusItem struct {
+	Name  string  // what it is: "poison queue", "change token age"
+	Value float64 // its size, in Unit
+	Unit  string  // "messages", "days", "records"
+	Bad   bool    // needs an operator
+	Note  string  // what the value means against its limit, or why it could not be read
 }
 
 // Bindings returns the trigger followed by the outputs.

@@ -5,14 +5,17 @@
 // refused on the MIM server (a Windows machine) is also refused when the
 // binary runs on Linux: no separators of either kind, no traversal, no
 // control characters, no names Windows reserves for devices, no characters
-// Windows forbids, no trailing dot or space, and no more than Windows allows
-// in one path component.
+// Windows forbids, no trailing dot or space, no more than Windows allows in
+// one path component, no names shaped like the 8.3 short names Windows
+// generates (which can resolve to another, long-named file), and no
+// invisible Unicode format characters (which disguise how a name reads).
 package remotename
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -68,6 +71,9 @@ func problem(name string) string {
 			return "contains a control character"
 		case r >= 0x80 && r <= 0x9f:
 			return "contains a control character"
+		case unicode.Is(unicode.Cf, r):
+			return fmt.Sprintf("contains U+%04X, an invisible format character (Unicode category Cf) "+
+				"that can disguise how the name reads", r)
 		case strings.ContainsRune(forbidden, r):
 			if r == '/' || r == '\\' {
 				return "contains a path separator"
@@ -84,7 +90,46 @@ func problem(name string) string {
 	if n := len(utf16.Encode([]rune(name))); n > MaxLength {
 		return fmt.Sprintf("%d characters long; Windows allows %d", n, MaxLength)
 	}
+	if isShortName(name) {
+		return "shaped like an 8.3 short name (a tilde and a number, as in PROGRA~1), which on a volume " +
+			"with short names can stand for another, long-named file"
+	}
 	return ""
+}
+
+// Short names as Windows generates them: at most six characters of the
+// long name, a tilde and a number from 1 ("PROGRA~1", "LONGF~10" on FAT,
+// "AB12CD~5" after the hash step NTFS takes from the fifth collision), then
+// an optional extension of at most three characters. A lookup of such a
+// name, in any case, finds the file that owns it, whatever its long name.
+const (
+	maxShortPrefix = 6
+	maxShortTail   = 6 // digits; FAT numbers tails up to 999999
+	maxShortExt    = 3
+)
+
+// isShortName reports whether name could be an 8.3 short name generated
+// by Windows. Names with a tilde elsewhere (~$budget.xlsx, notes~.txt,
+// a~b.csv, report~2.xlsx with its four-letter extension) are not.
+func isShortName(name string) bool {
+	base, ext, hasExt := strings.Cut(name, ".")
+	if hasExt && (strings.Contains(ext, ".") || ext == "" || utf8.RuneCountInString(ext) > maxShortExt) {
+		return false
+	}
+	i := strings.LastIndexByte(base, '~')
+	if i < 1 || utf8.RuneCountInString(base[:i]) > maxShortPrefix {
+		return false
+	}
+	tail := base[i+1:]
+	if tail == "" || len(tail) > maxShortTail || tail[0] == '0' {
+		return false
+	}
+	for _, r := range tail {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // isReserved reports whether the part before the first dot, without

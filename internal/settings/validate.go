@@ -22,6 +22,7 @@ var kinds = map[string]func(p *Parser, s Spec){
 	FTPMinFileAge.Name:                  func(p *Parser, s Spec) { p.Duration(s) },
 	FTPTimeout.Name:                     func(p *Parser, s Spec) { p.Duration(s) },
 	SPCleanupMode.Name:                  func(p *Parser, s Spec) { p.OneOf(s, "recycle", "delete") },
+	SPCleanupTargets.Name:               listColumns,
 	EntraExportTarget.Name:              func(p *Parser, s Spec) { p.OneOf(s, "winrm", "blob", "local") },
 	EntraExportRetentionDays.Name:       func(p *Parser, s Spec) { p.Int(s) },
 }

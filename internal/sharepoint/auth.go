@@ -22,8 +22,7 @@ const refreshMargin = 5 * time.Minute
 
 // TokenAuth is a gosip auth strategy that puts a bearer token from an
 // azcore.TokenCredential on every request. Its token state sits behind a
-// pointer so that gosip's digest cache key (%#v of the strategy) stays the
-// same across token refreshes.
+// pointer (see gosip.go).
 type TokenAuth struct {
 	SiteURL    string
 	Scope      string

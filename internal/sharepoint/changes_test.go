@@ -66,8 +66,8 @@ func TestGetChangesStaleTokenIsNotRetried(t *testing.T) {
 	site.ResetRequests()
 	_, err := client.GetChanges(context.Background(), sharepoint.ListByTitle("Projects"),
 		sharepoint.ChangeQuery{Start: old.String(), DeleteObject: true})
-	if !errors.Is(err, sharepoint.ErrStaleToken) {
-		t.Fatalf("err = %v, want ErrStaleToken", err)
+	if !errors.Is(err, sharepoint.ErrTokenRefused) {
+		t.Fatalf("err = %v, want ErrTokenRefused", err)
 	}
 	if got := countGetChanges(site); got != 1 {
 		t.Fatalf("GetChanges sent %d times, want 1 (no retries): %v", got, site.Requests())
@@ -81,8 +81,8 @@ func TestGetChangesTokenOfAnotherList(t *testing.T) {
 	other := sharepoint.ChangeToken{Version: 1, Scope: 3, ScopeID: otherID, Time: time.Now(), ChangeNumber: 1}
 	_, err := client.GetChanges(context.Background(), sharepoint.ListByTitle("Projects"),
 		sharepoint.ChangeQuery{Start: other.String(), DeleteObject: true})
-	if !errors.Is(err, sharepoint.ErrStaleToken) {
-		t.Fatalf("err = %v, want ErrStaleToken", err)
+	if !errors.Is(err, sharepoint.ErrTokenRefused) {
+		t.Fatalf("err = %v, want ErrTokenRefused", err)
 	}
 }
 

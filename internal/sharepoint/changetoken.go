@@ -39,19 +39,11 @@ func ParseChangeToken(s string) (ChangeToken, error) {
 		return ChangeToken{}, fmt.Errorf("sharepoint: change token %q: malformed", s)
 	}
 	return ChangeToken{Version: version, Scope: scope, ScopeID: parts[2],
-		Time: TicksToTime(ticks), ChangeNumber: number}, nil
+		Time: ticksToTime(ticks), ChangeNumber: number}, nil
 }
 
-// String formats the token as SharePoint does.
-func (t ChangeToken) String() string {
-	return fmt.Sprintf("%d;%d;%s;%d;%d", t.Version, t.Scope, t.ScopeID, TimeToTicks(t.Time), t.ChangeNumber)
-}
-
-// TimeToTicks converts a time to .NET ticks.
-func TimeToTicks(t time.Time) int64 { return t.UTC().UnixNano()/100 + unixEpochTicks }
-
-// TicksToTime converts .NET ticks to a UTC time.
-func TicksToTime(ticks int64) time.Time { return time.Unix(0, (ticks-unixEpochTicks)*100).UTC() }
+// ticksToTime converts .NET ticks to a UTC time.
+func ticksToTime(ticks int64) time.Time { return time.Unix(0, (ticks-unixEpochTicks)*100).UTC() }
 
 func firstError(errs ...error) error {
 	for _, err := range errs {

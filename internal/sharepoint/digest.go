@@ -12,21 +12,13 @@ import (
 
 // formDigest is the X-RequestDigest value POST requests carry, from
 // POST <site>/_api/contextinfo, kept until shortly before it expires. The
-// client fetches it itself, through send, so that throttling of the
-// contextinfo request is waited out like any other (Retry-After honoured);
-// gosip, finding the header set, does not fetch its own.
+// client fetches it itself, through send (see gosip.go for why).
 type formDigest struct {
 	mu      sync.Mutex
 	value   string
 	expires time.Time
 	absent  bool // the site has no contextinfo endpoint: send POSTs without a digest
 }
-
-// noDigest stands in the X-RequestDigest header of a POST that goes without
-// one: it keeps gosip from fetching a digest itself, and userAgentTransport
-// removes it before the request leaves. Requests authorized with an OAuth
-// bearer token do not need the digest; it is sent where the site offers one.
-const noDigest = "tenantops-no-digest"
 
 // digestEndpointAbsent reports whether contextinfo answered as an endpoint
 // that does not exist, rather than as a failure worth reporting.

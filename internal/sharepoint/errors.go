@@ -29,10 +29,11 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// ErrStaleToken reports a change token SharePoint no longer accepts: older
+// ErrTokenRefused reports SharePoint's refusal of a change token: older
 // than the change log (SharePoint Online keeps about 60 days), or made for
-// another list.
-var ErrStaleToken = errors.New("sharepoint: change token is older than the change log or belongs to another object")
+// another list. (SharePointChangePoll turns it into its own ErrStaleToken,
+// which also covers a token it judges too old before asking.)
+var ErrTokenRefused = errors.New("sharepoint: change token is older than the change log or belongs to another object")
 
 // staleTokenCodes are the SharePoint error codes that only ever mean an
 // unusable change token: -2130575172, a token SharePoint no longer accepts
@@ -49,9 +50,9 @@ var staleTokenMessages = []string{
 	"change token is not valid",
 }
 
-// Is lets errors.Is(err, ErrStaleToken) recognise SharePoint's answer.
+// Is lets errors.Is(err, ErrTokenRefused) recognise SharePoint's answer.
 func (e *Error) Is(target error) bool {
-	if target != ErrStaleToken {
+	if target != ErrTokenRefused {
 		return false
 	}
 	for _, code := range staleTokenCodes {
@@ -80,7 +81,7 @@ func permanent(err error) bool {
 	}
 	overThreshold := spErr.StatusCode == 500 && strings.Contains(spErr.Code, "SPQueryThrottledException") &&
 		strings.Contains(strings.ToLower(spErr.Message), "threshold")
-	return overThreshold || errors.Is(err, ErrStaleToken)
+	return overThreshold || errors.Is(err, ErrTokenRefused)
 }
 
 // IsNotFound reports whether err is SharePoint's 404.

@@ -31,8 +31,8 @@ func TestStaleTokenClassification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := error(newError("POST", "/_api/web/lists/getbytitle('X')/GetChanges", 500, []byte(tt.body)))
-			if got := errors.Is(err, ErrStaleToken); got != tt.stale {
-				t.Fatalf("errors.Is(%v, ErrStaleToken) = %v, want %v", err, got, tt.stale)
+			if got := errors.Is(err, ErrTokenRefused); got != tt.stale {
+				t.Fatalf("errors.Is(%v, ErrTokenRefused) = %v, want %v", err, got, tt.stale)
 			}
 		})
 	}

@@ -78,3 +78,17 @@ func (c *Client) nextLinkOnSite(link string) (string, error) {
 func queryEscape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
+
+// ItemExists reads an item by id: true when the list holds it, false when
+// SharePoint answers 404. A 404 also answers a list that does not exist, so
+// callers name the list by an id they have just read (ListInfo).
+func (c *Client) ItemExists(ctx context.Context, list List, itemID int) (bool, error) {
+	_, err := c.send(ctx, call{method: "GET", url: fmt.Sprintf("%s%s/items(%d)?$select=Id", c.siteURL, list.path(), itemID)})
+	if IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sharepoint: item %d of %s: %w", itemID, list, err)
+	}
+	return true, nil
+}

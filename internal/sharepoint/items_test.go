@@ -2,6 +2,7 @@ package sharepoint_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -53,11 +54,49 @@ func TestLookupField(t *testing.T) {
 	if f, err := client.LookupField(ctx, tasks, "Project"); err != nil || f.InternalName != "Project" {
 		t.Fatalf("LookupField = %+v, %v", f, err)
 	}
-	if _, err := client.LookupField(ctx, tasks, "Title"); err == nil {
-		t.Fatal("a Text column passed as a lookup")
+	if _, err := client.LookupField(ctx, tasks, "Title"); !errors.Is(err, sharepoint.ErrNotLookup) {
+		t.Fatalf("a Text column: err = %v, want ErrNotLookup", err)
 	}
 	if _, err := client.LookupField(ctx, tasks, "Nope"); !sharepoint.IsNotFound(err) {
 		t.Fatalf("err = %v, want 404", err)
+	}
+}
+
+// TestItemExists reads an item by id from a list named by its id: there,
+// then recycled (404: false), then restored.
+func TestItemExists(t *testing.T) {
+	site, client := newSite(t)
+	id := site.AddList("Projects")
+	projects := mustAdd(t, site, "Projects", 1, nil)
+	ctx := context.Background()
+	list := sharepoint.List{ID: id}
+	exists := func() bool {
+		t.Helper()
+		ok, err := client.ItemExists(ctx, list, projects[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !exists() {
+		t.Fatal("a present item is not found")
+	}
+	bin, err := site.RecycleItems("Projects", projects[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exists() {
+		t.Fatal("a recycled item is found")
+	}
+	if err := site.Restore(bin[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !exists() {
+		t.Fatal("a restored item is not found")
+	}
+	site.InjectFault(sptest.Fault{Status: 403, PathContains: "/items("})
+	if _, err := client.ItemExists(ctx, list, projects[0]); err == nil {
+		t.Fatal("a 403 read as an answer")
 	}
 }
 

@@ -2,6 +2,7 @@ package sharepoint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -70,6 +71,10 @@ type Field struct {
 	LookupList   string // id of the list the lookup points at, without braces
 }
 
+// ErrNotLookup is LookupField's answer for a column that exists but is not
+// a single-value lookup.
+var ErrNotLookup = errors.New("not a single-value lookup column")
+
 // LookupField reads a column by internal name or title and checks that it
 // is a single-value lookup (multi-value lookups cannot be filtered by id).
 func (c *Client) LookupField(ctx context.Context, list List, column string) (Field, error) {
@@ -87,7 +92,7 @@ func (c *Client) LookupField(ctx context.Context, list List, column string) (Fie
 		return Field{}, fmt.Errorf("sharepoint: list %s column %s: response: %w", list, column, err)
 	}
 	if f.TypeAsString != "Lookup" {
-		return Field{}, fmt.Errorf("sharepoint: list %s column %s is %s, want a single-value Lookup", list, column, f.TypeAsString)
+		return Field{}, fmt.Errorf("sharepoint: list %s column %s is %s, want a single-value Lookup: %w", list, column, f.TypeAsString, ErrNotLookup)
 	}
 	return Field{InternalName: f.InternalName, Type: f.TypeAsString, LookupList: strings.Trim(f.LookupList, "{}")}, nil
 }

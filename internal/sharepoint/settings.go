@@ -52,13 +52,18 @@ var shared sync.Map
 
 // Shared is Open with a client kept for the life of the process: later
 // invocations with the same settings reuse its token and form digest
-// instead of fetching new ones. Each caller gets its own log.
+// instead of fetching new ones. Each caller gets its own log. Like Open, it
+// fails when p holds any problem, the caller's own settings' included,
+// whether or not a client is cached: a cached client never hides bad settings.
 func Shared(p *settings.Parser, log *slog.Logger) (*Client, error) {
 	credOpts := CredentialOptionsFrom(p)
 	sum := sha256.Sum256([]byte(p.String(settings.SPSiteUrl) + "\x00" + credOpts.TenantID + "\x00" + credOpts.ClientID +
 		"\x00" + credOpts.Certificate + "\x00" + credOpts.ManagedIdentityClientID + "\x00" + os.Getenv("IDENTITY_ENDPOINT")))
 	key := hex.EncodeToString(sum[:])
 	if c, ok := shared.Load(key); ok {
+		if err := p.Err(); err != nil {
+			return nil, err
+		}
 		return c.(*Client).WithLog(log), nil
 	}
 	c, err := Open(p, log)

@@ -3,8 +3,10 @@
 // managed identity or an Entra app certificate), honours throttling
 // (Retry-After on 429 and 503, RateLimit-Reset, backoff with jitter), and
 // offers the few operations the SharePoint functions need: a list's current
-// change token, its change log page by page, items found through a lookup
-// column, and recycling or deleting items in $batch requests.
+// change token, its change log page by page, a list's id and a lookup
+// column's target list, an item by id, items found through a lookup column,
+// and recycling or deleting items in $batch requests. gosip.go says which of
+// gosip's behaviours it works around, and why.
 package sharepoint
 
 import (
@@ -17,8 +19,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/koltyakov/gosip"
-
-	"github.com/tenantops/tenantops/internal/version"
 )
 
 // Options configures a Client.
@@ -61,12 +61,7 @@ func New(opts Options) (*Client, error) {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 100 * time.Second
 	}
-	sp := &gosip.SPClient{
-		Client:   http.Client{Transport: userAgentTransport{base: opts.Transport}, Timeout: opts.RequestTimeout},
-		AuthCnfg: NewTokenAuth(site, opts.Credential),
-		// Retries are ours (send.go): gosip waits on Retry-After only for 429.
-		RetryPolicies: map[int]int{401: 0, 429: 0, 500: 0, 502: 0, 503: 0, 504: 0},
-	}
+	sp := newGosipClient(NewTokenAuth(site, opts.Credential), opts.Transport, opts.RequestTimeout)
 	return &Client{siteURL: site, sp: sp, log: opts.Log, retry: opts.Retry.withDefaults(), digest: &formDigest{}}, nil
 }
 
@@ -101,25 +96,4 @@ func Scope(siteURL string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host + "/.default"
-}
-
-// userAgent is the decorated User-Agent Microsoft asks unattended callers to send.
-func userAgent() string { return version.UserAgent() }
-
-// userAgentTransport sets the User-Agent on every request, including any
-// gosip makes on its own, which would otherwise carry gosip's.
-type userAgentTransport struct{ base http.RoundTripper }
-
-// RoundTrip sends a copy of req with tenantops' User-Agent.
-func (d userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := d.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	req = req.Clone(req.Context())
-	req.Header.Set("User-Agent", userAgent())
-	if req.Header.Get("X-RequestDigest") == noDigest {
-		req.Header.Del("X-RequestDigest")
-	}
-	return base.RoundTrip(req)
 }

@@ -100,6 +100,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, apiPath string) {
 		s.serveBatch(w, r)
 	case segs[0].name == "web" && len(segs) >= 2 && segs[1].name == "lists":
 		s.routeList(w, r, f, segs[1:])
+	case (segs[0].name == "web" || segs[0].name == "site") && len(segs) >= 2 && segs[1].name == "recyclebin":
+		s.serveRecycleBin(w, r, f, segs[1:])
 	default:
 		writeError(w, f, http.StatusNotFound, "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
 			"The resource is not available in this stand-in.")

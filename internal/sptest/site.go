@@ -30,6 +30,8 @@ type Item struct {
 type Recycled struct {
 	RecycleBinID string
 	ListTitle    string
+	ListID       string
+	Deleted      time.Time
 	Item         Item
 }
 
@@ -58,10 +60,11 @@ type site struct {
 	recycleBin []Recycled
 }
 
-// Change types written to the log.
+// Change types written to the log (Microsoft.SharePoint.Client.ChangeType).
 const (
 	changeAdd          = 1
 	changeDeleteObject = 3
+	changeRestore      = 7
 )
 
 func newSite() *site {
@@ -214,7 +217,8 @@ func (s *Server) remove(l *list, id int, recycle bool) (string, bool) {
 		return "", true
 	}
 	binID := newGUID()
-	s.site.recycleBin = append(s.site.recycleBin, Recycled{RecycleBinID: binID, ListTitle: l.title, Item: *item})
+	s.site.recycleBin = append(s.site.recycleBin, Recycled{RecycleBinID: binID, ListTitle: l.title, ListID: l.id,
+		Deleted: s.now(), Item: *item})
 	return binID, true
 }
 

@@ -2,8 +2,10 @@
 // HTTP server on a loopback port that speaks the REST shapes tenantops (and
 // gosip) use — lists by title or id, items with lookup columns, the list
 // change log with real-format change tokens and FetchLimit paging,
-// CurrentChangeToken, $filter on lookup ids with next links, recycle and
-// DELETE, $batch with changesets and per-operation statuses, contextinfo —
+// CurrentChangeToken, $filter on lookup ids with next links, items by id,
+// list columns with their LookupList, recycle and DELETE, the site's
+// recycle bin with Restore (logged as a Restore change), $batch with
+// changesets and per-operation statuses, contextinfo —
 // with bearer-token checks, injectable throttling and failures, and request
 // counting.
 package sptest

@@ -214,3 +214,44 @@ func TestInjectedThrottling(t *testing.T) {
 		t.Fatalf("%d requests counted", got)
 	}
 }
+
+// TestRecycleBinRestoreIsLogged: a recycled item is in the site's recycle
+// bin, gone from its list, and back under its id after Restore(); the
+// change log holds its delete and then a Restore (7), which a query sees
+// only when it asks for Restore.
+func TestRecycleBinRestoreIsLogged(t *testing.T) {
+	s := start(t)
+	s.AddList("Projects")
+	ids, _ := s.AddItems("Projects", 2, nil)
+	_, _, body := do(t, "GET", s.SiteURL()+"/_api/web/lists/getbytitle('Projects')?$select=CurrentChangeToken", noMetadata, "")
+	var list struct{ CurrentChangeToken struct{ StringValue string } }
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	start := list.CurrentChangeToken.StringValue
+	bin, err := s.RecycleItems("Projects", ids[1])
+	if err != nil || len(s.Items("Projects")) != 1 {
+		t.Fatalf("recycle: %v, %d items left", err, len(s.Items("Projects")))
+	}
+	_, _, body = do(t, "GET", s.SiteURL()+"/_api/web/RecycleBin", verbose, "")
+	if !strings.Contains(body, `"type":"SP.RecycleBinItem"`) || !strings.Contains(body, bin[0]) {
+		t.Fatalf("recycle bin: %s", body)
+	}
+	status, _, body := do(t, "POST", s.SiteURL()+"/_api/web/RecycleBin('"+bin[0]+"')/Restore()", noMetadata, "")
+	if status != 200 || len(s.Items("Projects")) != 2 || len(s.RecycleBin()) != 0 {
+		t.Fatalf("restore: %d %s", status, body)
+	}
+	if status, _, _ := do(t, "POST", s.SiteURL()+"/_api/web/RecycleBin('"+bin[0]+"')/Restore()", noMetadata, ""); status != 404 {
+		t.Fatalf("second restore: %d", status)
+	}
+	url := s.SiteURL() + "/_api/web/lists/getbytitle('Projects')/GetChanges"
+	_, _, body = do(t, "POST", url, noMetadata, `{"query":{"Item":true,"DeleteObject":true,"Restore":true,"ChangeTokenStart":{"StringValue":"`+start+`"}}}`)
+	deleted, restored := strings.Index(body, `"ChangeType":3`), strings.Index(body, `"ChangeType":7`)
+	if deleted < 0 || restored < deleted {
+		t.Fatalf("changes with Restore: %s", body)
+	}
+	_, _, body = do(t, "POST", url, noMetadata, `{"query":{"Item":true,"DeleteObject":true,"ChangeTokenStart":{"StringValue":"`+start+`"}}}`)
+	if strings.Contains(body, `"ChangeType":7`) || !strings.Contains(body, `"ChangeType":3`) {
+		t.Fatalf("changes without Restore: %s", body)
+	}
+}

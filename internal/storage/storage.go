@@ -233,14 +233,24 @@ func (a *Account) EnsureQueue(ctx context.Context, name string) error {
 }
 
 // Enqueue puts one message on a queue, base64-encoded as the Functions host
-// expects by default (extensions.queues.messageEncoding = base64).
+// expects by default (extensions.queues.messageEncoding = base64), with no
+// expiry: the storage default would delete it after 7 days, and work queued
+// before an outage longer than that would be lost.
 func (a *Account) Enqueue(ctx context.Context, queue string, message []byte) error {
-	_, err := a.Queue.NewQueueClient(queue).EnqueueMessage(ctx, base64.StdEncoding.EncodeToString(message), nil)
+	return a.enqueueText(ctx, queue, base64.StdEncoding.EncodeToString(message))
+}
+
+// enqueueText puts a message's text on a queue as is, with no expiry.
+func (a *Account) enqueueText(ctx context.Context, queue, text string) error {
+	_, err := a.Queue.NewQueueClient(queue).EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{TimeToLive: ptr(noExpiry)})
 	if err != nil {
 		return fmt.Errorf("storage: enqueue on %s: %w", queue, err)
 	}
 	return nil
 }
+
+// noExpiry is the message time-to-live that never expires.
+const noExpiry int32 = -1
 
 func isCode(err error, codes ...string) bool {
 	var re *azcore.ResponseError

@@ -60,9 +60,10 @@ func setUpFTP(ctx context.Context, st *Stage) (map[string]string, error) {
 		}
 	}
 	ftpState = ftpDemo{
-		hostile: []string{"HR_" + today + `_..\..\..\evil.csv`, "HR_" + today + "_/../../../evil.csv", "HR_" + today + "_<script>.csv"},
-		target:  filepath.Join(st.Dir, "mim-imports"),
-		young:   "HR_" + today + "_contractors.csv",
+		hostile: []string{"HR_" + today + `_..\..\..\evil.csv`, "HR_" + today + "_/../../../evil.csv", "HR_" + today + "_<script>.csv",
+			"HR_" + today + "_pay\u202Eslx.exe.csv"}, // a right-to-left override disguises how the name reads
+		target: filepath.Join(st.Dir, "mim-imports"),
+		young:  "HR_" + today + "_contractors.csv",
 	}
 	srv, err := ftptest.Start(ftptest.Options{Mode: ftptest.Explicit, Dir: root, User: "hr-drop", Password: "demo-ftp-pass", Hostile: ftpState.hostile})
 	if err != nil {

@@ -37,12 +37,14 @@ type fixture struct {
 	az    *azuritetest.Server
 	env   settings.MapEnv
 	today string // yyyyMMdd in UTC
+	// figures are the key figures of the last invocation.
+	figures map[string]any
 }
 
 func newFixture(t *testing.T, mode ftptest.Mode, hostile []string) *fixture {
 	t.Helper()
 	f := &fixture{az: azuritetest.Start(t), today: time.Now().UTC().Format("20060102")}
-	f.srv = ftptest.ServerT(t, ftptest.Options{Mode: mode, Hostile: hostile})
+	f.srv = ftptest.ServerT(t, ftptest.Options{Mode: mode, Hostile: hostile, Password: "Ftp-s3cret-pw"})
 	if err := os.Mkdir(filepath.Join(f.srv.Dir, "outbox"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -83,13 +85,30 @@ func (f *fixture) put(t *testing.T, name string, size int, age time.Duration) []
 
 func (f *fixture) invoke(t *testing.T) (*logLines, error) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return f.invokeCtx(t, ctx)
+}
+
+// invokeCtx runs one invocation under ctx, as the handler gives it.
+func (f *fixture) invokeCtx(t *testing.T, ctx context.Context) (*logLines, error) {
+	t.Helper()
 	logs := &logLines{}
 	inv := &function.Invocation{ID: "test", Function: "FtpRetrieve", Env: f.env,
 		Log: slog.New(slog.NewJSONHandler(logs, nil)), Clock: time.Now, Outputs: map[string]any{}}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	err := Declaration.Run(ctx, inv)
+	f.figures = inv.Figures()
 	return logs, err
+}
+
+// wantFigures checks key figures of the last invocation.
+func (f *fixture) wantFigures(t *testing.T, want map[string]int) {
+	t.Helper()
+	for name, w := range want {
+		if got, ok := f.figures[name]; !ok || fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("figure %s = %v, want %d (figures %v)", name, got, w, f.figures)
+		}
+	}
 }
 
 func (f *fixture) targetDir() string {
@@ -143,6 +162,12 @@ func TestRunDeliversTodaysFilesAndSkipsThemNextTime(t *testing.T) {
 				t.Fatalf("run: %v\n%s", err, logs)
 			}
 			wantCounts(t, logs, 2, 1, 0, 0)
+			f.wantFigures(t, map[string]int{"filesDelivered": 2, "filesSkipped": 1, "filesRefused": 0,
+				"filesFailed": 0, "listingUnparsed": 0, "stateRecords": 2, "bytesDelivered": 301_000})
+			clear := logs.find("FTPTLS=none: the FTP user name and password cross the network in clear text")
+			if want := map[ftptest.Mode]int{ftptest.Plain: 1}[mode]; len(clear) != want {
+				t.Errorf("%d clear-text warnings, want %d", len(clear), want)
+			}
 			got := filesUnder(t, f.env["FTPTargetDirectory"])
 			day := time.Now().UTC().Format("2006-01-02")
 			want := []string{day + "/HR_" + f.today + "_leavers.csv", day + "/HR_" + f.today + "_staff.csv"}

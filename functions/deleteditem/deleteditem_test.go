@@ -1,4 +1,4 @@
-package sharepoint_test
+package deleteditem_test
 
 import (
 	"encoding/base64"
@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/sharepoint"
+	"github.com/tenantops/tenantops/functions/deleteditem"
 )
 
-func TestParseDeletedItem(t *testing.T) {
+func TestParse(t *testing.T) {
 	const site = "https://contoso.sharepoint.com/sites/ops"
 	good := `{"v":1,"siteUrl":"https://contoso.sharepoint.com/sites/ops","listId":"482e418a-0900-414b-8902-02248c2e44e8",` +
 		`"listTitle":"Projects","itemId":42,"uniqueId":"6f5a2c1e-0000-4000-8000-000000000001",` +
@@ -21,7 +21,11 @@ func TestParseDeletedItem(t *testing.T) {
 	}{
 		{"the DESIGN.md shape", good, false},
 		{"still base64", base64.StdEncoding.EncodeToString([]byte(good)), false},
-		{"site with a trailing slash, other case", `{"v":1,"siteUrl":"https://Contoso.sharepoint.com/sites/ops/","itemId":1}`, false},
+		{"site with a trailing slash, other case", `{"v":1,"siteUrl":"https://Contoso.sharepoint.com/Sites/OPS/","listId":"l","listTitle":"Projects","itemId":1}`, false},
+		{"empty listTitle", `{"v":1,"siteUrl":"` + site + `","listId":"l","listTitle":"","itemId":42}`, true},
+		{"no listTitle", `{"v":1,"siteUrl":"` + site + `","listId":"l","itemId":42}`, true},
+		{"no listId", `{"v":1,"siteUrl":"` + site + `","listTitle":"Projects","itemId":42}`, true},
+		{"blank listId", `{"v":1,"siteUrl":"` + site + `","listId":" ","listTitle":"Projects","itemId":42}`, true},
 		{"not JSON", "delete 42 please", true},
 		{"empty", "", true},
 		{"JSON but not an object", `[42]`, true},
@@ -37,8 +41,8 @@ func TestParseDeletedItem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := sharepoint.ParseDeletedItem([]byte(tt.message), site)
-			if got := errors.Is(err, sharepoint.ErrMalformedMessage); got != tt.malformed {
+			m, err := deleteditem.Parse([]byte(tt.message), site)
+			if got := errors.Is(err, deleteditem.ErrMalformed); got != tt.malformed {
 				t.Fatalf("malformed = %v (%v), want %v", got, err, tt.malformed)
 			}
 			if !tt.malformed && m.ItemID <= 0 {
@@ -48,9 +52,9 @@ func TestParseDeletedItem(t *testing.T) {
 	}
 }
 
-// TestDeletedItemWireShape pins the message to DESIGN.md's shape and order.
-func TestDeletedItemWireShape(t *testing.T) {
-	m := sharepoint.DeletedItem{V: 1, SiteURL: "https://contoso.sharepoint.com/sites/ops", ListID: "l", ListTitle: "Projects",
+// TestWireShape pins the message to DESIGN.md's shape and order.
+func TestWireShape(t *testing.T) {
+	m := deleteditem.Message{V: 1, SiteURL: "https://contoso.sharepoint.com/sites/ops", ListID: "l", ListTitle: "Projects",
 		ItemID: 42, UniqueID: "u", ChangeToken: "1;3;l;1;2", Time: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
 	data, err := json.Marshal(m)
 	if err != nil {

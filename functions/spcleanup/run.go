@@ -1,0 +1,84 @@
+package spcleanup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tenantops/tenantops/functions/deleteditem"
+	"github.com/tenantops/tenantops/internal/function"
+	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/sharepoint"
+)
+
+// runTimeout keeps a run inside host.json's functionTimeout (30 min).
+const runTimeout = 25 * time.Minute
+
+// maxLoggedMessage bounds how much of a malformed message is logged, in bytes.
+const maxLoggedMessage = 2048
+
+func run(ctx context.Context, inv *function.Invocation) error {
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	opts, err := load(inv)
+	if err != nil {
+		return err
+	}
+	opts.Figure = inv.Figure
+	text, _ := inv.Request.DataString(triggerName)
+	deleted, err := deleteditem.Parse([]byte(text), opts.Client.SiteURL())
+	var res Result
+	if err == nil {
+		res, err = Cleanup(ctx, opts, deleted)
+	}
+	if errors.Is(err, deleteditem.ErrMalformed) {
+		inv.Log.Error("sharepoint cleanup: malformed message; completing it without retry (it can never succeed)",
+			"error", err.Error(), "message", truncate(text, maxLoggedMessage), "dequeueCount", inv.Request.DequeueCount())
+		return nil
+	}
+	logResult(inv, deleted, res)
+	return err
+}
+
+// load reads the settings and opens SharePoint. Every bad setting fails
+// the run, whether or not a client for the site is already cached.
+func load(inv *function.Invocation) (Options, error) {
+	p := inv.Settings()
+	opts := Options{Log: inv.Log, WatchedList: p.String(settings.SPListTitle)}
+	targets, err := ParseTargets(p.Require(settings.SPCleanupTargets, "the lists to clean up"))
+	if err != nil && p.Set(settings.SPCleanupTargets) {
+		p.Fail(settings.SPCleanupTargets, err.Error()+" (want e.g. Tasks:Project;Documents:ParentItem)")
+	}
+	opts.Targets = targets
+	opts.Mode = sharepoint.Mode(p.OneOf(settings.SPCleanupMode, string(sharepoint.Recycle), string(sharepoint.Delete)))
+	client, err := sharepoint.Shared(p, inv.Log) // fails on every problem p holds, cached client or not
+	if err != nil {
+		return opts, fmt.Errorf("SharePointCleanup: %w", err)
+	}
+	opts.Client = client
+	return opts, nil
+}
+
+func logResult(inv *function.Invocation, deleted deleteditem.Message, res Result) {
+	total := 0
+	for target, ids := range res.Removed {
+		total += len(ids)
+		inv.Log.Info("sharepoint cleanup: removed linked items", "target", target, "count", len(ids), "ids", ids)
+	}
+	inv.Log.Info("sharepoint cleanup: done", "list", deleted.ListTitle, "itemId", deleted.ItemID,
+		"removed", total, "alreadyGone", res.AlreadyGone, "itemStillExists", res.StillExists)
+}
+
+// truncate cuts s to at most n bytes, on a UTF-8 character boundary, and
+// marks the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
