@@ -221,7 +221,7 @@ param spClientId string = ''
 param spClientCertificate string
 
 // Entra ID export
-@description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC. A delta link lives 7 days: run at least weekly.')
+@description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC.')
 param entraDeltaSchedule string = '0 */15 * * * *'
 
 @description('EntraUserAttributes: comma list of Graph user properties exported ($select); id always.')
@@ -230,25 +230,37 @@ param entraUserAttributes string = 'displayName,givenName,surname,userPrincipalN
 @description('EntraGroupAttributes: comma list of Graph group properties exported ($select); id and members always.')
 param entraGroupAttributes string = 'displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes'
 
-@description('EntraExportTarget: where change files go.')
+@description('EntraExportTarget: where the change files go: winrm (a folder on the MIM server), blob, or local.')
 @allowed(['winrm', 'blob', 'local'])
 param entraExportTarget string = 'winrm'
 
-@description('EntraExportDirectory: folder of the change files on the MIM server (winrm).')
+@description('EntraExportDirectory: folder of the change files (winrm: on the MIM server), the folder the MIM management agent reads.')
 param entraExportDirectory string = ''
 
-@description('EntraExportContainer: blob container of the change files when EntraExportTarget is blob. Created when set.')
+@description('EntraExportContainer: blob container of the change files when EntraExportTarget=blob; created when named.')
 param entraExportContainer string = ''
 
 @description('EntraStateContainer: blob container holding the delta links, the replica and staged files; created.')
 param entraStateContainer string = 'entra-delta'
 
 @description('EntraExportRetentionDays: days to keep change files; the newest full file and those after it are always kept; 0 keeps all.')
-@minValue(0)
 param entraExportRetentionDays int = 14
 
 @description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
 param entraGraphEndpoint string = 'https://graph.microsoft.com'
+
+@description('EntraTenantId: certificate auth only: Entra tenant id.')
+param entraTenantId string = ''
+
+@description('EntraClientId: certificate auth only: app (client) id. When empty, Graph is reached with the app\'s managed identity.')
+param entraClientId string = ''
+
+@secure()
+@description('EntraClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
+param entraClientCertificate string
+
+@description('Grant the app\'s identity the Graph application permissions EntraDeltaExport needs (User.Read.All, GroupMember.Read.All) with the Microsoft Graph Bicep extension. The deploying identity needs AppRoleAssignment.ReadWrite.All and Application.Read.All in Entra ID; otherwise leave false and grant them as docs/operations.md shows.')
+param grantGraphPermissions bool = false
 
 // ---------------------------------------------------------------------------------------
 // Resources
@@ -260,6 +272,7 @@ var storageAccountName = 'st${compactName}${token}'
 var keyVaultName = 'kv${compactName}${token}'
 var deploymentContainerName = 'deployment-package'
 var useCertificateForSharePoint = !empty(spClientId)
+var useCertificateForGraph = !empty(entraClientId)
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
 
 // Containers whose names are fixed in the code: FtpRetrieve's record of delivered files,
@@ -316,6 +329,8 @@ module keyVault 'modules/keyvault.bicep' = {
     ftpPassword: ftpPassword
     spClientCertificate: spClientCertificate
     storeSpClientCertificate: useCertificateForSharePoint
+    entraClientCertificate: entraClientCertificate
+    storeEntraClientCertificate: useCertificateForGraph
   }
 }
 
@@ -341,6 +356,14 @@ module network 'modules/network.bicep' = if (createSubnet) {
   }
 }
 
+// Graph application permissions for EntraDeltaExport: app role assignments in Entra ID, not Azure RBAC.
+module graphPermissions 'modules/graphpermissions.bicep' = if (grantGraphPermissions) {
+  name: 'graphpermissions'
+  params: {
+    principalId: identity.properties.principalId
+  }
+}
+
 var subnetId = !empty(integrationSubnetId) ? integrationSubnetId : (createSubnet ? network.outputs.subnetId : '')
 
 // Settings the code reads that this template leaves unset on purpose. drift_test.go reads
@@ -349,9 +372,6 @@ var subnetId = !empty(integrationSubnetId) ? integrationSubnetId : (createSubnet
 // optional-setting AzureWebJobsStorage: storage is identity-based (the AzureWebJobsStorage__ settings); a connection string would need a key, and an empty value breaks identity-based storage.
 // optional-setting AzureWebJobsStorage__accountName: the blob, queue and table service URIs are set instead.
 // optional-setting WEBSITE_TIME_ZONE: not supported on Flex Consumption (schedules are UTC); OpsTimeZone names the zone for folder names and file-name tokens.
-// optional-setting EntraTenantId: in Azure the Function App's managed identity reaches Graph; certificate auth is for hosts without one.
-// optional-setting EntraClientId: in Azure the Function App's managed identity reaches Graph; certificate auth is for hosts without one.
-// optional-setting EntraClientCertificate: in Azure the Function App's managed identity reaches Graph; certificate auth is for hosts without one.
 
 var appSettings = {
   // Host storage, identity-based, through the user-assigned identity.
@@ -426,6 +446,9 @@ var appSettings = {
   EntraStateContainer: entraStateContainer
   EntraExportRetentionDays: string(entraExportRetentionDays)
   EntraGraphEndpoint: entraGraphEndpoint
+  EntraTenantId: entraTenantId
+  EntraClientId: entraClientId
+  EntraClientCertificate: useCertificateForGraph ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraCertificateUri})' : ''
   EntraManagedIdentityClientId: identity.properties.clientId
 }
 

@@ -41,3 +41,10 @@ param spSiteUrl = 'https://contoso.sharepoint.com/sites/projects'
 param spListTitle = 'Projects'
 param spCleanupTargets = 'Tasks:Project;Documents:ParentItem'
 param spClientCertificate = readEnvironmentVariable('SP_CLIENT_CERTIFICATE', '')
+
+// Entra ID export: change files to a folder on the MIM server, read by the PowerShell MA (docs/operations.md);
+// Graph through the app's managed identity. grantGraphPermissions needs a deployer with
+// AppRoleAssignment.ReadWrite.All and Application.Read.All; otherwise grant the two roles with PowerShell.
+param entraExportDirectory = 'D:\\MIMDrop\\EntraDelta'
+param entraClientCertificate = readEnvironmentVariable('ENTRA_CLIENT_CERTIFICATE', '')
+param grantGraphPermissions = false

@@ -22,6 +22,7 @@ var Declaration = function.Declaration{
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
 		settings.MIMSyncWinRMInsecureSkipVerify,
 	},
-	Run:   run,
-	Check: check,
+	Run:    run,
+	Check:  check,
+	Status: status,
 }

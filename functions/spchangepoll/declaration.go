@@ -18,6 +18,7 @@ var Declaration = function.Declaration{
 		settings.SPCleanupQueue, settings.SPStateContainer,
 		settings.SPTenantId, settings.SPClientId, settings.SPClientCertificate, settings.SPManagedIdentityClientId,
 	},
-	Run:   run,
-	Check: check,
+	Run:    run,
+	Check:  check,
+	Status: status,
 }

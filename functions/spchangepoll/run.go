@@ -23,6 +23,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	}
 	opts.Figure = inv.Figure
 	_, err = Poll(ctx, opts)
+	recordPoisonDepth(ctx, inv, opts.Storage, opts.Queue)
 	return err
 }
 

@@ -16,8 +16,9 @@ var Declaration = function.Declaration{
 		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPCleanupQueue, settings.SPCleanupTargets, settings.SPCleanupMode,
 		settings.SPTenantId, settings.SPClientId, settings.SPClientCertificate, settings.SPManagedIdentityClientId,
 	},
-	Run:   run,
-	Check: check,
+	Run:    run,
+	Check:  check,
+	Status: status,
 }
 
 // triggerName is the queue trigger's binding name: Data["message"] holds the message.

@@ -34,6 +34,13 @@ param spClientCertificate string
 @description('Store spClientCertificate: true when SharePoint uses certificate auth.')
 param storeSpClientCertificate bool
 
+@secure()
+@description('Graph client certificate for EntraDeltaExport (PEM, or base64 PFX) with its private key; empty when the managed identity is used instead.')
+param entraClientCertificate string
+
+@description('Store entraClientCertificate: true when EntraDeltaExport uses certificate auth.')
+param storeEntraClientCertificate bool
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -82,6 +89,15 @@ resource spClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01
   }
 }
 
+resource entraClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeEntraClientCertificate) {
+  parent: vault
+  name: 'EntraClientCertificate'
+  properties: {
+    value: entraClientCertificate
+    contentType: 'application/x-pem-file'
+  }
+}
+
 @description('Key Vault name.')
 output name string = vault.name
 
@@ -93,3 +109,6 @@ output ftpCredUri string = '${vault.properties.vaultUri}secrets/${ftpPasswordSec
 
 @description('Unversioned URI of the SPClientCertificate secret, or empty when no certificate was given.')
 output spCertificateUri string = storeSpClientCertificate ? '${vault.properties.vaultUri}secrets/SPClientCertificate/' : ''
+
+@description('Unversioned URI of the EntraClientCertificate secret, or empty when no certificate was given.')
+output entraCertificateUri string = storeEntraClientCertificate ? '${vault.properties.vaultUri}secrets/EntraClientCertificate/' : ''

@@ -1,0 +1,26 @@
+// Package psma holds the MIM side of EntraDeltaExport: the Granfeldt
+// PowerShell management agent scripts that import the change files the
+// function delivers. Schema.ps1 declares the user and group object classes
+// (anchor id, members a multi-valued reference); Import.ps1 runs Full and
+// Delta Imports over the files, page by page. The scripts are copied to the
+// MIM server as they are; this package embeds them so they can be checked
+// and handed out with the binary.
+package psma
+
+import "embed"
+
+//go:embed Schema.ps1 Import.ps1
+var scriptFiles embed.FS
+
+// Scripts returns the management agent's scripts by file name.
+func Scripts() map[string]string {
+	out := map[string]string{}
+	for _, name := range []string{"Schema.ps1", "Import.ps1"} {
+		b, err := scriptFiles.ReadFile(name)
+		if err != nil {
+			panic("psma: missing embedded script " + name)
+		}
+		out[name] = string(b)
+	}
+	return out
+}
