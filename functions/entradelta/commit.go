@@ -56,7 +56,7 @@ func (x *exporter) write(ctx context.Context, st *state, etag azcore.ETag, pr *p
 		return res, err
 	}
 	defer f.Remove()
-	p := &pending{Seq: seq, Kind: pr.Kind, Name: f.Name, Previous: st.Seq, Objects: f.Objects, Size: f.Size,
+	p := &pending{Seq: seq, Kind: pr.Kind, Reason: pr.Reason, Name: f.Name, Previous: st.Seq, Objects: f.Objects, Size: f.Size,
 		SHA256: f.SHA256, UsersLink: pr.Users.Link, GroupsLink: pr.Groups.Link, LinksTime: pr.Started,
 		Selection: pr.Selection, Replica: st.Replica, Stats: w.stats}
 	if pr.Kind == kindFull {
@@ -154,7 +154,7 @@ func (x *exporter) report(res *Result, p *pending) {
 	x.opts.Figure("groupsChanged", p.Stats.Groups)
 	x.opts.Figure("deletes", p.Stats.Deletes)
 	if p.Kind == kindFull {
-		x.opts.Log.Warn(describeFull(p.Name, res.Reason), "file", x.opts.Sink.Where(p.Name), "objects", p.Objects)
+		x.opts.Log.Warn(describeFull(p.Name, p.Reason), "file", x.opts.Sink.Where(p.Name), "objects", p.Objects)
 		return
 	}
 	x.opts.Log.Info("entra delta export: delivered a delta file", "file", x.opts.Sink.Where(p.Name),
@@ -171,6 +171,8 @@ func (x *exporter) noChange(ctx context.Context, st *state, etag azcore.ETag, pr
 	for _, name := range []string{"objectsChanged", "usersChanged", "groupsChanged", "deletes"} {
 		x.opts.Figure(name, 0)
 	}
+	x.opts.Figure("kind", "none")
+	x.opts.Figure("fileName", "")
 	x.opts.Log.Info("entra delta export: no changes; no file written")
 	if len(pr.Parts) > 0 {
 		x.cleanUp(ctx, nil, replicaInfo{}, pr.Parts)

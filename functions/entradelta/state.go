@@ -40,6 +40,7 @@ type state struct {
 type pending struct {
 	Seq        int64       `json:"seq"`
 	Kind       string      `json:"kind"`
+	Reason     string      `json:"reason,omitempty"` // why a full round
 	Name       string      `json:"name"`
 	Previous   int64       `json:"previous"`
 	Objects    int         `json:"objects"`
