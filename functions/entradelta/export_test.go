@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
 	"github.com/tenantops/tenantops/functions/entradelta"
 	"github.com/tenantops/tenantops/internal/graphtest"
 )
@@ -357,4 +359,61 @@ func TestRetentionKeepsTheNewestFullAndAfter(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(f.dir, "notes.txt")); err != nil {
 		t.Errorf("a file that is not a change file was touched: %v", err)
 	}
+}
+
+// TestRemovedObjectsInAFullRound: Graph may list soft-deleted objects with
+// @removed even in a round without a delta token; a full file leaves them
+// out, and a restored user comes back whole.
+func TestRemovedObjectsInAFullRound(t *testing.T) {
+	f := newFixture(t, graphtest.Options{RemovedInFullRound: true})
+	tn := seed(t, f)
+	must(t, f.graph.SoftDeleteUser(tn.users[1]))
+	res := f.export(t)
+	_, objs := readFile(t, f.dir, res.File)
+	if _, ok := byID(objs)[tn.users[1]]; ok || res.Objects != 702 {
+		t.Fatalf("a soft-deleted user in the full file (%d objects)", res.Objects)
+	}
+	must(t, f.graph.RestoreUser(tn.users[1]))
+	res = f.export(t)
+	_, objs = readFile(t, f.dir, res.File)
+	if o := byID(objs)[tn.users[1]]; o.ChangeType != "upsert" || o.Attributes["displayName"] != "User 1" || o.Attributes["mail"] == nil {
+		t.Errorf("the restored user: %+v", o)
+	}
+	sameObjects(t, imported(t, f.dir), f.truth(t))
+}
+
+// TestStagedCopyLost: when the staged copy of a pending file is gone, the
+// next run starts a full round after the pending seq instead of failing
+// for ever.
+func TestStagedCopyLost(t *testing.T) {
+	f := newFixture(t, graphtest.Options{})
+	tn := seed(t, f)
+	f.export(t)
+	must(t, f.graph.UpdateUser(tn.users[2], map[string]any{"displayName": "Lost"}))
+	opts := f.options()
+	opts.Hook = func(s entradelta.Step) error {
+		if s == entradelta.StepStaged {
+			return errors.New("crash")
+		}
+		return nil
+	}
+	if _, err := entradelta.Export(context.Background(), opts); err == nil {
+		t.Fatal("no crash")
+	}
+	cc := f.account.Blob.ServiceClient().NewContainerClient(f.container)
+	prefix := "pending/"
+	pager := cc.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
+	for pager.More() {
+		page, err := pager.NextPage(context.Background())
+		must(t, err)
+		for _, b := range page.Segment.BlobItems {
+			_, err := cc.NewBlobClient(*b.Name).Delete(context.Background(), nil)
+			must(t, err)
+		}
+	}
+	res := f.export(t)
+	if res.Kind != "full" || res.Seq != 3 {
+		t.Fatalf("after losing the staged copy: %+v", res)
+	}
+	sameObjects(t, imported(t, f.dir), f.truth(t))
 }
