@@ -88,11 +88,12 @@ type fileWriter struct {
 	buf   *bufio.Writer
 	enc   *json.Encoder
 	count int
-	stats roundStats
+	stats Counts
 }
 
-// roundStats counts what a file says, for the run's figures.
-type roundStats struct {
+// Counts says what a change file holds: users and groups upserted, and
+// objects deleted.
+type Counts struct {
 	Users, Groups, Deletes int
 }
 

@@ -77,13 +77,13 @@ type Result struct {
 	Kind        string // full, delta, or "" when no file was written
 	Reason      string // why a full round
 	File        string // the change file written, if any
-	Seq         int64
-	Objects     int
-	Stats       roundStats
-	Requests    int64 // Graph pages read
-	Recovered   string
-	OutOfBudget bool
-	Pruned      int
+	Seq         int64  // its seq
+	Objects     int    // its object lines
+	Stats       Counts // what they are
+	Requests    int64  // Graph pages read
+	Recovered   string // a file an earlier run staged and this one committed
+	OutOfBudget bool   // reading stopped at the budget; the next run continues
+	Pruned      int    // old change files deleted
 	// ReplicaBytesWritten is what the run wrote to replica shards.
 	ReplicaBytesWritten int64
 }

@@ -52,7 +52,7 @@ type pending struct {
 	LinksTime  time.Time   `json:"linksTime"`
 	Selection  string      `json:"selection"`
 	Replica    replicaInfo `json:"replica"`
-	Stats      roundStats  `json:"stats"`
+	Stats      Counts      `json:"stats"`
 }
 
 // progress is a round read in parts: each run that ran out of budget
