@@ -2,6 +2,7 @@
 package functions
 
 import (
+	"github.com/tenantops/tenantops/functions/entradelta"
 	"github.com/tenantops/tenantops/functions/ftpretrieve"
 	"github.com/tenantops/tenantops/functions/mimconfigbackup"
 	"github.com/tenantops/tenantops/functions/spchangepoll"
@@ -16,6 +17,7 @@ func All() []function.Declaration {
 		ftpretrieve.Declaration,
 		spchangepoll.Declaration,
 		spcleanup.Declaration,
+		entradelta.Declaration,
 	}
 }
 

@@ -109,6 +109,9 @@ func runRequest(decl function.Declaration, data string) (invoke.Request, error) 
 		req = invoke.Request{Data: map[string]json.RawMessage{decl.Trigger.Name: message}}
 	case isObject && (has(probe, "IsPastDue") || has(probe, "Schedule") || has(probe, "ScheduleStatus")):
 		req = invoke.Request{Data: map[string]json.RawMessage{decl.Trigger.Name: json.RawMessage(data)}}
+	case isObject && has(probe, "full"):
+		// A hand run's option {"full":true} (EntraDeltaExport) rides on the TimerInfo object.
+		req = invoke.Request{Data: map[string]json.RawMessage{decl.Trigger.Name: json.RawMessage(data)}}
 	default:
 		return invoke.Request{}, fmt.Errorf(`run: --data for %s is not a JSON object: give {"%s":{"IsPastDue":false}} or a whole {"Data":…,"Metadata":…} envelope`, decl.Name, decl.Trigger.Name)
 	}

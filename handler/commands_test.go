@@ -59,6 +59,11 @@ func TestRunRequest(t *testing.T) {
 				t.Error("IsPastDue not set")
 			}
 		}},
+		{name: "timer with a hand run's full option", fn: "FtpRetrieve", data: `{"full":true}`, check: func(t *testing.T, _ string, pastDue bool) {
+			if pastDue {
+				t.Error("IsPastDue set")
+			}
+		}},
 		{name: "timer with text", fn: "FtpRetrieve", data: `now`, wantErr: "not a JSON object"},
 		{name: "timer with an unrelated object", fn: "FtpRetrieve", data: `{"when":"now"}`, wantErr: "not a JSON object"},
 	}

@@ -55,7 +55,7 @@ func TestManifestGolden(t *testing.T) {
 
 func TestManifestHasEveryFunction(t *testing.T) {
 	files := manifestFiles(t, goldenManifest)
-	for _, name := range []string{"MimConfigBackup", "FtpRetrieve", "SharePointChangePoll", "SharePointCleanup"} {
+	for _, name := range []string{"MimConfigBackup", "FtpRetrieve", "SharePointChangePoll", "SharePointCleanup", "EntraDeltaExport"} {
 		if _, ok := files[filepath.Join(name, "function.json")]; !ok {
 			t.Errorf("no function.json for %s", name)
 		}

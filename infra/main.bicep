@@ -78,6 +78,9 @@ param ftpHeartbeatWindow string = 'P2D'
 @description('SharePointChangePoll heartbeat window: about two intervals of spChangePollSchedule, at most P2D.')
 param spChangePollHeartbeatWindow string = 'PT2H15M'
 
+@description('EntraDeltaExport heartbeat window: about two intervals of entraDeltaSchedule, at most P2D.')
+param entraDeltaHeartbeatWindow string = 'PT35M'
+
 // ---------------------------------------------------------------------------------------
 // App settings: one parameter per setting, named after it, with the code's default.
 // ---------------------------------------------------------------------------------------
@@ -470,6 +473,7 @@ var functionNames = [
   'FtpRetrieve'
   'SharePointChangePoll'
   'SharePointCleanup'
+  'EntraDeltaExport'
 ]
 
 var heartbeats = [
@@ -489,6 +493,11 @@ var heartbeats = [
     function: 'SharePointChangePoll'
     schedule: spChangePollSchedule
     window: spChangePollHeartbeatWindow
+    frequency: 'PT15M'
+  }  {
+    function: 'EntraDeltaExport'
+    schedule: entraDeltaSchedule
+    window: entraDeltaHeartbeatWindow
     frequency: 'PT15M'
   }
 ]

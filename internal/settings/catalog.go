@@ -93,20 +93,20 @@ var (
 
 // Entra ID export (EntraDeltaExport).
 var (
-	EntraDeltaSchedule       = Spec{Name: "EntraDeltaSchedule", Default: "0 */15 * * * *", Area: "Entra", Help: "NCRONTAB schedule of EntraDeltaExport"}
+	EntraDeltaSchedule       = Spec{Name: "EntraDeltaSchedule", Kind: Schedule, Default: "0 */15 * * * *", Area: "Entra", Help: "NCRONTAB schedule of EntraDeltaExport"}
 	EntraUserAttributes      = Spec{Name: "EntraUserAttributes", Default: "displayName,givenName,surname,userPrincipalName,mail,accountEnabled,jobTitle,department", Area: "Entra", Help: "comma list of Graph user properties exported ($select); id always"}
 	EntraGroupAttributes     = Spec{Name: "EntraGroupAttributes", Default: "displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes", Area: "Entra", Help: "comma list of Graph group properties exported ($select); id and members always"}
-	EntraExportTarget        = Spec{Name: "EntraExportTarget", Default: "winrm", Area: "Entra", Help: "winrm | blob | local"}
-	EntraExportDirectory     = Spec{Name: "EntraExportDirectory", Area: "Entra", Help: "folder of the change files (winrm: on the MIM server; local: on this machine)"}
-	EntraExportContainer     = Spec{Name: "EntraExportContainer", Area: "Entra", Help: "blob container of the change files when EntraExportTarget=blob"}
-	EntraStateContainer      = Spec{Name: "EntraStateContainer", Default: "entra-delta", Area: "Entra", Help: "blob container holding the delta links, the replica and staged files"}
-	EntraExportRetentionDays = Spec{Name: "EntraExportRetentionDays", Default: "14", Area: "Entra",
+	EntraExportTarget        = Spec{Name: "EntraExportTarget", Kind: Enum, Allowed: []string{"winrm", "blob", "local"}, Default: "winrm", Area: "Entra", Help: "where change files go: the MIM server over WinRM, a blob container, or a folder on this machine"}
+	EntraExportDirectory     = Spec{Name: "EntraExportDirectory", RequiredWhen: []Condition{{Setting: "EntraExportTarget", Values: []string{"winrm", "local"}}}, Area: "Entra", Help: "folder of the change files (winrm: on the MIM server; local: on this machine)"}
+	EntraExportContainer     = Spec{Name: "EntraExportContainer", Kind: ContainerName, RequiredWhen: []Condition{{Setting: "EntraExportTarget", Values: []string{"blob"}}}, Area: "Entra", Help: "blob container of the change files when EntraExportTarget=blob"}
+	EntraStateContainer      = Spec{Name: "EntraStateContainer", Kind: ContainerName, Default: "entra-delta", Area: "Entra", Help: "blob container holding the delta links, the replica and staged files"}
+	EntraExportRetentionDays = Spec{Name: "EntraExportRetentionDays", Kind: Int, Default: "14", Area: "Entra",
 		Help: "days to keep change files; the newest full file and those after it are always kept; 0 keeps all"}
-	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Default: "https://graph.microsoft.com", Area: "Entra",
+	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Kind: HTTPSURL, Default: "https://graph.microsoft.com", Area: "Entra",
 		Help: "Microsoft Graph endpoint (national clouds differ)"}
-	EntraTenantId                = Spec{Name: "EntraTenantId", Area: "Entra", Help: "certificate auth: Entra tenant id"}
-	EntraClientId                = Spec{Name: "EntraClientId", Area: "Entra", Help: "certificate auth: app (client) id"}
-	EntraClientCertificate       = Spec{Name: "EntraClientCertificate", Secret: true, Area: "Entra", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
+	EntraTenantId                = Spec{Name: "EntraTenantId", RequiredWhen: []Condition{{Setting: "EntraClientId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: Entra tenant id"}
+	EntraClientId                = Spec{Name: "EntraClientId", RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: app (client) id"}
+	EntraClientCertificate       = Spec{Name: "EntraClientCertificate", Secret: true, RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientId"}}, Area: "Entra", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
 	EntraManagedIdentityClientId = Spec{Name: "EntraManagedIdentityClientId", Area: "Entra", Help: "client id of a user-assigned managed identity (else system-assigned)"}
 )
 
