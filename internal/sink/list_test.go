@@ -20,7 +20,7 @@ import (
 	"github.com/tenantops/tenantops/internal/winrmtest"
 )
 
-// putAll delivers files named names through s, each holding its name.
+// putNamed delivers files named names through s, each holding its name.
 func putNamed(t *testing.T, s sink.Sink, names ...string) {
 	t.Helper()
 	for _, n := range names {
