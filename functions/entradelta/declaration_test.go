@@ -63,6 +63,7 @@ func TestDeclarationRuns(t *testing.T) {
 			if f := again.Figures(); f["kind"] != "full" || f["fileName"] != "000000000002-full.jsonl" || f["deltaLinkAgeHours"] == nil {
 				t.Errorf("a requested full round: figures %v", f)
 			}
+			checkStatus(t, inv("{}"))
 			for _, row := range entradelta.Declaration.Check(context.Background(), inv("{}")) {
 				if !row.OK {
 					t.Errorf("check %s: %s", row.Dependency, row.Why)
@@ -94,5 +95,20 @@ func TestBadSettingsAreNamed(t *testing.T) {
 	err = entradelta.Declaration.Run(context.Background(), &function.Invocation{Env: env, Log: slog.New(slog.DiscardHandler)})
 	if err == nil || !strings.Contains(err.Error(), "EntraExportDirectory") {
 		t.Errorf("winrm without a folder: %v", err)
+	}
+}
+
+// checkStatus holds the status of fresh delta links (fine) and of the same
+// links six days on (flagged: a day from Graph's 7-day limit).
+func checkStatus(t *testing.T, inv *function.Invocation) {
+	t.Helper()
+	items := entradelta.Declaration.Status(context.Background(), inv)
+	if len(items) != 1 || items[0].Bad || items[0].Value > 0.1 || items[0].Unit != "days" {
+		t.Errorf("status of fresh links: %+v", items)
+	}
+	inv.Clock = func() time.Time { return time.Now().Add(6 * 24 * time.Hour) }
+	items = entradelta.Declaration.Status(context.Background(), inv)
+	if len(items) != 1 || !items[0].Bad || items[0].Value < 5.9 {
+		t.Errorf("status of links six days old: %+v", items)
 	}
 }

@@ -1,0 +1,46 @@
+package entradelta
+
+import (
+	"context"
+	"math"
+
+	"github.com/tenantops/tenantops/internal/function"
+	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/storage"
+)
+
+// deltaLinkWarnDays is the delta links' age at which status flags them:
+// two days before Graph's 7-day token life ends and a full round (and a
+// MIM Full Import) becomes necessary.
+const deltaLinkWarnDays = 5
+
+// status reports the delta links' age against their 7-day life, and a
+// change file staged but not yet delivered.
+func status(ctx context.Context, inv *function.Invocation) []function.StatusItem {
+	item := function.StatusItem{Name: "delta link age", Unit: "days"}
+	account, err := storage.Open(inv.Env)
+	var st *state
+	if err == nil {
+		st, _, err = stateStore{account: account, container: inv.Settings().String(settings.EntraStateContainer)}.read(ctx)
+	}
+	switch {
+	case err != nil:
+		item.Bad, item.Note = true, "could not be read: "+err.Error()
+		return []function.StatusItem{item}
+	case st.LinksTime.IsZero():
+		item.Note = "no delta links yet: the next run is a full round"
+		return []function.StatusItem{item}
+	}
+	item.Value = math.Round(inv.Now().Sub(st.LinksTime).Hours()/24*10) / 10
+	item.Bad = item.Value > deltaLinkWarnDays
+	item.Note = "of Graph's 7-day delta token life"
+	if item.Bad {
+		item.Note = "past 7 days the next run starts a full round and MIM must run a Full Import"
+	}
+	items := []function.StatusItem{item}
+	if st.Pending != nil {
+		items = append(items, function.StatusItem{Name: "change file staged, not delivered", Value: float64(st.Pending.Seq),
+			Unit: "seq", Bad: true, Note: "the next run delivers it first; if runs keep failing, check the export target"})
+	}
+	return items
+}
