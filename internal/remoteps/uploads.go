@@ -35,6 +35,8 @@ type Uploads struct {
 	stop  func() bool     // stops watching ctx
 	ended sync.WaitGroup  // processes not yet ended
 
+	lines sync.Pool // *[]byte of one data line's worth, reused across files
+
 	mu      sync.Mutex
 	idle    []*uploadSession
 	closed  bool
@@ -48,6 +50,15 @@ func (c *Client) NewUploads(ctx context.Context, max int) *Uploads {
 	u := &Uploads{c: c, ctx: ctx, slots: make(chan struct{}, maxInt(max, 1))}
 	u.stop = context.AfterFunc(ctx, u.endIdle)
 	return u
+}
+
+// lineBuffer returns a buffer for one data line's worth of a file.
+func (u *Uploads) lineBuffer() *[]byte {
+	if b, ok := u.lines.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, (u.c.sendSize-maxHeaderLine-2)/4*3)
+	return &b
 }
 
 func maxInt(a, b int) int {
@@ -77,7 +88,9 @@ func (u *Uploads) upload(ctx context.Context, src io.Reader, remotePath string, 
 	if err := CheckRemotePath(remotePath); err != nil {
 		return UploadResult{}, err
 	}
-	f, err := newOutgoing(remotePath, size, src, u.c.sendSize)
+	buf := u.lineBuffer()
+	defer u.lines.Put(buf)
+	f, err := newOutgoing(remotePath, size, src, *buf)
 	if err != nil {
 		return UploadResult{}, err
 	}
@@ -241,7 +254,9 @@ type outgoing struct {
 // always fit one Send.
 const maxHeaderLine = 8 << 10
 
-func newOutgoing(remotePath string, size int64, src io.Reader, sendSize int) (*outgoing, error) {
+// newOutgoing prepares a file; raw holds one data line's worth of it at a
+// time.
+func newOutgoing(remotePath string, size int64, src io.Reader, raw []byte) (*outgoing, error) {
 	meta, err := json.Marshal(map[string]any{"path": remotePath, "size": size})
 	if err != nil {
 		return nil, err
@@ -250,8 +265,7 @@ func newOutgoing(remotePath string, size int64, src io.Reader, sendSize int) (*o
 	if len(header) > maxHeaderLine {
 		return nil, fmt.Errorf("the remote path is too long (%d bytes)", len(remotePath))
 	}
-	perLine := (sendSize - maxHeaderLine - 2) / 4 * 3
-	return &outgoing{path: remotePath, header: header, src: src, raw: make([]byte, perLine), hash: sha256.New()}, nil
+	return &outgoing{path: remotePath, header: header, src: src, raw: raw, hash: sha256.New()}, nil
 }
 
 // readHead reads the first line's worth of the file.
