@@ -16,7 +16,7 @@ import (
 )
 
 // Uploads delivers many files to the host through a bounded number of
-// PowerShell processes: at most max at once, each on a shell and
+// PowerShell processes: at most a given number at once, each on a shell and
 // connections of its own, each receiving file after file on its stdin
 // (uploads.ps1). Starting powershell.exe costs about a second on a server;
 // with Uploads a run pays it once per process, not once per file.
@@ -44,10 +44,11 @@ type Uploads struct {
 	failed  []error // how processes that should have ended cleanly did not
 }
 
-// NewUploads returns an Uploads that runs at most max PowerShell processes
-// at once (at least one). It does no network I/O until the first Upload.
-func (c *Client) NewUploads(ctx context.Context, max int) *Uploads {
-	u := &Uploads{c: c, ctx: ctx, slots: make(chan struct{}, maxInt(max, 1))}
+// NewUploads returns an Uploads that runs at most processes PowerShell
+// processes at once (at least one). It does no network I/O until the first
+// Upload.
+func (c *Client) NewUploads(ctx context.Context, processes int) *Uploads {
+	u := &Uploads{c: c, ctx: ctx, slots: make(chan struct{}, max(processes, 1))}
 	u.stop = context.AfterFunc(ctx, u.endIdle)
 	return u
 }
@@ -59,13 +60,6 @@ func (u *Uploads) lineBuffer() *[]byte {
 	}
 	b := make([]byte, (u.c.sendSize-maxHeaderLine-2)/4*3)
 	return &b
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // Upload implements the same contract as Client.Upload, through one of the
