@@ -270,3 +270,18 @@ func TestUploadsNamesAreData(t *testing.T) {
 		t.Errorf("the host ran %d scripts; want uploads.ps1 once, unchanged", len(sources))
 	}
 }
+
+// The smallest envelope a Windows server allows still carries a file's
+// header and a line of its data in one Send.
+func TestUploadsWithTheSmallestEnvelope(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxEnvelopeSize: remoteps.MinMaxEnvelopeSize})
+	u := newUploads(t, srv, 1)
+	data := randomData(300_000)
+	remote := `C:\Drop\` + strings.Repeat("long-name-", 20) + ".csv"
+	if _, err := u.UploadSized(context.Background(), bytes.NewReader(data), remote, int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := srv.Disk.ReadFile(remote); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("the file did not arrive whole (err %v)", err)
+	}
+}
