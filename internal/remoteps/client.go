@@ -70,7 +70,7 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 		cfg.CertSHA256 = pin
 	}
 	if cfg.InsecureSkipVerify && cfg.HTTPS {
-		log.Warn("remoteps: the WinRM listener's certificate is NOT checked (MIMSyncWinRMInsecureSkipVerify=true); anyone on the path can read the credentials", "host", cfg.Host)
+		log.Warn("remoteps: the WinRM listener's certificate is NOT checked (MIMSyncWinRMInsecureSkipVerify=true); anyone on the path can read the credentials; pin the certificate with MIMSyncWinRMCertThumbprint instead", "host", cfg.Host)
 	}
 	if !cfg.HTTPS {
 		log.Warn("remoteps: WinRM over plain HTTP; the listener must allow unencrypted traffic", "host", cfg.Host)
