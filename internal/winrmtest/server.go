@@ -180,6 +180,10 @@ func (s *Server) Restart() {
 	s.http.CloseClientConnections()
 }
 
+// DropConnections closes every client connection, as a network fault or
+// a firewall's idle timeout does; shells and processes stay as they are.
+func (s *Server) DropConnections() { s.http.CloseClientConnections() }
+
 // User returns the account the server accepts.
 func (s *Server) User() string { return s.opts.User }
 
