@@ -27,13 +27,18 @@ import (
 // goes on with the next. A process whose connection drops fails only the
 // file it was receiving; the next file gets a new process. Uploads is safe
 // for concurrent use; Close ends the processes and deletes their shells, as
-// does cancelling the context it was made with.
+// does cancelling the context it was made with. After a cancel, a file on
+// its way is aborted (the host removes its temporary file) and the
+// processes are closed as on Close; only what does not end within a grace
+// period (closeWait) is terminated.
 type Uploads struct {
-	c     *Client
-	ctx   context.Context // the run's: its end ends every process
-	slots chan struct{}   // one per process that may run
-	stop  func() bool     // stops watching ctx
-	ended sync.WaitGroup  // processes not yet ended
+	c        *Client
+	ctx      context.Context // the run's: its end ends every process
+	hard     context.Context // the processes' requests: ends a grace period after ctx
+	hardStop context.CancelFunc
+	slots    chan struct{}  // one per process that may run
+	stop     func() bool    // stops watching ctx
+	ended    sync.WaitGroup // processes not yet ended
 
 	lines sync.Pool // *[]byte of one data line's worth, reused across files
 
@@ -49,7 +54,8 @@ type Uploads struct {
 // Upload.
 func (c *Client) NewUploads(ctx context.Context, processes int) *Uploads {
 	u := &Uploads{c: c, ctx: ctx, slots: make(chan struct{}, max(processes, 1))}
-	u.stop = context.AfterFunc(ctx, u.endIdle)
+	u.hard, u.hardStop = context.WithCancel(context.WithoutCancel(ctx))
+	u.stop = context.AfterFunc(ctx, u.cancelled)
 	return u
 }
 
@@ -176,18 +182,20 @@ func (u *Uploads) give(s *uploadSession) {
 		return
 	}
 	u.mu.Unlock()
-	u.end(s, !s.broken && u.ctx.Err() == nil)
+	u.end(s, !s.broken)
 }
 
-// endIdle ends the idle processes when the run's context ends.
-func (u *Uploads) endIdle() {
+// cancelled ends the idle processes when the run's context ends, and
+// gives every process closeWait to end before it is terminated.
+func (u *Uploads) cancelled() {
 	u.mu.Lock()
 	idle := u.idle
 	u.idle = nil
 	u.mu.Unlock()
 	for _, s := range idle {
-		go u.end(s, false)
+		go u.end(s, true)
 	}
+	time.AfterFunc(closeWait, u.hardStop)
 }
 
 // Close ends every process, idle ones at once (their stdin is closed, so
@@ -202,9 +210,10 @@ func (u *Uploads) Close() error {
 	u.idle = nil
 	u.mu.Unlock()
 	for _, s := range idle {
-		u.end(s, u.ctx.Err() == nil)
+		u.end(s, true)
 	}
 	u.ended.Wait()
+	u.hardStop()
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.c.log.Debug("remoteps: uploads closed", "host", u.c.cfg.Host, "processes", u.started)
@@ -222,7 +231,7 @@ func (u *Uploads) Processes() int {
 // script left to finish) when asked and possible.
 func (u *Uploads) end(s *uploadSession, cleanly bool) {
 	defer u.ended.Done()
-	if err := s.end(cleanly); err != nil {
+	if err := s.end(cleanly); err != nil && u.ctx.Err() == nil {
 		u.mu.Lock()
 		u.failed = append(u.failed, err)
 		u.mu.Unlock()

@@ -143,7 +143,8 @@ func TestUploadsSurviveReceiveTimeouts(t *testing.T) {
 }
 
 // Cancelling the run's context ends the processes and deletes the shells,
-// whether a file was on its way or not.
+// whether a file was on its way or not; the file on its way is aborted, so
+// no temporary file stays behind.
 func TestUploadsCancelEndsTheProcesses(t *testing.T) {
 	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxTimeout: 200 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -183,6 +184,7 @@ func TestUploadsCancelEndsTheProcesses(t *testing.T) {
 	if _, err := srv.Disk.ReadFile(`C:\Drop\cancelled.bin`); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cancelled file exists (err %v)", err)
 	}
+	assertOnlyFiles(t, srv.Disk, `C:\Drop`) // the file was aborted, and the host removed its temporary file
 	assertNoShells(t, srv)
 	if _, err := u.Upload(context.Background(), strings.NewReader("late"), `C:\Drop\late.csv`); err == nil {
 		t.Error("an upload after Close succeeded")
