@@ -6,7 +6,9 @@
 // (a JSON object) from stdin, so no script meets cmd.exe's 8191-character
 // limit and no parameter is ever pasted into code. Upload streams a file
 // over stdin in chunks sized from the server's MaxEnvelopeSize, verified by
-// SHA-256 on the remote side before it is moved into place.
+// SHA-256 on the remote side before it is moved into place; Uploads does the
+// same for many files through a bounded number of long-lived PowerShell
+// processes; Download streams a file back with bounded memory.
 package remoteps
 
 import (
@@ -23,8 +25,8 @@ import (
 )
 
 // Client runs scripts on one WinRM host. It is safe for concurrent use;
-// each Run or Upload opens its own shell (and connections) and closes them
-// when done.
+// each Run, Upload or Download opens its own shell (and connections) and
+// closes them when done; an Uploads keeps its shells until it is closed.
 type Client struct {
 	cfg      Config
 	log      *slog.Logger
@@ -68,7 +70,7 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 		cfg.CertSHA256 = pin
 	}
 	if cfg.InsecureSkipVerify && cfg.HTTPS {
-		log.Warn("remoteps: the WinRM listener's certificate is NOT checked (MIMSyncWinRMInsecureSkipVerify=true); anyone on the path can read the credentials", "host", cfg.Host)
+		log.Warn("remoteps: the WinRM listener's certificate is NOT checked (MIMSyncWinRMInsecureSkipVerify=true); anyone on the path can read the credentials; pin the certificate with MIMSyncWinRMCertThumbprint instead", "host", cfg.Host)
 	}
 	if !cfg.HTTPS {
 		log.Warn("remoteps: WinRM over plain HTTP; the listener must allow unencrypted traffic", "host", cfg.Host)

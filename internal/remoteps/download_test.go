@@ -77,7 +77,7 @@ func baselineHeap() uint64 {
 // megabyte of output per command, as a pipe would).
 func TestDownloadMemoryStaysBounded(t *testing.T) {
 	const size = 96 << 20
-	const bound = 40 << 20
+	const bound = 48 << 20
 	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true})
 	const remote = `C:\Backup\2026-11-24-2330.zip`
 	want := writeRandomFile(t, srv.Disk, remote, size)

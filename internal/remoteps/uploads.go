@@ -16,7 +16,7 @@ import (
 )
 
 // Uploads delivers many files to the host through a bounded number of
-// PowerShell processes: at most max at once, each on a shell and
+// PowerShell processes: at most a given number at once, each on a shell and
 // connections of its own, each receiving file after file on its stdin
 // (uploads.ps1). Starting powershell.exe costs about a second on a server;
 // with Uploads a run pays it once per process, not once per file.
@@ -27,13 +27,20 @@ import (
 // goes on with the next. A process whose connection drops fails only the
 // file it was receiving; the next file gets a new process. Uploads is safe
 // for concurrent use; Close ends the processes and deletes their shells, as
-// does cancelling the context it was made with.
+// does cancelling the context it was made with. After a cancel, a file on
+// its way is aborted (the host removes its temporary file) and the
+// processes are closed as on Close; only what does not end within a grace
+// period (closeWait) is terminated.
 type Uploads struct {
-	c     *Client
-	ctx   context.Context // the run's: its end ends every process
-	slots chan struct{}   // one per process that may run
-	stop  func() bool     // stops watching ctx
-	ended sync.WaitGroup  // processes not yet ended
+	c        *Client
+	ctx      context.Context // the run's: its end ends every process
+	hard     context.Context // the processes' requests: ends a grace period after ctx
+	hardStop context.CancelFunc
+	slots    chan struct{}  // one per process that may run
+	stop     func() bool    // stops watching ctx
+	ended    sync.WaitGroup // processes not yet ended
+
+	lines sync.Pool // *[]byte of one data line's worth, reused across files
 
 	mu      sync.Mutex
 	idle    []*uploadSession
@@ -42,19 +49,23 @@ type Uploads struct {
 	failed  []error // how processes that should have ended cleanly did not
 }
 
-// NewUploads returns an Uploads that runs at most max PowerShell processes
-// at once (at least one). It does no network I/O until the first Upload.
-func (c *Client) NewUploads(ctx context.Context, max int) *Uploads {
-	u := &Uploads{c: c, ctx: ctx, slots: make(chan struct{}, maxInt(max, 1))}
-	u.stop = context.AfterFunc(ctx, u.endIdle)
+// NewUploads returns an Uploads that runs at most processes PowerShell
+// processes at once (at least one). It does no network I/O until the first
+// Upload.
+func (c *Client) NewUploads(ctx context.Context, processes int) *Uploads {
+	u := &Uploads{c: c, ctx: ctx, slots: make(chan struct{}, max(processes, 1))}
+	u.hard, u.hardStop = context.WithCancel(context.WithoutCancel(ctx))
+	u.stop = context.AfterFunc(ctx, u.cancelled)
 	return u
 }
 
-func maxInt(a, b int) int {
-	if a > b {
-		return a
+// lineBuffer returns a buffer for one data line's worth of a file.
+func (u *Uploads) lineBuffer() *[]byte {
+	if b, ok := u.lines.Get().(*[]byte); ok {
+		return b
 	}
-	return b
+	b := make([]byte, (u.c.sendSize-maxHeaderLine-2)/4*3)
+	return &b
 }
 
 // Upload implements the same contract as Client.Upload, through one of the
@@ -77,7 +88,9 @@ func (u *Uploads) upload(ctx context.Context, src io.Reader, remotePath string, 
 	if err := CheckRemotePath(remotePath); err != nil {
 		return UploadResult{}, err
 	}
-	f, err := newOutgoing(remotePath, size, src, u.c.sendSize)
+	buf := u.lineBuffer()
+	defer u.lines.Put(buf)
+	f, err := newOutgoing(remotePath, size, src, *buf)
 	if err != nil {
 		return UploadResult{}, err
 	}
@@ -169,18 +182,20 @@ func (u *Uploads) give(s *uploadSession) {
 		return
 	}
 	u.mu.Unlock()
-	u.end(s, !s.broken && u.ctx.Err() == nil)
+	u.end(s, !s.broken)
 }
 
-// endIdle ends the idle processes when the run's context ends.
-func (u *Uploads) endIdle() {
+// cancelled ends the idle processes when the run's context ends, and
+// gives every process closeWait to end before it is terminated.
+func (u *Uploads) cancelled() {
 	u.mu.Lock()
 	idle := u.idle
 	u.idle = nil
 	u.mu.Unlock()
 	for _, s := range idle {
-		go u.end(s, false)
+		go u.end(s, true)
 	}
+	time.AfterFunc(closeWait, u.hardStop)
 }
 
 // Close ends every process, idle ones at once (their stdin is closed, so
@@ -195,9 +210,10 @@ func (u *Uploads) Close() error {
 	u.idle = nil
 	u.mu.Unlock()
 	for _, s := range idle {
-		u.end(s, u.ctx.Err() == nil)
+		u.end(s, true)
 	}
 	u.ended.Wait()
+	u.hardStop()
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.c.log.Debug("remoteps: uploads closed", "host", u.c.cfg.Host, "processes", u.started)
@@ -215,7 +231,7 @@ func (u *Uploads) Processes() int {
 // script left to finish) when asked and possible.
 func (u *Uploads) end(s *uploadSession, cleanly bool) {
 	defer u.ended.Done()
-	if err := s.end(cleanly); err != nil {
+	if err := s.end(cleanly); err != nil && u.ctx.Err() == nil {
 		u.mu.Lock()
 		u.failed = append(u.failed, err)
 		u.mu.Unlock()
@@ -241,7 +257,9 @@ type outgoing struct {
 // always fit one Send.
 const maxHeaderLine = 8 << 10
 
-func newOutgoing(remotePath string, size int64, src io.Reader, sendSize int) (*outgoing, error) {
+// newOutgoing prepares a file; raw holds one data line's worth of it at a
+// time.
+func newOutgoing(remotePath string, size int64, src io.Reader, raw []byte) (*outgoing, error) {
 	meta, err := json.Marshal(map[string]any{"path": remotePath, "size": size})
 	if err != nil {
 		return nil, err
@@ -250,8 +268,7 @@ func newOutgoing(remotePath string, size int64, src io.Reader, sendSize int) (*o
 	if len(header) > maxHeaderLine {
 		return nil, fmt.Errorf("the remote path is too long (%d bytes)", len(remotePath))
 	}
-	perLine := (sendSize - maxHeaderLine - 2) / 4 * 3
-	return &outgoing{path: remotePath, header: header, src: src, raw: make([]byte, perLine), hash: sha256.New()}, nil
+	return &outgoing{path: remotePath, header: header, src: src, raw: raw, hash: sha256.New()}, nil
 }
 
 // readHead reads the first line's worth of the file.

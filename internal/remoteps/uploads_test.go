@@ -143,7 +143,8 @@ func TestUploadsSurviveReceiveTimeouts(t *testing.T) {
 }
 
 // Cancelling the run's context ends the processes and deletes the shells,
-// whether a file was on its way or not.
+// whether a file was on its way or not; the file on its way is aborted, so
+// no temporary file stays behind.
 func TestUploadsCancelEndsTheProcesses(t *testing.T) {
 	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxTimeout: 200 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -183,7 +184,7 @@ func TestUploadsCancelEndsTheProcesses(t *testing.T) {
 	if _, err := srv.Disk.ReadFile(`C:\Drop\cancelled.bin`); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cancelled file exists (err %v)", err)
 	}
-	assertOnlyFiles(t, srv.Disk, `C:\Drop`)
+	assertOnlyFiles(t, srv.Disk, `C:\Drop`) // the file was aborted, and the host removed its temporary file
 	assertNoShells(t, srv)
 	if _, err := u.Upload(context.Background(), strings.NewReader("late"), `C:\Drop\late.csv`); err == nil {
 		t.Error("an upload after Close succeeded")
@@ -269,4 +270,58 @@ func TestUploadsNamesAreData(t *testing.T) {
 	if len(sources) != 1 || sources[0] != remoteps.Scripts()["uploads.ps1"] {
 		t.Errorf("the host ran %d scripts; want uploads.ps1 once, unchanged", len(sources))
 	}
+}
+
+// The smallest envelope a Windows server allows still carries a file's
+// header and a line of its data in one Send.
+func TestUploadsWithTheSmallestEnvelope(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxEnvelopeSize: remoteps.MinMaxEnvelopeSize})
+	u := newUploads(t, srv, 1)
+	data := randomData(300_000)
+	remote := `C:\Drop\` + strings.Repeat("long-name-", 20) + ".csv"
+	if _, err := u.UploadSized(context.Background(), bytes.NewReader(data), remote, int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := srv.Disk.ReadFile(remote); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("the file did not arrive whole (err %v)", err)
+	}
+}
+
+// Connections dropped by the network (the shells live on) end the processes
+// for the client: the file in flight fails, later files get new processes,
+// and the abandoned shells are still deleted.
+func TestUploadsConnectionsDroppedByTheNetwork(t *testing.T) {
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, MaxTimeout: 200 * time.Millisecond})
+	u := newUploads(t, srv, 2)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 2 { // two processes, both idle afterwards
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := u.Upload(ctx, strings.NewReader("first"), fmt.Sprintf(`C:\Drop\first-%d.csv`, i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = pw.Write(randomData(2 << 20))
+		srv.DropConnections()
+		_, _ = pw.Write(randomData(2 << 20))
+		_ = pw.Close()
+	}()
+	if _, err := u.Upload(ctx, pr, `C:\Drop\inflight.bin`); err == nil {
+		t.Error("the file in flight when the connections dropped succeeded")
+	}
+	for i := range 3 {
+		if _, err := u.Upload(ctx, strings.NewReader("after"), fmt.Sprintf(`C:\Drop\after-%d.csv`, i)); err != nil {
+			t.Errorf("file %d after the drop: %v", i, err)
+		}
+	}
+	if err := u.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	assertNoShells(t, srv)
 }

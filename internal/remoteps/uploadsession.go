@@ -2,6 +2,7 @@ package remoteps
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -28,7 +29,8 @@ const maxResultLine = 64 << 10
 // its own. It receives one file at a time.
 type uploadSession struct {
 	c       *Client
-	runCtx  context.Context // the Uploads'
+	runCtx  context.Context // the Uploads' run
+	hard    context.Context // ends the process's requests
 	sess    *session
 	shell   *winrm.Shell
 	cmd     *winrm.Command
@@ -46,7 +48,7 @@ type uploadSession struct {
 // open starts a process: a shell, the bootstrap, and uploads.ps1 sent to it.
 func (u *Uploads) open() (*uploadSession, error) {
 	c := u.c
-	sess, err := c.newSession(u.ctx)
+	sess, err := c.newSession(u.hard)
 	if err != nil {
 		return nil, err
 	}
@@ -55,13 +57,13 @@ func (u *Uploads) open() (*uploadSession, error) {
 		sess.close()
 		return nil, c.describe(uploadsName, "opening a shell", err)
 	}
-	cmd, err := shell.ExecuteWithContext(u.ctx, bootstrapCommand)
+	cmd, err := shell.ExecuteWithContext(u.hard, bootstrapCommand)
 	if err != nil {
 		c.deleteShell(shell, uploadsName)
 		sess.close()
 		return nil, c.describe(uploadsName, "starting PowerShell", err)
 	}
-	s := &uploadSession{c: c, runCtx: u.ctx, sess: sess, shell: shell, cmd: cmd, stdin: &stdinWriter{cmd: cmd},
+	s := &uploadSession{c: c, runCtx: u.ctx, hard: u.hard, sess: sess, shell: shell, cmd: cmd, stdin: &stdinWriter{cmd: cmd},
 		results: make(chan string, 4), ended: make(chan struct{}), errDone: make(chan struct{}),
 		stderr: cappedBuffer{max: maxStderr}, buf: make([]byte, 0, c.sendSize)}
 	go s.readResults()
@@ -81,13 +83,7 @@ func (s *uploadSession) deliver(ctx context.Context, f *outgoing) (UploadResult,
 		s.broken = true
 		return UploadResult{}, s.c.describe(uploadsName, "sending the file", err)
 	}
-	wait := ctx
-	if failed != nil { // the file was aborted: wait (a while) for the host to discard it
-		var cancel context.CancelFunc
-		wait, cancel = context.WithTimeout(context.WithoutCancel(ctx), closeWait)
-		defer cancel()
-	}
-	r, err := s.await(wait)
+	r, err := s.await(ctx)
 	if err != nil {
 		s.broken = true
 		return UploadResult{}, err
@@ -123,7 +119,7 @@ func (s *uploadSession) send(ctx context.Context, f *outgoing) (failed, err erro
 		if eof {
 			break
 		}
-		if failed = ctx.Err(); failed != nil {
+		if failed = cmp.Or(ctx.Err(), s.runCtx.Err()); failed != nil {
 			break
 		}
 		n, rerr := fill(f.src, f.raw)
@@ -190,21 +186,36 @@ func (s *uploadSession) sendFailure(err error) error {
 	return err
 }
 
-// await waits for the answer about the file just sent.
+// await waits for the answer about the file just sent. Once ctx or the
+// run has ended it waits closeWait more: the file may be in place already,
+// or the host may be removing an aborted one.
 func (s *uploadSession) await(ctx context.Context) (resultLine, error) {
+	var payload string
+	var ok bool
 	select {
-	case payload, ok := <-s.results:
-		if !ok {
-			return resultLine{}, s.endCause()
-		}
-		var r resultLine
-		if err := json.Unmarshal([]byte(payload), &r); err != nil {
-			return r, fmt.Errorf("%s answered with an unreadable result %q: %w", uploadsName, payload, err)
-		}
-		return r, nil
+	case payload, ok = <-s.results:
 	case <-ctx.Done():
-		return resultLine{}, ctx.Err()
+	case <-s.runCtx.Done():
 	}
+	if payload == "" && !ok {
+		grace := time.NewTimer(closeWait)
+		defer grace.Stop()
+		select {
+		case payload, ok = <-s.results:
+		case <-grace.C:
+			return resultLine{}, cmp.Or(ctx.Err(), s.runCtx.Err())
+		case <-s.hard.Done():
+			return resultLine{}, cmp.Or(ctx.Err(), s.runCtx.Err())
+		}
+	}
+	if !ok {
+		return resultLine{}, s.endCause()
+	}
+	var r resultLine
+	if err := json.Unmarshal([]byte(payload), &r); err != nil {
+		return r, fmt.Errorf("%s answered with an unreadable result %q: %w", uploadsName, payload, err)
+	}
+	return r, nil
 }
 
 // endCause says why the process's output ended before its answer.

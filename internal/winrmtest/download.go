@@ -16,7 +16,7 @@ import (
 // then "end:<sha256>:<size>", and deletes the file when asked.
 func DownloadScript(d *Disk) ScriptFunc {
 	return func(ctx context.Context, c *Call) int {
-		if err := sendFile(d, c); err != nil {
+		if err := sendFile(ctx, d, c); err != nil {
 			fmt.Fprintf(c.Stderr, "%v\r\n", err)
 			return 1
 		}
@@ -24,7 +24,7 @@ func DownloadScript(d *Disk) ScriptFunc {
 	}
 }
 
-func sendFile(d *Disk, c *Call) error {
+func sendFile(ctx context.Context, d *Disk, c *Call) error {
 	var params struct {
 		Path   string `json:"path"`
 		Remove bool   `json:"remove"`
@@ -48,7 +48,10 @@ func sendFile(d *Disk, c *Call) error {
 		n, err := f.Read(buf)
 		if n > 0 {
 			sum.Write(buf[:n])
-			fmt.Fprintf(c.Stdout, "%s\r\n", base64.StdEncoding.EncodeToString(buf[:n]))
+			if _, werr := fmt.Fprintf(c.Stdout, "%s\r\n", base64.StdEncoding.EncodeToString(buf[:n])); werr != nil {
+				_ = f.Close()
+				return werr // the process was terminated
+			}
 			size += int64(n)
 		}
 		if err == io.EOF {
@@ -60,8 +63,13 @@ func sendFile(d *Disk, c *Call) error {
 		}
 	}
 	_ = f.Close()
-	fmt.Fprintf(c.Stdout, "end:%s:%d\r\n", hex.EncodeToString(sum.Sum(nil)), size)
+	if _, err := fmt.Fprintf(c.Stdout, "end:%s:%d\r\n", hex.EncodeToString(sum.Sum(nil)), size); err != nil {
+		return err
+	}
 	if params.Remove {
+		if err := ctx.Err(); err != nil {
+			return err // terminated after the last line went out
+		}
 		return os.Remove(local)
 	}
 	return nil

@@ -161,18 +161,28 @@ func (s *Server) Close() {
 }
 
 // Restart does what restarting the WinRM service does: every process is
-// terminated, every shell forgotten, every connection dropped.
+// terminated, every shell forgotten, every connection dropped; requests
+// waiting for output get no answer.
 func (s *Server) Restart() {
 	s.mu.Lock()
+	var cmds []*command
 	for id, sh := range s.shells {
+		sh.dropped = true
 		for _, c := range sh.commands {
-			c.terminate()
+			cmds = append(cmds, c)
 		}
 		delete(s.shells, id)
 	}
 	s.mu.Unlock()
+	for _, c := range cmds {
+		c.terminate()
+	}
 	s.http.CloseClientConnections()
 }
+
+// DropConnections closes every client connection, as a network fault or
+// a firewall's idle timeout does; shells and processes stay as they are.
+func (s *Server) DropConnections() { s.http.CloseClientConnections() }
 
 // User returns the account the server accepts.
 func (s *Server) User() string { return s.opts.User }

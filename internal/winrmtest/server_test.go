@@ -207,3 +207,63 @@ func TestHostSeesNoPipedStdinInConsoleMode(t *testing.T) {
 		t.Fatalf("code %d stderr %q err %v called %v; want the bootstrap to find stdin empty", code, stderr, err, called.Load())
 	}
 }
+
+// Each command pays the start cost before it runs, and the server counts
+// the shells and commands it was asked for.
+func TestStartCostAndCounts(t *testing.T) {
+	var ran atomic.Int32
+	started := make(chan time.Time, 2)
+	m := func(ctx context.Context, p *winrmtest.Process) int {
+		ran.Add(1)
+		started <- time.Now()
+		return 0
+	}
+	const cost = 150 * time.Millisecond
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, StartCost: cost, Machine: winrmtest.MachineFunc(m)})
+	c := client(t, srv, true, winrmtest.DefaultPassword, 153600)
+	for range 2 {
+		sent := time.Now()
+		if _, _, code, err := c.RunWithContextWithString(context.Background(), "powershell.exe -NoProfile", ""); err != nil || code != 0 {
+			t.Fatalf("code %d, err %v", code, err)
+		}
+		if at := <-started; at.Sub(sent) < cost {
+			t.Errorf("the process ran %s after the command was sent, before its start cost of %s", at.Sub(sent), cost)
+		}
+	}
+	if st := srv.Stats(); st.Shells != 2 || st.Commands != 2 || ran.Load() != 2 {
+		t.Errorf("stats %+v after two runs, want 2 shells and 2 commands", st)
+	}
+}
+
+// A process whose output nobody takes waits, as on a full pipe, and its
+// writes fail once it was terminated.
+func TestOutputWaitsForReceive(t *testing.T) {
+	wrote := make(chan error, 1)
+	m := func(ctx context.Context, p *winrmtest.Process) int {
+		_, err := p.Stdout.Write(make([]byte, 4<<20))
+		wrote <- err
+		return 0
+	}
+	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true, Machine: winrmtest.MachineFunc(m)})
+	c := client(t, srv, true, winrmtest.DefaultPassword, 153600)
+	shell, err := c.CreateShell()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := shell.ExecuteWithContext(context.Background(), "bigwriter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nobody reads cmd.Stdout: masterzen's output loop stops after the
+	// first Receive, so most of the output stays with the server.
+	select {
+	case err := <-wrote:
+		t.Fatalf("4 MiB of output went through unread (write error %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	_ = cmd.Close()
+	if err := <-wrote; err == nil {
+		t.Error("the write of a terminated process succeeded")
+	}
+	_ = shell.Close()
+}

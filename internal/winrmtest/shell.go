@@ -14,6 +14,7 @@ import (
 type shell struct {
 	id       string
 	commands map[string]*command
+	dropped  bool // the service restarted: its requests get no answer
 }
 
 // command is one running or finished process.
@@ -199,6 +200,9 @@ func (s *Server) receive(w http.ResponseWriter, r *request) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
+		if s.dropped(sh) {
+			panic(http.ErrAbortHandler) // the connection drops without an answer
+		}
 		ch, ok, wait := c.out.take(limit)
 		if ok {
 			writeEnvelope(w, http.StatusOK, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/ReceiveResponse",
@@ -215,6 +219,13 @@ func (s *Server) receive(w http.ResponseWriter, r *request) {
 			return
 		}
 	}
+}
+
+// dropped reports that a restart of the service dropped the shell.
+func (s *Server) dropped(sh *shell) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sh.dropped
 }
 
 func receiveBody(id string, ch chunk) string {

@@ -119,25 +119,35 @@ type streamWriter struct {
 	stderr bool
 }
 
-// Write implements io.Writer. It waits while more than outputLimit bytes
-// are waiting for Receive, and fails once the process was terminated.
+// Write implements io.Writer. Like a write to a pipe it returns once all
+// of b was taken: it goes in pieces, each waiting while more than
+// outputLimit bytes are waiting for Receive. It fails once the process was
+// terminated.
 func (w streamWriter) Write(b []byte) (int, error) {
 	w.o.mu.Lock()
 	defer w.o.mu.Unlock()
-	for len(w.o.stdout)+len(w.o.stderr) > outputLimit && !w.o.done {
-		w.o.taken.Wait()
+	n := 0
+	for n < len(b) {
+		for len(w.o.stdout)+len(w.o.stderr) > outputLimit && !w.o.done {
+			w.o.taken.Wait()
+		}
+		if w.o.done {
+			return n, errTerminated
+		}
+		piece := b[n:min(len(b), n+outputPiece)]
+		if w.stderr {
+			w.o.stderr = append(w.o.stderr, piece...)
+		} else {
+			w.o.stdout = append(w.o.stdout, piece...)
+		}
+		n += len(piece)
+		w.o.notify()
 	}
-	if w.o.done {
-		return 0, errTerminated
-	}
-	if w.stderr {
-		w.o.stderr = append(w.o.stderr, b...)
-	} else {
-		w.o.stdout = append(w.o.stdout, b...)
-	}
-	w.o.notify()
-	return len(b), nil
+	return n, nil
 }
+
+// outputPiece is how much of one write goes to the output at a time.
+const outputPiece = 64 << 10
 
 // chunk is what one Receive response carries.
 type chunk struct {
