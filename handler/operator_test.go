@@ -21,7 +21,7 @@ func goodEnv() settings.MapEnv {
 	return settings.MapEnv{
 		"AzureWebJobsStorage": "UseDevelopmentStorage=true",
 		"MIMSyncServer":       "mim.contoso.test", "MIMSyncCredUser": `CONTOSO\svc`, "MIMSyncCredPassword": " pass word ",
-		"FTPServer": "ftp.contoso.test", "FTPUsername": "u", "FTPPassword": "p", "FTPTargetDirectory": `D:\Inbound`,
+		"FTPServer": "ftp.contoso.test", "FTPUsername": "u", "FTPPassword": "p", "FTPTargetDirectory": `D:\Inbound`, "EntraExportDirectory": `D:\Entra`,
 		"SPSiteUrl": "https://contoso.sharepoint.com/sites/ops", "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project",
 	}
 }
@@ -44,6 +44,9 @@ func TestCheckFirstRowNamesEachBadValue(t *testing.T) {
 		{"FTPSchedule", "every day at 11", "want six fields"},
 		{"MIMBackupSchedule", "0 30 23 * * * *", "got 7 fields"},
 		{"SPChangePollSchedule", "0 0 25 * * *", "schedule"},
+		{"EntraGraphEndpoint", "http://graph.microsoft.com", "want an absolute https URL"},
+		{"EntraExportTarget", "ftp", "want one of winrm, blob, local"},
+		{"MIMSyncWinRMCertThumbprint", "AB:CD", "SHA-256"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.setting+"="+tt.value, func(t *testing.T) {
