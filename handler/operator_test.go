@@ -104,10 +104,6 @@ func TestDiscardedMessageIsSaidAndHasItsOwnExitStatus(t *testing.T) {
 		{"the function returns function.Discard", func(_ context.Context, inv *function.Invocation) error {
 			return function.Discard(errors.New("no listId"))
 		}},
-		{"the function logs an error and completes the message", func(_ context.Context, inv *function.Invocation) error {
-			inv.Log.Error("malformed message; completing it without retry")
-			return nil
-		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/winrmtest"
 )
 
@@ -58,5 +57,5 @@ func bind(t *testing.T, params any, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "$ParamsJson = " + remoteps.Literal(string(b)) + "\n" + src
+	return "$ParamsJson = " + winrmtest.Literal(string(b)) + "\n" + src
 }

@@ -36,7 +36,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if errors.Is(err, deleteditem.ErrMalformed) {
 		inv.Log.Error("sharepoint cleanup: malformed message; completing it without retry (it can never succeed)",
 			"error", err.Error(), "message", truncate(text, maxLoggedMessage), "dequeueCount", inv.Request.DequeueCount())
-		return nil
+		return function.Discard(err)
 	}
 	logResult(inv, deleted, res)
 	return err

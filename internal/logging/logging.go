@@ -164,15 +164,14 @@ func New(w io.Writer, r *Redactor, level slog.Leveler) *slog.Logger {
 // redacted, so the handler can return them in the response's Logs.
 type Capture struct {
 	slog.Handler
-	mu     *sync.Mutex
-	lines  *[]string
-	errors *int
-	r      *Redactor
+	mu    *sync.Mutex
+	lines *[]string
+	r     *Redactor
 }
 
 // NewCapture wraps h.
 func NewCapture(h slog.Handler, r *Redactor) *Capture {
-	return &Capture{Handler: h, mu: &sync.Mutex{}, lines: &[]string{}, errors: new(int), r: r}
+	return &Capture{Handler: h, mu: &sync.Mutex{}, lines: &[]string{}, r: r}
 }
 
 // Handle implements slog.Handler.
@@ -190,21 +189,18 @@ func (c *Capture) Handle(ctx context.Context, rec slog.Record) error {
 	})
 	c.mu.Lock()
 	*c.lines = append(*c.lines, c.r.String(b.String()))
-	if rec.Level >= slog.LevelError {
-		*c.errors++
-	}
 	c.mu.Unlock()
 	return c.Handler.Handle(ctx, rec)
 }
 
 // WithAttrs implements slog.Handler.
 func (c *Capture) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &Capture{Handler: c.Handler.WithAttrs(attrs), mu: c.mu, lines: c.lines, errors: c.errors, r: c.r}
+	return &Capture{Handler: c.Handler.WithAttrs(attrs), mu: c.mu, lines: c.lines, r: c.r}
 }
 
 // WithGroup implements slog.Handler.
 func (c *Capture) WithGroup(name string) slog.Handler {
-	return &Capture{Handler: c.Handler.WithGroup(name), mu: c.mu, lines: c.lines, errors: c.errors, r: c.r}
+	return &Capture{Handler: c.Handler.WithGroup(name), mu: c.mu, lines: c.lines, r: c.r}
 }
 
 // Lines returns the captured lines so far.
@@ -212,11 +208,4 @@ func (c *Capture) Lines() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), *c.lines...)
-}
-
-// Errors returns how many records of level Error or above were captured.
-func (c *Capture) Errors() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return *c.errors
 }

@@ -51,7 +51,7 @@ func checkScripts(t *testing.T, scripts map[string]string, plain map[string]any)
 		}
 	}
 	for i, v := range hostileValues {
-		sources["literal "+string(rune('A'+i))] = "Write-Output " + remoteps.Literal(v)
+		sources["literal "+string(rune('A'+i))] = "Write-Output " + winrmtest.Literal(v)
 	}
 	parses := winrmtest.ParsePowerShell(t, sources)
 	for name, p := range parses {
@@ -86,5 +86,5 @@ func bindParams(t *testing.T, params map[string]any, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "$ParamsJson = " + remoteps.Literal(string(text)) + "\n" + src
+	return "$ParamsJson = " + winrmtest.Literal(string(text)) + "\n" + src
 }

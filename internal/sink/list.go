@@ -2,7 +2,6 @@ package sink
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -21,6 +20,3 @@ type Lister interface {
 	// Delete removes one file of the folder; a missing file is no error.
 	Delete(ctx context.Context, name string) error
 }
-
-// ErrNotListable is returned for a sink that cannot list its folder.
-var ErrNotListable = errors.New("sink: this sink cannot list or delete files")

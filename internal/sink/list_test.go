@@ -201,7 +201,7 @@ func TestListScriptsParse(t *testing.T) {
 		`$(Stop-Computer)`, "`; Stop-Computer`", "a\r\nStop-Computer\nb", "@'\n'@\nStop-Computer"}
 	bind := func(folder, name, src string) string {
 		b, _ := json.Marshal(map[string]string{"folder": folder, "name": name})
-		return "$ParamsJson = " + remoteps.Literal(string(b)) + "\n" + src
+		return "$ParamsJson = " + winrmtest.Literal(string(b)) + "\n" + src
 	}
 	sources := map[string]string{}
 	for name, src := range sink.Scripts() {

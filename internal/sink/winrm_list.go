@@ -28,12 +28,6 @@ var (
 	deleteScript = mustScript("deletefile.ps1")
 )
 
-// Scripts returns the package's embedded PowerShell scripts by file name,
-// for syntax checks.
-func Scripts() map[string]string {
-	return map[string]string{"listfiles.ps1": listScript, "deletefile.ps1": deleteScript}
-}
-
 // ScriptRunner runs a PowerShell script on the MIM server with params as
 // its JSON parameters and returns what it printed; the remote PowerShell
 // client implements it.

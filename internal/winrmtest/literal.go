@@ -1,4 +1,4 @@
-package remoteps
+package winrmtest
 
 import "strings"
 
@@ -7,8 +7,9 @@ import "strings"
 // typographic single quotes U+2018, U+2019, U+201A and U+201B as quotes too;
 // each is doubled, so the literal always ends where it should.
 //
-// Prefer passing values as parameters (Run's input); use Literal only where a
-// literal must be built into script text.
+// The product never builds values into script text (remoteps passes them
+// as JSON parameters on stdin); the script tests use Literal to bind sample
+// parameters before they parse a script.
 func Literal(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
