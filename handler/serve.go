@@ -25,8 +25,14 @@ import (
 // KiB (a queue message is at most 64 KiB before encoding).
 const maxBodyBytes = 4 << 20
 
-// shutdownGrace is how long SIGTERM waits for running invocations.
-const shutdownGrace = 25 * time.Second
+// shutdownGrace is how long SIGTERM waits for running invocations to
+// finish on their own; windDown is how long it then waits for them after
+// cancelling them, so that a cancelled run can save what it finished
+// (FtpRetrieve's record, EntraDeltaExport's progress) and say what it did not.
+const (
+	shutdownGrace = 20 * time.Second
+	windDown      = 10 * time.Second
+)
 
 func serve(args []string) error {
 	port, err := handlerPort(settings.OSEnv{})
@@ -54,12 +60,23 @@ func serve(args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-stop:
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	return shutdown(srv, cancelInvocations, shutdownGrace, windDown)
+}
+
+// shutdown stops taking requests, waits grace for running invocations,
+// then cancels them and waits windDown for them to wind down.
+func shutdown(srv *http.Server, cancelInvocations context.CancelFunc, grace, windDown time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if srv.Shutdown(ctx) == nil {
+		return nil
+	}
+	cancelInvocations() // past the grace: tell running invocations to stop and save what they did
+	ctx, cancel = context.WithTimeout(context.Background(), windDown)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
-		cancelInvocations() // past the deadline: tell running invocations to stop
 		_ = srv.Close()
-		return fmt.Errorf("serve: invocations still running after %s: %w", shutdownGrace, err)
+		return fmt.Errorf("serve: invocations still running %s after they were cancelled: %w", windDown, err)
 	}
 	return nil
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestShutdownLetsCancelledInvocationsWindDown: an invocation still running
+// when the grace ends is cancelled and given time to save what it did; one
+// that ignores the cancel is cut off after windDown.
+func TestShutdownLetsCancelledInvocationsWindDown(t *testing.T) {
+	tests := []struct {
+		name      string
+		heedsStop bool
+		wantErr   bool
+	}{
+		{"saves and returns when cancelled", true, false},
+		{"ignores the cancel", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var saved atomic.Bool
+			started := make(chan struct{})
+			base, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			srv := &http.Server{BaseContext: func(net.Listener) context.Context { return base },
+				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					close(started)
+					if tt.heedsStop {
+						<-r.Context().Done()
+						time.Sleep(50 * time.Millisecond) // saving progress
+						saved.Store(true)
+						return
+					}
+					time.Sleep(3 * time.Second)
+				})}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() { _ = srv.Serve(ln) }()
+			go func() { _, _ = http.Get("http://" + ln.Addr().String() + "/") }()
+			<-started
+			err = shutdown(srv, cancel, 100*time.Millisecond, time.Second)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("shutdown = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.heedsStop && !saved.Load() {
+				t.Error("the cancelled invocation was not waited for")
+			}
+		})
+	}
+}
