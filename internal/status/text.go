@@ -20,11 +20,11 @@ func WriteText(w io.Writer, r Report) error {
 	for _, f := range r.Functions {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, lastRun(f), outcome(f), age(f, r.Generated),
 			scheduleText(f), FormatFigures(figures(f)))
-		for _, item := range f.State {
-			fmt.Fprintf(tw, "\t  %s\t%s\t\t\t%s\n", item.Name, stateValue(item), item.Note)
-		}
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := writeState(w, r); err != nil {
 		return err
 	}
 	bad := r.Bad()
@@ -39,6 +39,22 @@ func WriteText(w io.Writer, r Report) error {
 		}
 	}
 	return nil
+}
+
+// writeState lists the state each function reports, one line per item.
+func writeState(w io.Writer, r Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := false
+	for _, f := range r.Functions {
+		for _, item := range f.State {
+			if !header {
+				fmt.Fprintln(tw, "\nSTATE\t\t\t")
+				header = true
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, item.Name, stateValue(item), item.Note)
+		}
+	}
+	return tw.Flush()
 }
 
 // WriteJSON writes the report as one indented JSON document.

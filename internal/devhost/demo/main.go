@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -86,6 +87,7 @@ func run(ctx context.Context, dist string, verbose bool, out io.Writer) (bool, e
 	}
 	outcomes := runScenarios(ctx, stages, host, out)
 	printSummary(out, outcomes, &tally)
+	printStatus(ctx, dist, env, out)
 	for _, o := range outcomes {
 		if o.err != nil {
 			return false, nil
@@ -221,5 +223,27 @@ func printSummary(out io.Writer, outcomes []outcome, t *tally) {
 			fmt.Fprintf(out, " (%d message(s) to the poison queue)", c.poisoned)
 		}
 		fmt.Fprintln(out)
+	}
+}
+
+// printStatus shows what an operator sees the next morning: `handler
+// status` over the run records the invocations above left in Azurite. It
+// flags the runs that failed on purpose, so its exit status is not the
+// demo's.
+func printStatus(ctx context.Context, dist string, env map[string]string, out io.Writer) {
+	fmt.Fprintf(out, "\n== handler status (what an operator sees next morning; --html FILE draws it)\n")
+	cmd := exec.CommandContext(ctx, filepath.Join(dist, "handler"), "status")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var status bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &status, &status
+	err := cmd.Run()
+	for _, line := range strings.Split(strings.TrimRight(status.String(), "\n"), "\n") {
+		fmt.Fprintf(out, "   %s\n", line)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "   (exit status non-zero: %v; the flagged runs above failed on purpose)\n", err)
 	}
 }
