@@ -47,7 +47,7 @@ func requeue(ctx context.Context, env settings.Env, out io.Writer, args []string
 		return fmt.Errorf("requeue: unexpected %q\nusage:\n%s", strings.Join(fs.Args(), " "), requeueUsage)
 	}
 	if queue == "" || *count < 0 {
-		return errors.New("requeue: usage:\n" + requeueUsage)
+		return errors.New("requeue: give a queue name and a count of 0 or more; usage:\n" + strings.TrimRight(requeueUsage, "\n"))
 	}
 	account, err := storage.Open(env)
 	if err != nil {

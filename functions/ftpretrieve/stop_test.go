@@ -141,16 +141,15 @@ func TestRunStopsAtItsDeadlineAndSaysWhatWasDone(t *testing.T) {
 				f.put(t, "HR_"+f.today+"_"+s+".csv", 100_000, time.Hour)
 			}
 			f.srv.StallFile("HR_"+f.today+"_b.csv", 10_000)
-			var logs *logLines
 			var err error
 			if how == "deadline" {
 				old := runTimeout
 				runTimeout = 2 * time.Second
-				logs, err = f.invoke(t)
+				_, err = f.invoke(t)
 				runTimeout = old
 			} else {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				logs, err = f.invokeCtx(t, ctx)
+				_, err = f.invokeCtx(t, ctx)
 				cancel()
 			}
 			want := map[string]string{"deadline": "the run reached its deadline of 2s", "cancelled": "the invocation was cancelled"}[how]
@@ -168,7 +167,7 @@ func TestRunStopsAtItsDeadlineAndSaysWhatWasDone(t *testing.T) {
 			}
 
 			f.srv.StallFile("HR_"+f.today+"_b.csv", 0)
-			logs, err = f.invoke(t)
+			logs, err := f.invoke(t)
 			if err != nil {
 				t.Fatalf("next run: %v\n%s", err, logs)
 			}

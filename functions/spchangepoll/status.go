@@ -2,6 +2,7 @@ package spchangepoll
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/tenantops/tenantops/internal/function"
@@ -44,9 +45,9 @@ func status(ctx context.Context, inv *function.Invocation) []function.StatusItem
 	}
 	item.Value = math.Round(inv.Now().Sub(token.Time).Hours()/24*10) / 10
 	item.Bad = item.Value > tokenWarnDays
-	item.Note = "of the 60-day change log"
+	item.Note = fmt.Sprintf("of the %d-day change log", changeLogDays)
 	if item.Bad {
-		item.Note = "the poll has not advanced it; past 60 days deletes before it are lost"
+		item.Note = fmt.Sprintf("the poll has not advanced it; past %d days deletes before it are lost", changeLogDays)
 	}
 	return []function.StatusItem{item}
 }
