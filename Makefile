@@ -37,12 +37,13 @@ test: deps
 
 ## demo: the main jobs end to end on local stand-ins and Azurite
 demo: deps build
-	$(GO) run ./internal/devhost/demo -dist $(DIST)
+	$(GO) run ./cmd/demo -dist $(DIST)
 
 ## bench: speed and memory figures, ending with a table of every figure beside its goal
 bench: deps build
 	$(GO) build -o $(DIST)/.benchtable ./cmd/benchtable
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./... 2>&1 | $(DIST)/.benchtable
+	( $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./... && \
+	  cd bench/winrmcp && $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./... ) 2>&1 | $(DIST)/.benchtable
 
 ## package: tenantops.zip for zip deploy / Flex one-deploy: dist/ built for Linux amd64,
 ## zipped by a Go tool (no zip program needed) with the handler's exec bit set

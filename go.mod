@@ -8,11 +8,12 @@ require (
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.3
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue v1.0.1
 	github.com/Azure/go-ntlmssp v0.0.0-20221128193559-754e69321358
+	github.com/chromedp/chromedp v0.23.0
 	github.com/fclairamb/ftpserverlib v0.25.0
+	github.com/go-analyze/charts v0.6.4
 	github.com/jlaffaye/ftp v0.2.4
 	github.com/koltyakov/gosip v0.0.0-20260106015055-7389cdb9c5df
 	github.com/masterzen/winrm v0.0.0-20240702205601-3fad6e106085
-	github.com/packer-community/winrmcp v0.0.0-20221126162354-6e900dd2c68f
 	github.com/spf13/afero v1.11.0
 	golang.org/x/crypto v0.55.0
 )
@@ -26,12 +27,9 @@ require (
 	github.com/bodgit/ntlmssp v0.0.0-20240506230425-31973bb52d9b // indirect
 	github.com/bodgit/windows v1.0.1 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
-	github.com/chromedp/chromedp v0.23.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
-	github.com/dylanmei/iso8601 v0.1.0 // indirect
 	github.com/fclairamb/go-log v0.5.0 // indirect
 	github.com/go-analyze/bulk v0.1.6 // indirect
-	github.com/go-analyze/charts v0.6.4 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-logr/logr v1.4.1 // indirect
 	github.com/goccy/go-json v0.10.6 // indirect
@@ -52,7 +50,6 @@ require (
 	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/masterzen/simplexml v0.0.0-20190410153822-31eea3082786 // indirect
-	github.com/nu7hatch/gouuid v0.0.0-20131221200532-179d4d0c4d8d // indirect
 	github.com/patrickmn/go-cache v2.1.0+incompatible // indirect
 	github.com/pierrec/lz4/v4 v4.1.28 // indirect
 	github.com/pkg/browser v0.0.0-20240102092130-5ac0b6a4141c // indirect

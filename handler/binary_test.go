@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/buildtest"
+	"github.com/tenantops/tenantops/internal/testonly/buildtest"
 
-	"github.com/tenantops/tenantops/internal/logbuf"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 )
 
 func TestMain(m *testing.M) {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/logbuf"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 )
 
 // answer is what the tests read from a handler response.

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantops/tenantops/internal/logbuf"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"

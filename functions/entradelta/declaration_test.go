@@ -10,8 +10,8 @@ import (
 
 	"github.com/tenantops/tenantops/functions/entradelta"
 	"github.com/tenantops/tenantops/internal/function"
-	"github.com/tenantops/tenantops/internal/graphtest"
-	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/tenantops/tenantops/functions/entradelta"
-	"github.com/tenantops/tenantops/internal/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 )
 
 // tenant is what seed made.

@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/buildtest"
+	"github.com/tenantops/tenantops/internal/testonly/buildtest"
 
-	"github.com/tenantops/tenantops/internal/azuritetest"
-	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 // The benchmarks read Linux process accounting (peak RSS of a child).

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/azuritetest"
-	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/sink"
 )
 

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/functions/mimconfigbackup/mimtest"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // fixture is a MIM server behind the WinRM stand-in, and the settings that reach it.

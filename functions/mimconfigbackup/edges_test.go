@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantops/tenantops/functions/mimconfigbackup/mimtest"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 )
 
 // Export-ManagementAgent prompts before overwriting a file, and a prompt

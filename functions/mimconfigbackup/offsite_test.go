@@ -16,9 +16,9 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 
-	"github.com/tenantops/tenantops/functions/mimconfigbackup/mimtest"
-	"github.com/tenantops/tenantops/internal/azuritetest"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 func TestZippedCopyGoesToTheContainer(t *testing.T) {

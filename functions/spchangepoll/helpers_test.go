@@ -12,15 +12,15 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions/deleteditem"
-	"github.com/tenantops/tenantops/internal/logbuf"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
 	"github.com/tenantops/tenantops/functions/spchangepoll"
-	"github.com/tenantops/tenantops/internal/azuritetest"
-	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 	"github.com/tenantops/tenantops/internal/storage"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/functions/spchangepoll"
 	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 func TestFirstRunStartsFromTheCurrentToken(t *testing.T) {

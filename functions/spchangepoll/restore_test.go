@@ -10,7 +10,7 @@ import (
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 // TestRestoredItemIsNotQueued recycles three projects and restores one of

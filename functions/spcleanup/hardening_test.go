@@ -10,7 +10,7 @@ import (
 
 	"github.com/tenantops/tenantops/functions/spcleanup"
 	"github.com/tenantops/tenantops/internal/function"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 // TestRestoredItemRemovesNothing: the project was recycled and restored

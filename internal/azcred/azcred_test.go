@@ -18,8 +18,8 @@ import (
 
 	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/graphtest"
-	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 )
 
 const userAssigned = "0f3e2d1c-0000-4000-8000-0000000000b7"

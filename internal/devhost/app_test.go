@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/tenantops/tenantops/internal/buildtest"
+	"github.com/tenantops/tenantops/internal/testonly/buildtest"
 )
 
 func TestMain(m *testing.M) {

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/logbuf"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
-	"github.com/tenantops/tenantops/internal/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 // output collects the handler's output for the test to read.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/buildtest"
+	"github.com/tenantops/tenantops/internal/testonly/buildtest"
 )
 
 func TestExpandSettingReferences(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/ftptest"
-	"github.com/tenantops/tenantops/internal/logbuf"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 )
 
 // serverOpts are options for srv in the given mode.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 func TestPoolDoesNotRedialAServerThatDidNotAnswer(t *testing.T) {

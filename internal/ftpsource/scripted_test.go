@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 func scriptedOpts(srv *ftptest.Scripted, mode ftpsource.TLSMode) ftpsource.Options {

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/logbuf"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 // vsftpd runs as the launching user without chroot, so paths are relative

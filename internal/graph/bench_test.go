@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 )
 
 // BenchmarkFullRoundBenchTenant reads a full round of users and groups of

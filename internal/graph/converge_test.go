@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 )
 
 // replica merges delta pages as Graph documents it: upsert by id (an

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 )
 
 func TestDeltaURLs(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 )
 
 // staticCredential hands out one fixed token and counts the calls.

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // writeRandomFile writes size pseudo-random bytes at a Windows path of d,

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // A run cancelled while the server is still making its shell must still

@@ -13,7 +13,7 @@ import (
 	"github.com/masterzen/winrm"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // Scripts the tests run. Their bodies are never executed (the stand-in has

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // hostileValues are parameter values that would break out of a badly built

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 func TestCertificateChecks(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // randomData returns n reproducible pseudo-random bytes.

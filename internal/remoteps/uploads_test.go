@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 func newUploads(t *testing.T, srv *winrmtest.Server, max int) *remoteps.Uploads {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 func TestGetChangesPagesFromCurrentToken(t *testing.T) {

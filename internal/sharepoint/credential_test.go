@@ -19,7 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 
 	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 func selfSigned(t *testing.T) (*x509.Certificate, string) {

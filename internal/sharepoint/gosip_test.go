@@ -9,7 +9,7 @@ import (
 	"github.com/koltyakov/gosip/api"
 
 	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 // TestGosipDrivesTheStandIn runs gosip's own API helpers (verbose OData,

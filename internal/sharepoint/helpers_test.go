@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 // identity is shared by every test of the package: azidentity's managed

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 // linked makes a Tasks list whose Project lookup points at Projects items.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/sink"
 )
 

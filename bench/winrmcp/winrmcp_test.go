@@ -1,10 +1,15 @@
-package remoteps_test
+// Package winrmcp compares remoteps' streaming upload with the way
+// github.com/packer-community/winrmcp copies files, on the WinRM stand-in.
+// It is a module of its own so that the product's go.mod does not list
+// winrmcp: run it with `make bench` (or `go test -bench . ./...` here).
+package winrmcp
 
 import (
 	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +20,8 @@ import (
 	"github.com/masterzen/winrm"
 	"github.com/packer-community/winrmcp/winrmcp"
 
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/remoteps"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // benchLatency is the round trip added to every HTTP request.
@@ -165,3 +171,20 @@ func restore(d *winrmtest.Disk, from, to string, p *winrmtest.Process) int {
 }
 
 func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// randomData returns n reproducible pseudo-random bytes.
+func randomData(n int) []byte {
+	r := rand.NewChaCha8([32]byte{1, 2, 3})
+	b := make([]byte, n)
+	_, _ = r.Read(b)
+	return b
+}
+
+func newClient(b *testing.B, cfg remoteps.Config) *remoteps.Client {
+	b.Helper()
+	c, err := remoteps.New(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}

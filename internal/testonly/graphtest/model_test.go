@@ -12,8 +12,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/tenantops/tenantops/internal/graphtest"
-	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 )
 
 // roundOf follows link to the deltaLink and returns the entries page by page.

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/opstime"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 type backupParams struct {

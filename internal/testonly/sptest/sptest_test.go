@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 const (

@@ -6,9 +6,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/sptest"
+	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
 func init() {

@@ -3,7 +3,7 @@ package winrmtest_test
 import (
 	"testing"
 
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 func TestLiteral(t *testing.T) {

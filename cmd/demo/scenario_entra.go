@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/tenantops/tenantops/internal/graphtest"
-	"github.com/tenantops/tenantops/internal/identitytest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 )
 
 func init() {

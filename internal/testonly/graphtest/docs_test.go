@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 )
 
 // get sends GET path (relative to the server, or an absolute link) with a

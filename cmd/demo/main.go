@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/devhost"
 )
 

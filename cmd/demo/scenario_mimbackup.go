@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions/mimconfigbackup"
-	"github.com/tenantops/tenantops/functions/mimconfigbackup/mimtest"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/opstime"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 func init() {

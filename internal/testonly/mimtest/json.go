@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // runJSON decodes a call's parameters, runs f, and prints its result as

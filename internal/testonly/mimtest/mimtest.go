@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // ExtensionsPath is where the emulated server keeps its rules extensions.

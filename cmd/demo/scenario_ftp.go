@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/ftptest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/opstime"
 	"github.com/tenantops/tenantops/internal/settings"
 )

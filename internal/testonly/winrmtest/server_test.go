@@ -11,7 +11,7 @@ import (
 
 	"github.com/masterzen/winrm"
 
-	"github.com/tenantops/tenantops/internal/winrmtest"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // client is a plain masterzen client for the server, NTLM or Basic.
