@@ -25,16 +25,17 @@ function Get-BackupDate([string]$Name) {
     return $null
 }
 
-# Zips an earlier run could not copy off-site (a failed download or upload, a stopped run) are removed: only plain
-# files named .<backup name>.zip directly under the root, never anything else.
-$staleZips = New-Object System.Collections.ArrayList
+# Zips an earlier run could not copy off-site (a failed download or upload, a stopped run): only plain files named
+# .<backup name>.zip directly under the root, never anything else. They are listed now, before this run's zip exists,
+# and sorted out once retention has run.
+$found = New-Object System.Collections.ArrayList
 $cleanupError = ''
 try {
     foreach ($item in @(Get-ChildItem -LiteralPath $root -File -Force)) {
-        if ($item.Name -match '^\.(.+)\.zip$' -and $null -ne (Get-BackupDate $Matches[1]) -and
-            -not ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint)) {
-            Remove-Item -LiteralPath $item.FullName -Force
-            [void]$staleZips.Add($item.Name)
+        if ($item.Name -match '^\.(.+)\.zip$' -and -not ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint)) {
+            $name = $Matches[1]
+            $date = Get-BackupDate $name
+            if ($null -ne $date) { [void]$found.Add([pscustomobject]@{ Folder = $name; Date = $date; Path = $item.FullName }) }
         }
     }
 }
@@ -233,6 +234,34 @@ $manifest = [pscustomobject][ordered]@{
 $manifestText = ConvertTo-Json -InputObject $manifest -Depth 6 -Compress
 [System.IO.File]::WriteAllText((Join-Path $backup 'manifest.json'), $manifestText, (New-Object System.Text.UTF8Encoding $false))
 
+# The leftover zips, oldest first. One the function can still deliver (its backup is complete and still there, and an
+# off-site container is set) is kept and listed with its size, and, for the first leftoverMax of them, its SHA-256; the
+# function copies those and removes them. Any other is removed here, and the reason is reported.
+$leftovers = New-Object System.Collections.ArrayList
+$leftoversRemoved = New-Object System.Collections.ArrayList
+try {
+    foreach ($z in @($found | Sort-Object Date)) {
+        $folderPath = Join-Path $root $z.Folder
+        $why = ''
+        if (-not $params.zip) { $why = 'no off-site container is set' }
+        elseif ($z.Folder -eq $folderName -or -not (Test-Path -LiteralPath $folderPath -PathType Container)) { $why = 'its backup folder is gone' }
+        elseif (-not (Test-CompleteBackup $folderPath)) { $why = 'its backup is not complete' }
+        if ($why) {
+            Remove-Item -LiteralPath $z.Path -Force
+            [void]$leftoversRemoved.Add([pscustomobject][ordered]@{ zip = $z.Path; why = $why })
+            continue
+        }
+        $entry = [ordered]@{ zip = $z.Path; folder = $z.Folder; size = (Get-Item -LiteralPath $z.Path -Force).Length; sha256 = '' }
+        if ($leftovers.Count -lt [int]$params.leftoverMax) {
+            $entry.sha256 = (Get-FileHash -LiteralPath $z.Path -Algorithm SHA256).Hash.ToLowerInvariant()
+        }
+        [void]$leftovers.Add([pscustomobject]$entry)
+    }
+}
+catch {
+    $cleanupError = $_.Exception.Message
+}
+
 # The zip for the off-site copy. A failure here is reported in the summary, like a failed step: the backup itself
 # is complete by now.
 $zip = ''
@@ -263,7 +292,8 @@ $summary = [pscustomobject][ordered]@{
     deleted          = @($deleted)
     keptByMinimum    = @($keptByMinimum)
     retentionSkipped = $state.retentionSkipped
-    staleZips        = @($staleZips)
+    leftovers        = @($leftovers)
+    leftoversRemoved = @($leftoversRemoved)
     cleanupError     = $cleanupError
     zip              = $zip
     zipError         = $zipError
