@@ -444,3 +444,32 @@ func TestFailedDownloadKeepsTheZipAndCommitsNothing(t *testing.T) {
 		t.Error("the next run did not deliver the leftover")
 	}
 }
+
+// A leftover is sorted out before retention runs: the zip of a backup that
+// retention deletes in the same run is still delivered.
+func TestLeftoverOfABackupRetentionDeletesIsDelivered(t *testing.T) {
+	f, az := offsiteFixture(t, nil)
+	f.env["MIMBackupRetentionDays"] = "30"
+	f.env["MIMBackupKeepMin"] = "1"
+	writeBackup(t, f, "2026-09-01-2330", completeBackup)
+	zipData := []byte("PK\x05\x06 the zip of an old backup")
+	if err := f.mim.Disk.WriteFile(`C:\Backup\.2026-09-01-2330.zip`, zipData); err != nil {
+		t.Fatal(err)
+	}
+	logs, err := f.run(t, night(24))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	if exists(t, f, "2026-09-01-2330") {
+		t.Fatal("retention kept the old backup; the test needs it deleted")
+	}
+	if got := blobData(t, az, f.srv.Host+"/2026-09-01-2330.zip"); !bytes.Equal(got, zipData) {
+		t.Errorf("the leftover's blob holds %q", got)
+	}
+	if exists(t, f, ".2026-09-01-2330.zip") {
+		t.Error("the delivered leftover stays on the server")
+	}
+	if got := f.last.Figures()["offsiteCatchUp"]; got != 1 {
+		t.Errorf("offsiteCatchUp = %v, want 1", got)
+	}
+}

@@ -114,6 +114,9 @@ func (r *backupRun) run() ([]byte, error) {
 	}
 	earlier := r.earlierBackups(root)
 	previous, previousManifest := newestManifest(earlier)
+	if msg := r.sortLeftovers(root); msg != "" && cleanupError == "" {
+		cleanupError = msg
+	}
 	var deleted []string
 	r.step("Retention", func() error { return r.retention(earlier, &deleted) })
 	if err := r.ctx.Err(); err != nil {
@@ -181,7 +184,7 @@ func (r *backupRun) findLeftovers(root string) string {
 // sortLeftovers keeps the leftovers the function can deliver (an off-site
 // container is set, and the backup is complete and still there), with the
 // size and, for the first LeftoverMax, the SHA-256 of each, and removes
-// the others, as the script does once retention has run.
+// the others, as the script does before retention runs.
 func (r *backupRun) sortLeftovers(root string) string {
 	for _, z := range r.found {
 		local := filepath.Join(root, "."+z.folder+".zip")
@@ -464,9 +467,6 @@ func (r *backupRun) finish(root string, files []file, previous, previousManifest
 	}
 	if err := os.WriteFile(filepath.Join(r.backup, "manifest.json"), manifest, 0o644); err != nil {
 		return nil, err
-	}
-	if msg := r.sortLeftovers(root); msg != "" && cleanupError == "" {
-		cleanupError = msg
 	}
 	zipPath, zipError := r.zip(root)
 	var prev any

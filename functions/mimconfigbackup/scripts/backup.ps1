@@ -190,6 +190,35 @@ function Test-CompleteBackup([string]$Path) {
     return (@($m.steps).Count -gt 0 -and $failedSteps.Count -eq 0 -and $badSteps.Count -eq 0 -and -not $m.partial)
 }
 
+# The leftover zips, oldest first, sorted out before retention runs, so that a backup retention deletes now still has
+# its zip delivered. One the function can still deliver (its backup is complete and still there, and an off-site
+# container is set) is kept and listed with its size, and, for the first leftoverMax of them, its SHA-256; the function
+# copies those and removes them. Any other is removed here, and the reason is reported.
+$leftovers = New-Object System.Collections.ArrayList
+$leftoversRemoved = New-Object System.Collections.ArrayList
+try {
+    foreach ($z in @($found | Sort-Object Date)) {
+        $folderPath = Join-Path $root $z.Folder
+        $why = ''
+        if (-not $params.zip) { $why = 'no off-site container is set' }
+        elseif ($z.Folder -eq $folderName -or -not (Test-Path -LiteralPath $folderPath -PathType Container)) { $why = 'its backup folder is gone' }
+        elseif (-not (Test-CompleteBackup $folderPath)) { $why = 'its backup is not complete' }
+        if ($why) {
+            Remove-Item -LiteralPath $z.Path -Force
+            [void]$leftoversRemoved.Add([pscustomobject][ordered]@{ zip = $z.Path; why = $why })
+            continue
+        }
+        $entry = [ordered]@{ zip = $z.Path; folder = $z.Folder; size = (Get-Item -LiteralPath $z.Path -Force).Length; sha256 = '' }
+        if ($leftovers.Count -lt [int]$params.leftoverMax) {
+            $entry.sha256 = (Get-FileHash -LiteralPath $z.Path -Algorithm SHA256).Hash.ToLowerInvariant()
+        }
+        [void]$leftovers.Add([pscustomobject]$entry)
+    }
+}
+catch {
+    $cleanupError = $_.Exception.Message
+}
+
 $deleted = New-Object System.Collections.ArrayList
 $keptByMinimum = New-Object System.Collections.ArrayList
 Invoke-Step 'Retention' -AnyTime {
@@ -233,34 +262,6 @@ $manifest = [pscustomobject][ordered]@{
 }
 $manifestText = ConvertTo-Json -InputObject $manifest -Depth 6 -Compress
 [System.IO.File]::WriteAllText((Join-Path $backup 'manifest.json'), $manifestText, (New-Object System.Text.UTF8Encoding $false))
-
-# The leftover zips, oldest first. One the function can still deliver (its backup is complete and still there, and an
-# off-site container is set) is kept and listed with its size, and, for the first leftoverMax of them, its SHA-256; the
-# function copies those and removes them. Any other is removed here, and the reason is reported.
-$leftovers = New-Object System.Collections.ArrayList
-$leftoversRemoved = New-Object System.Collections.ArrayList
-try {
-    foreach ($z in @($found | Sort-Object Date)) {
-        $folderPath = Join-Path $root $z.Folder
-        $why = ''
-        if (-not $params.zip) { $why = 'no off-site container is set' }
-        elseif ($z.Folder -eq $folderName -or -not (Test-Path -LiteralPath $folderPath -PathType Container)) { $why = 'its backup folder is gone' }
-        elseif (-not (Test-CompleteBackup $folderPath)) { $why = 'its backup is not complete' }
-        if ($why) {
-            Remove-Item -LiteralPath $z.Path -Force
-            [void]$leftoversRemoved.Add([pscustomobject][ordered]@{ zip = $z.Path; why = $why })
-            continue
-        }
-        $entry = [ordered]@{ zip = $z.Path; folder = $z.Folder; size = (Get-Item -LiteralPath $z.Path -Force).Length; sha256 = '' }
-        if ($leftovers.Count -lt [int]$params.leftoverMax) {
-            $entry.sha256 = (Get-FileHash -LiteralPath $z.Path -Algorithm SHA256).Hash.ToLowerInvariant()
-        }
-        [void]$leftovers.Add([pscustomobject]$entry)
-    }
-}
-catch {
-    $cleanupError = $_.Exception.Message
-}
 
 # The zip for the off-site copy. A failure here is reported in the summary, like a failed step: the backup itself
 # is complete by now.
