@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
@@ -471,5 +472,34 @@ func TestLeftoverOfABackupRetentionDeletesIsDelivered(t *testing.T) {
 	}
 	if got := f.last.Figures()["offsiteCatchUp"]; got != 1 {
 		t.Errorf("offsiteCatchUp = %v, want 1", got)
+	}
+}
+
+// No leftover is started with less than catchUpMinLeft to the run
+// deadline: it waits on the server, and the log says so.
+func TestCatchUpStartsNothingNearTheDeadline(t *testing.T) {
+	old := catchUpMinLeft
+	catchUpMinLeft = runDeadline + time.Minute // more than any run has
+	t.Cleanup(func() { catchUpMinLeft = old })
+	f, az := offsiteFixture(t, nil)
+	writeBackup(t, f, "2026-11-20-2330", completeBackup)
+	if err := f.mim.Disk.WriteFile(`C:\Backup\.2026-11-20-2330.zip`, []byte("PK\x05\x06")); err != nil {
+		t.Fatal(err)
+	}
+	logs, err := f.run(t, night(24))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	if !exists(t, f, ".2026-11-20-2330.zip") || blobData(t, az, f.srv.Host+"/2026-11-20-2330.zip") != nil {
+		t.Error("a leftover was delivered with the run deadline near")
+	}
+	if blobData(t, az, f.srv.Host+"/2026-11-24-2330.zip") == nil {
+		t.Error("the night's own zip was not copied")
+	}
+	if got := f.last.Figures()["offsiteLeftoversLeft"]; got != 1 {
+		t.Errorf("offsiteLeftoversLeft = %v, want 1", got)
+	}
+	if !strings.Contains(logs, `why="the run deadline is near" zips=C:\Backup\.2026-11-20-2330.zip`) {
+		t.Errorf("the log does not say what is left and why:\n%s", logs)
 	}
 }

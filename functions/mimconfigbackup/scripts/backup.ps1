@@ -1,6 +1,7 @@
 # backup.ps1: exports the MIM Sync and Service configuration into a new dated folder under the backup root, writes
-# manifest.json (every file's path, size and SHA-256, step timings, failed steps), deletes backups older than the
-# retention cutoff but the newest complete ones, and prints one JSON summary line. A failing step is recorded and the
+# manifest.json (every file's path, size and SHA-256, step timings, failed steps), lists the zips earlier runs could not
+# copy off-site (removing those that cannot be delivered), deletes backups older than the retention cutoff but the
+# newest complete ones, and prints one JSON summary line. A failing step is recorded and the
 # other steps still run. Each finished step is printed at once as a "step:" line, so the caller knows what was done
 # even if the run is stopped; once the time budget is spent, the remaining steps are recorded as not run.
 param([string]$ParamsJson, $Lines)
