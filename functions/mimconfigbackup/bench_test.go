@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -158,7 +159,7 @@ func TestOffsiteCopyChild(t *testing.T) {
 		err = p.Err()
 	}
 	if err == nil && zip != "idle" { // idle: the process's floor, with the same clients
-		err = copyOffsite(context.Background(), inv, client, opts, &summary{Folder: "2026-11-24-2330", Zip: zip})
+		err = errors.Join(offsite(context.Background(), inv, client, opts, &summary{Folder: "2026-11-24-2330", Zip: zip})...)
 	}
 	stop()
 	if err != nil {

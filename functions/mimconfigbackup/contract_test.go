@@ -80,7 +80,7 @@ func scriptNameOf(script string) string {
 }
 
 func TestScriptWritesTheFieldsTheGoSideReads(t *testing.T) {
-	for _, v := range []any{summary{}, Manifest{}, ManifestFile{}, Step{}} {
+	for _, v := range []any{summary{}, Manifest{}, ManifestFile{}, Step{}, leftover{}, removedLeftover{}} {
 		typ := reflect.TypeOf(v)
 		for i := range typ.NumField() {
 			tag := typ.Field(i).Tag.Get("json")

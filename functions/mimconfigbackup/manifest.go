@@ -37,21 +37,38 @@ type Step struct {
 
 // summary is the JSON line the backup script prints.
 type summary struct {
-	Folder           string   `json:"folder"`
-	Path             string   `json:"path"`
-	ManifestText     string   `json:"manifest"`
-	PreviousFolder   string   `json:"previousFolder"`
-	PreviousManifest string   `json:"previousManifest"`
-	Deleted          []string `json:"deleted"`
-	KeptByMinimum    []string `json:"keptByMinimum"`    // older than the cutoff, kept as one of the newest complete backups
-	RetentionSkipped string   `json:"retentionSkipped"` // why retention deleted nothing
-	StaleZips        []string `json:"staleZips"`        // zips of earlier runs that were removed
-	CleanupError     string   `json:"cleanupError"`     // why removing them failed
-	Zip              string   `json:"zip"`
-	ZipError         string   `json:"zipError"` // why the zip could not be made
+	Folder           string            `json:"folder"`
+	Path             string            `json:"path"`
+	ManifestText     string            `json:"manifest"`
+	PreviousFolder   string            `json:"previousFolder"`
+	PreviousManifest string            `json:"previousManifest"`
+	Deleted          []string          `json:"deleted"`
+	KeptByMinimum    []string          `json:"keptByMinimum"`    // older than the cutoff, kept as one of the newest complete backups
+	RetentionSkipped string            `json:"retentionSkipped"` // why retention deleted nothing
+	Leftovers        []leftover        `json:"leftovers"`        // zips of earlier runs to deliver, oldest first
+	LeftoversRemoved []removedLeftover `json:"leftoversRemoved"` // zips of earlier runs removed without upload
+	CleanupError     string            `json:"cleanupError"`     // why listing or removing them failed
+	Zip              string            `json:"zip"`
+	ZipError         string            `json:"zipError"` // why the zip could not be made
 
 	manifest Manifest
 	previous *Manifest
+}
+
+// leftover is a zip an earlier run could not copy off-site, of a complete
+// backup that is still on the server.
+type leftover struct {
+	Zip    string `json:"zip"`    // its path on the server
+	Folder string `json:"folder"` // the backup's folder name
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"` // hex; "" for one beyond this run's share
+}
+
+// removedLeftover is a zip an earlier run left that the script removed
+// without upload, as it could not be delivered.
+type removedLeftover struct {
+	Zip string `json:"zip"`
+	Why string `json:"why"`
 }
 
 // parseSummary reads the script's last stdout line and the manifests in it.

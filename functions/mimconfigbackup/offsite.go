@@ -10,10 +10,12 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 
 	"github.com/tenantops/tenantops/internal/function"
@@ -29,27 +31,67 @@ const (
 	offsiteConcurrency = 2
 )
 
+// The catch-up of leftover zips, the zips earlier runs could not copy
+// off-site: a run delivers at most catchUpMax of them, oldest first, and
+// starts none with less than catchUpMinLeft before the run deadline. The
+// rest wait on the server for the next run.
+var (
+	catchUpMax     = 4
+	catchUpMinLeft = 3 * time.Minute
+)
+
+// offsite makes the night's off-site copy, then delivers the zips earlier
+// runs left on the server, and returns what failed. A night whose own
+// upload failed leaves the leftovers for the next run: the storage account
+// is most likely what failed.
+func offsite(ctx context.Context, inv *function.Invocation, client *remoteps.Client, opts options, s *summary) []error {
+	var problems []error
+	inv.Figure("offsiteCatchUp", 0)
+	if s.manifest.Partial {
+		leaveLeftovers(inv, s.Leftovers, "the run deadline came near")
+		return nil
+	}
+	switch {
+	case s.ZipError != "":
+		problems = append(problems, fmt.Errorf("off-site copy: zipping the backup failed: %s", s.ZipError))
+	case s.Zip == "":
+		problems = append(problems, fmt.Errorf("off-site copy: the script made no zip"))
+	}
+	account, err := storage.Open(inv.Env)
+	if err == nil {
+		err = account.EnsureContainer(ctx, opts.container)
+	}
+	if err != nil {
+		if s.Zip != "" {
+			err = fmt.Errorf("%w (the zip stays on the server at %s until the next run)", err, s.Zip)
+		}
+		leaveLeftovers(inv, s.Leftovers, "the storage account could not be reached")
+		return append(problems, fmt.Errorf("off-site copy: %w", err))
+	}
+	if s.Zip != "" {
+		if err := copyOffsite(ctx, inv, client, account.Blob, opts, s); err != nil {
+			problems = append(problems, err)
+			if !errors.Is(err, errZipNotRemoved) {
+				leaveLeftovers(inv, s.Leftovers, "this night's copy failed")
+				return problems
+			}
+		}
+	}
+	return append(problems, catchUp(ctx, inv, client, account.Blob, opts, s.Leftovers)...)
+}
+
+// errZipNotRemoved marks an off-site copy that was stored and verified but
+// whose zip could not be removed from the server.
+var errZipNotRemoved = errors.New("removing the zip from the server failed")
+
 // copyOffsite streams the zip the script made of the backup into the
 // container as <server>/<folder>.zip, checks the stored blob, and only then
 // removes the zip from the server, so a copy survives the loss of the
-// server. A zip that could not be copied stays on the server until the next
-// run, which removes it.
-func copyOffsite(ctx context.Context, inv *function.Invocation, client *remoteps.Client, opts options, s *summary) error {
-	if s.ZipError != "" {
-		return fmt.Errorf("off-site copy: zipping the backup failed: %s", s.ZipError)
-	}
-	if s.Zip == "" {
-		return fmt.Errorf("off-site copy: the script made no zip")
-	}
-	account, err := storage.Open(inv.Env)
-	if err != nil {
-		return fmt.Errorf("off-site copy: %w (the zip stays on the server at %s until the next run)", err, s.Zip)
-	}
-	if err := account.EnsureContainer(ctx, opts.container); err != nil {
-		return fmt.Errorf("off-site copy: %w (the zip stays on the server at %s until the next run)", err, s.Zip)
-	}
-	name := opts.winrm.Host + "/" + s.Folder + ".zip"
-	stored, err := streamToBlob(ctx, client, s.Zip, account.Blob, opts.container, name)
+// server. A zip that could not be copied stays on the server, and the next
+// run delivers it.
+func copyOffsite(ctx context.Context, inv *function.Invocation, client *remoteps.Client, blobs *azblob.Client, opts options, s *summary) error {
+	name := blobName(opts, s.Folder)
+	stored, err := streamToBlob(ctx, client, s.Zip, blobs, opts.container, name)
 	if err != nil {
 		return fmt.Errorf("off-site copy to %s/%s: %w (the zip stays on the server at %s until the next run)", opts.container, name, err, s.Zip)
 	}
@@ -57,10 +99,103 @@ func copyOffsite(ctx context.Context, inv *function.Invocation, client *remoteps
 	inv.Log.Info("MimConfigBackup: zipped copy stored and verified", "container", opts.container, "blob", name,
 		"bytes", stored.Size, "sha256", stored.SHA256)
 	if _, err := client.Run(ctx, removeZipScript, removeZipParams{Root: opts.root, Zip: s.Zip}); err != nil {
-		return fmt.Errorf("off-site copy: stored and verified as %s/%s, but removing %s from the server failed (the next run removes it): %w",
-			opts.container, name, s.Zip, err)
+		return fmt.Errorf("off-site copy: stored and verified as %s/%s, but %w: %s (the next run removes it): %w",
+			opts.container, name, errZipNotRemoved, s.Zip, err)
 	}
 	return nil
+}
+
+// blobName is the blob of a backup's zip: <server>/<folder>.zip.
+func blobName(opts options, folder string) string {
+	return opts.winrm.Host + "/" + folder + ".zip"
+}
+
+// catchUp delivers the leftover zips of this run's share, oldest first: a
+// zip whose blob is missing or does not verify is streamed and verified as
+// the night's zip is, and then removed from the server; a zip whose blob
+// already verifies is only removed. It records offsiteCatchUp, the zips
+// delivered late, and says what is left for the next run.
+func catchUp(ctx context.Context, inv *function.Invocation, client *remoteps.Client, blobs *azblob.Client, opts options, zips []leftover) []error {
+	var problems []error
+	delivered := 0
+	defer func() { inv.Figure("offsiteCatchUp", delivered) }()
+	for i, z := range zips {
+		if z.SHA256 == "" || i >= catchUpMax {
+			leaveLeftovers(inv, zips[i:], fmt.Sprintf("a run delivers at most %d", catchUpMax))
+			break
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < catchUpMinLeft {
+			leaveLeftovers(inv, zips[i:], "the run deadline is near")
+			break
+		}
+		uploaded, err := deliverLeftover(ctx, inv, client, blobs, opts, z)
+		if uploaded {
+			delivered++
+		}
+		if err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
+}
+
+// deliverLeftover copies one leftover zip off-site unless its blob already
+// verifies, then removes it from the server. uploaded reports whether it
+// was copied this run.
+func deliverLeftover(ctx context.Context, inv *function.Invocation, client *remoteps.Client, blobs *azblob.Client, opts options, z leftover) (uploaded bool, err error) {
+	name := blobName(opts, z.Folder)
+	bb := blobs.ServiceClient().NewContainerClient(opts.container).NewBlockBlobClient(name)
+	stored, err := blobMatches(ctx, bb, z.Size, z.SHA256)
+	if err != nil {
+		return false, fmt.Errorf("off-site copy of the leftover %s: %w (it stays on the server until the next run)", z.Zip, err)
+	}
+	if !stored {
+		res, err := streamToBlob(ctx, client, z.Zip, blobs, opts.container, name)
+		if err != nil {
+			return false, fmt.Errorf("off-site copy of the leftover %s to %s/%s: %w (it stays on the server until the next run)",
+				z.Zip, opts.container, name, err)
+		}
+		uploaded = true
+		inv.Log.Info("MimConfigBackup: leftover zip of an earlier run stored and verified", "zip", z.Zip,
+			"container", opts.container, "blob", name, "bytes", res.Size, "sha256", res.SHA256)
+	} else {
+		inv.Log.Info("MimConfigBackup: leftover zip of an earlier run already stored and verified; removing it only",
+			"zip", z.Zip, "container", opts.container, "blob", name)
+	}
+	if _, err := client.Run(ctx, removeZipScript, removeZipParams{Root: opts.root, Zip: z.Zip}); err != nil {
+		return uploaded, fmt.Errorf("off-site copy: %s/%s is stored and verified, but removing the leftover %s from the server failed (the next run removes it): %w",
+			opts.container, name, z.Zip, err)
+	}
+	return uploaded, nil
+}
+
+// blobMatches reports whether the blob exists with the zip's size and
+// SHA-256 (the sha256 metadata a verified copy carries).
+func blobMatches(ctx context.Context, bb *blockblob.Client, size int64, sha string) (bool, error) {
+	props, err := bb.GetProperties(ctx, nil)
+	if bloberror.HasCode(err, bloberror.BlobNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the blob's properties: %w", err)
+	}
+	return props.ContentLength != nil && *props.ContentLength == size &&
+		strings.EqualFold(metadata(props.Metadata, "sha256"), sha), nil
+}
+
+// leaveLeftovers logs the leftover zips this run leaves for the next one,
+// and why.
+func leaveLeftovers(inv *function.Invocation, zips []leftover, why string) {
+	if len(zips) == 0 {
+		return
+	}
+	inv.Figure("offsiteLeftoversLeft", len(zips))
+	names := make([]string, len(zips))
+	for i, z := range zips {
+		names[i] = z.Zip
+	}
+	inv.Log.Warn("MimConfigBackup: leftover zips of earlier runs left on the server for the next run",
+		"count", len(zips), "why", why, "zips", strings.Join(names, ", "))
 }
 
 // removeZipParams are removezip.ps1's parameters.

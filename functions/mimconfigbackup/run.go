@@ -24,6 +24,7 @@ type backupParams struct {
 	KeepMin         int     `json:"keepMin"`         // newest complete backups kept whatever their age, this one included
 	BudgetSeconds   float64 `json:"budgetSeconds"`   // no export step starts after this long; 0 = no limit
 	Zip             bool    `json:"zip"`
+	LeftoverMax     int     `json:"leftoverMax"` // leftover zips of earlier runs this run hashes and delivers
 }
 
 // cutoffLayout is the Go form of the script's 'yyyy-MM-dd HH:mm:ss'.
@@ -88,8 +89,8 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	}
 	report(inv, sum)
 	problems := stepProblems(inv, limit, sum)
-	if opts.container != "" && !sum.manifest.Partial {
-		if err := copyOffsite(ctx, inv, client, opts, sum); err != nil {
+	if opts.container != "" {
+		for _, err := range offsite(ctx, inv, client, opts, sum) {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				err = fmt.Errorf("stopped at the run deadline (%s) after the backup was written: %w", limit, err)
 			}
@@ -175,7 +176,7 @@ func newParams(opts options, now time.Time, budget time.Duration) (backupParams,
 	}
 	p := backupParams{Root: opts.root, Folder: folder, FolderFormat: opts.folderFormat, Created: local.Format(time.RFC3339),
 		ServiceURI: opts.serviceURI, ExtensionsPath: opts.extensionsPath, KeepMin: opts.keepMin,
-		BudgetSeconds: budget.Seconds(), Zip: opts.container != ""}
+		BudgetSeconds: budget.Seconds(), Zip: opts.container != "", LeftoverMax: catchUpMax}
 	if opts.retentionDays > 0 {
 		p.RetentionCutoff = local.AddDate(0, 0, -opts.retentionDays).Format(cutoffLayout)
 	}
@@ -213,11 +214,12 @@ func report(inv *function.Invocation, s *summary) {
 		inv.Log.Info("MimConfigBackup: retention kept backups older than the retention period, as the newest complete ones",
 			"kept", strings.Join(s.KeptByMinimum, ", "))
 	}
-	if len(s.StaleZips) > 0 {
-		inv.Log.Info("MimConfigBackup: removed zips an earlier run left on the server", "zips", strings.Join(s.StaleZips, ", "))
+	for _, z := range s.LeftoversRemoved {
+		inv.Log.Warn("MimConfigBackup: removed a zip an earlier run left on the server, without copying it off-site",
+			"zip", z.Zip, "why", z.Why)
 	}
 	if s.CleanupError != "" {
-		inv.Log.Warn("MimConfigBackup: removing zips an earlier run left on the server failed", "err", s.CleanupError)
+		inv.Log.Warn("MimConfigBackup: sorting out the zips an earlier run left on the server failed", "err", s.CleanupError)
 	}
 }
 

@@ -1,6 +1,7 @@
 # backup.ps1: exports the MIM Sync and Service configuration into a new dated folder under the backup root, writes
-# manifest.json (every file's path, size and SHA-256, step timings, failed steps), deletes backups older than the
-# retention cutoff but the newest complete ones, and prints one JSON summary line. A failing step is recorded and the
+# manifest.json (every file's path, size and SHA-256, step timings, failed steps), lists the zips earlier runs could not
+# copy off-site (removing those that cannot be delivered), deletes backups older than the retention cutoff but the
+# newest complete ones, and prints one JSON summary line. A failing step is recorded and the
 # other steps still run. Each finished step is printed at once as a "step:" line, so the caller knows what was done
 # even if the run is stopped; once the time budget is spent, the remaining steps are recorded as not run.
 param([string]$ParamsJson, $Lines)
@@ -25,16 +26,17 @@ function Get-BackupDate([string]$Name) {
     return $null
 }
 
-# Zips an earlier run could not copy off-site (a failed download or upload, a stopped run) are removed: only plain
-# files named .<backup name>.zip directly under the root, never anything else.
-$staleZips = New-Object System.Collections.ArrayList
+# Zips an earlier run could not copy off-site (a failed download or upload, a stopped run): only plain files named
+# .<backup name>.zip directly under the root, never anything else. They are listed now, before this run's zip exists,
+# and sorted out once retention has run.
+$found = New-Object System.Collections.ArrayList
 $cleanupError = ''
 try {
     foreach ($item in @(Get-ChildItem -LiteralPath $root -File -Force)) {
-        if ($item.Name -match '^\.(.+)\.zip$' -and $null -ne (Get-BackupDate $Matches[1]) -and
-            -not ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint)) {
-            Remove-Item -LiteralPath $item.FullName -Force
-            [void]$staleZips.Add($item.Name)
+        if ($item.Name -match '^\.(.+)\.zip$' -and -not ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint)) {
+            $name = $Matches[1]
+            $date = Get-BackupDate $name
+            if ($null -ne $date) { [void]$found.Add([pscustomobject]@{ Folder = $name; Date = $date; Path = $item.FullName }) }
         }
     }
 }
@@ -189,6 +191,35 @@ function Test-CompleteBackup([string]$Path) {
     return (@($m.steps).Count -gt 0 -and $failedSteps.Count -eq 0 -and $badSteps.Count -eq 0 -and -not $m.partial)
 }
 
+# The leftover zips, oldest first, sorted out before retention runs, so that a backup retention deletes now still has
+# its zip delivered. One the function can still deliver (its backup is complete and still there, and an off-site
+# container is set) is kept and listed with its size, and, for the first leftoverMax of them, its SHA-256; the function
+# copies those and removes them. Any other is removed here, and the reason is reported.
+$leftovers = New-Object System.Collections.ArrayList
+$leftoversRemoved = New-Object System.Collections.ArrayList
+try {
+    foreach ($z in @($found | Sort-Object Date)) {
+        $folderPath = Join-Path $root $z.Folder
+        $why = ''
+        if (-not $params.zip) { $why = 'no off-site container is set' }
+        elseif ($z.Folder -eq $folderName -or -not (Test-Path -LiteralPath $folderPath -PathType Container)) { $why = 'its backup folder is gone' }
+        elseif (-not (Test-CompleteBackup $folderPath)) { $why = 'its backup is not complete' }
+        if ($why) {
+            Remove-Item -LiteralPath $z.Path -Force
+            [void]$leftoversRemoved.Add([pscustomobject][ordered]@{ zip = $z.Path; why = $why })
+            continue
+        }
+        $entry = [ordered]@{ zip = $z.Path; folder = $z.Folder; size = (Get-Item -LiteralPath $z.Path -Force).Length; sha256 = '' }
+        if ($leftovers.Count -lt [int]$params.leftoverMax) {
+            $entry.sha256 = (Get-FileHash -LiteralPath $z.Path -Algorithm SHA256).Hash.ToLowerInvariant()
+        }
+        [void]$leftovers.Add([pscustomobject]$entry)
+    }
+}
+catch {
+    $cleanupError = $_.Exception.Message
+}
+
 $deleted = New-Object System.Collections.ArrayList
 $keptByMinimum = New-Object System.Collections.ArrayList
 Invoke-Step 'Retention' -AnyTime {
@@ -263,7 +294,8 @@ $summary = [pscustomobject][ordered]@{
     deleted          = @($deleted)
     keptByMinimum    = @($keptByMinimum)
     retentionSkipped = $state.retentionSkipped
-    staleZips        = @($staleZips)
+    leftovers        = @($leftovers)
+    leftoversRemoved = @($leftoversRemoved)
     cleanupError     = $cleanupError
     zip              = $zip
     zipError         = $zipError

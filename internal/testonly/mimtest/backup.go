@@ -32,6 +32,7 @@ type backupParams struct {
 	KeepMin         int     `json:"keepMin"`
 	BudgetSeconds   float64 `json:"budgetSeconds"`
 	Zip             bool    `json:"zip"`
+	LeftoverMax     int     `json:"leftoverMax"`
 }
 
 type step struct {
@@ -59,9 +60,11 @@ type backupRun struct {
 	steps   []step
 	partial bool // the budget ran out and steps were not run
 
-	retentionSkipped string   // why retention deleted nothing
-	keptByMinimum    []string // older than the cutoff, kept as the newest complete
-	staleZips        []string // zips of earlier runs removed
+	retentionSkipped string           // why retention deleted nothing
+	keptByMinimum    []string         // older than the cutoff, kept as the newest complete
+	found            []foundZip       // zips of earlier runs, found as the run starts
+	leftovers        []map[string]any // those still to deliver, oldest first
+	leftoversRemoved []map[string]any // those removed without upload, and why
 }
 
 // backup emulates backup.ps1.
@@ -92,7 +95,7 @@ func (r *backupRun) run() ([]byte, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
-	cleanupError := r.removeStaleZips(root)
+	cleanupError := r.findLeftovers(root)
 	for _, sub := range []string{"MAExports", "ServerExport", "MAExtensions", "PortalExport"} {
 		if err := os.MkdirAll(filepath.Join(r.backup, sub), 0o755); err != nil {
 			return nil, err
@@ -111,6 +114,9 @@ func (r *backupRun) run() ([]byte, error) {
 	}
 	earlier := r.earlierBackups(root)
 	previous, previousManifest := newestManifest(earlier)
+	if msg := r.sortLeftovers(root); msg != "" && cleanupError == "" {
+		cleanupError = msg
+	}
 	var deleted []string
 	r.step("Retention", func() error { return r.retention(earlier, &deleted) })
 	if err := r.ctx.Err(); err != nil {
@@ -145,10 +151,16 @@ func (r *backupRun) step(name string, work func() error) {
 	fmt.Fprintf(r.stdout, "step:%s\r\n", line)
 }
 
-// removeStaleZips removes the plain files named .<backup name>.zip right
-// under the root, as the script does before it starts; it returns why that
+// foundZip is a zip an earlier run left: .<folder>.zip right under the root.
+type foundZip struct {
+	folder, path string // path: the Windows path
+	date         time.Time
+}
+
+// findLeftovers lists the plain files named .<backup name>.zip right under
+// the root, as the script does before it starts; it returns why that
 // failed, "" when it did not.
-func (r *backupRun) removeStaleZips(root string) string {
+func (r *backupRun) findLeftovers(root string) string {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return err.Error()
@@ -159,13 +171,50 @@ func (r *backupRun) removeStaleZips(root string) string {
 		if !ok || !ok2 || !e.Type().IsRegular() {
 			continue
 		}
-		if _, err := opstime.Parse(r.p.FolderFormat, inner, time.UTC); err != nil {
+		d, err := opstime.Parse(r.p.FolderFormat, inner, time.UTC)
+		if err != nil {
 			continue
 		}
-		if err := os.Remove(filepath.Join(root, e.Name())); err != nil {
+		r.found = append(r.found, foundZip{folder: inner, path: r.p.Root + `\` + e.Name(), date: d})
+	}
+	sort.SliceStable(r.found, func(i, j int) bool { return r.found[i].date.Before(r.found[j].date) })
+	return ""
+}
+
+// sortLeftovers keeps the leftovers the function can deliver (an off-site
+// container is set, and the backup is complete and still there), with the
+// size and, for the first LeftoverMax, the SHA-256 of each, and removes
+// the others, as the script does before retention runs.
+func (r *backupRun) sortLeftovers(root string) string {
+	for _, z := range r.found {
+		local := filepath.Join(root, "."+z.folder+".zip")
+		folder := filepath.Join(root, z.folder)
+		info, statErr := os.Stat(folder)
+		why := ""
+		switch {
+		case !r.p.Zip:
+			why = "no off-site container is set"
+		case z.folder == r.p.Folder || statErr != nil || !info.IsDir():
+			why = "its backup folder is gone"
+		case !isComplete(folder):
+			why = "its backup is not complete"
+		}
+		if why != "" {
+			if err := os.Remove(local); err != nil {
+				return err.Error()
+			}
+			r.leftoversRemoved = append(r.leftoversRemoved, map[string]any{"zip": z.path, "why": why})
+			continue
+		}
+		data, err := os.ReadFile(local)
+		if err != nil {
 			return err.Error()
 		}
-		r.staleZips = append(r.staleZips, e.Name())
+		entry := map[string]any{"zip": z.path, "folder": z.folder, "size": len(data), "sha256": ""}
+		if len(r.leftovers) < r.p.LeftoverMax {
+			entry["sha256"] = sha(data)
+		}
+		r.leftovers = append(r.leftovers, entry)
 	}
 	return ""
 }
@@ -426,13 +475,21 @@ func (r *backupRun) finish(root string, files []file, previous, previousManifest
 	}
 	return json.Marshal(map[string]any{"folder": r.p.Folder, "path": r.p.Root + `\` + r.p.Folder, "manifest": string(manifest),
 		"previousFolder": prev, "previousManifest": previousManifest, "deleted": orEmpty(deleted), "keptByMinimum": orEmpty(r.keptByMinimum),
-		"retentionSkipped": r.retentionSkipped, "staleZips": orEmpty(r.staleZips), "cleanupError": cleanupError, "zip": zipPath, "zipError": zipError})
+		"retentionSkipped": r.retentionSkipped, "leftovers": orNone(r.leftovers), "leftoversRemoved": orNone(r.leftoversRemoved), "cleanupError": cleanupError, "zip": zipPath, "zipError": zipError})
 }
 
 // orEmpty gives [] for nil, as @() does in the script.
 func orEmpty(s []string) []string {
 	if s == nil {
 		return []string{}
+	}
+	return s
+}
+
+// orNone gives [] for nil, as @() does in the script.
+func orNone(s []map[string]any) []map[string]any {
+	if s == nil {
+		return []map[string]any{}
 	}
 	return s
 }
