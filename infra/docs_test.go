@@ -1,7 +1,10 @@
 package infra
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -9,20 +12,13 @@ import (
 // TestDeploymentDocsHaveTheirCommands keeps the README's deployment section and
 // the operator's guide from losing the commands operators copy.
 func TestDeploymentDocsHaveTheirCommands(t *testing.T) {
-	readme := readFile(t, "../README.md")
-	i := strings.Index(readme, "\n## Deployment")
-	if i < 0 {
-		t.Fatal("README.md has no ## Deployment section")
-	}
-	deployment := readme[i:]
-	if j := strings.Index(deployment[3:], "\n## "); j >= 0 {
-		deployment = deployment[:j+3]
-	}
+	deployment := readmeDeployment(t)
 	guide := readFile(t, "../docs/operations.md")
 	tests := []struct {
 		doc, text, want string
 	}{
 		{"README", deployment, "az group create"},
+		{"README", deployment, "az deployment group what-if"},
 		{"README", deployment, "-f infra/main.bicep -p infra/main.bicepparam"},
 		{"README", deployment, "make package"},
 		{"README", deployment, "az functionapp deployment source config-zip"},
@@ -45,5 +41,119 @@ func TestDeploymentDocsHaveTheirCommands(t *testing.T) {
 	}
 	if _, err := os.Stat("main.bicepparam"); err != nil {
 		t.Errorf("the README deploys with infra/main.bicepparam: %v", err)
+	}
+}
+
+// readmeDeployment returns the README's "## Deployment" section.
+func readmeDeployment(t *testing.T) string {
+	t.Helper()
+	readme := readFile(t, "../README.md")
+	i := strings.Index(readme, "\n## Deployment")
+	if i < 0 {
+		t.Fatal("README.md has no ## Deployment section")
+	}
+	deployment := readme[i:]
+	if j := strings.Index(deployment[3:], "\n## "); j >= 0 {
+		deployment = deployment[:j+3]
+	}
+	return deployment
+}
+
+// undocumentedParams returns the parameters of main.bicep that are not app
+// settings (those are explained by the settings table) and that the
+// deployment docs never name in backquotes.
+func undocumentedParams(tmpl template, appSettingNames []string, docs string) []string {
+	isSetting := map[string]bool{}
+	for _, name := range appSettingNames {
+		if p, ok := tmpl.boundParam(name); ok {
+			isSetting[p.Name] = true
+		}
+	}
+	var missing []string
+	for _, name := range sortedKeys(tmpl.Params) {
+		if !isSetting[name] && !strings.Contains(docs, "`"+name+"`") {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
+// TestEveryParameterIsExplained: each parameter of main.bicep that is not an
+// app setting has its row in the README's deployment section.
+func TestEveryParameterIsExplained(t *testing.T) {
+	tmpl := loadTemplate(t)
+	var names []string
+	for _, s := range codeSettings() {
+		names = append(names, s.Name)
+	}
+	for _, name := range undocumentedParams(tmpl, names, readmeDeployment(t)) {
+		t.Errorf("main.bicep parameter %s is not explained in the README's Deployment section", name)
+	}
+	probe := tmpl
+	probe.Params = map[string]bicepParam{"probeParameter": {Name: "probeParameter"}}
+	if got := undocumentedParams(probe, names, readmeDeployment(t)); len(got) != 1 {
+		t.Errorf("an unexplained parameter was not reported: %v", got)
+	}
+}
+
+// TestExampleParametersDeployNoNetwork: network integration is opt-in; the
+// example parameters leave it out, so a copy deployed unedited cannot fail on
+// a virtual network that does not exist.
+func TestExampleParametersDeployNoNetwork(t *testing.T) {
+	for _, m := range bicepparamAssignment.FindAllStringSubmatch(stripComments(readFile(t, "main.bicepparam")), -1) {
+		switch m[1] {
+		case "vnetName", "vnetResourceGroupName", "integrationSubnetId", "integrationSubnetName", "integrationSubnetPrefix":
+			t.Errorf("main.bicepparam sets %s; network integration must stay commented out (opt-in)", m[1])
+		}
+	}
+	example := readFile(t, "main.bicepparam")
+	for _, want := range []string{"// param vnetName", "// param integrationSubnetId"} {
+		if !strings.Contains(example, want) {
+			t.Errorf("main.bicepparam lacks the commented-out %q that shows how to opt in", want)
+		}
+	}
+}
+
+// TestCodeMapNamesEveryPackage: docs/development.md's code map names every Go
+// package of the module (nested modules aside), by its path or its last
+// element in backquotes, so a new package cannot go unmapped.
+func TestCodeMapNamesEveryPackage(t *testing.T) {
+	guide := readFile(t, "../docs/development.md")
+	var missing []string
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != ".." && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata" || name == "dist") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil && path != ".." {
+				return filepath.SkipDir // another module: not part of the product
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, err := filepath.Rel("..", filepath.Dir(path))
+		if err != nil || rel == "." {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		base := filepath.Base(rel)
+		if !strings.Contains(guide, "`"+rel+"`") && !strings.Contains(guide, "`"+base+"`") && !strings.Contains(guide, "/"+base+"`") {
+			missing = append(missing, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(missing)
+	for i, rel := range missing {
+		if i == 0 || missing[i-1] != rel {
+			t.Errorf("docs/development.md's code map does not name the package %s", rel)
+		}
 	}
 }
