@@ -4,9 +4,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // TestDeploymentDocsHaveTheirCommands keeps the README's deployment section and
@@ -155,5 +157,78 @@ func TestCodeMapNamesEveryPackage(t *testing.T) {
 		if i == 0 || missing[i-1] != rel {
 			t.Errorf("docs/development.md's code map does not name the package %s", rel)
 		}
+	}
+}
+
+// markdownLink matches a Markdown link's target.
+var markdownLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// headingSlug is the anchor GitHub gives a heading: lower case, punctuation
+// dropped, spaces as hyphens.
+func headingSlug(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(heading)) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// anchors returns the heading anchors of a Markdown document, code blocks aside.
+func anchors(doc string) map[string]bool {
+	out := map[string]bool{}
+	fenced := false
+	for _, line := range strings.Split(doc, "\n") {
+		if strings.HasPrefix(line, "```") {
+			fenced = !fenced
+			continue
+		}
+		if !fenced && strings.HasPrefix(line, "#") {
+			out[headingSlug(strings.TrimLeft(line, "#"))] = true
+		}
+	}
+	return out
+}
+
+// brokenLinks reports the relative links of the document at path (read as
+// doc) whose file or heading does not exist.
+func brokenLinks(path, doc string) []string {
+	var broken []string
+	for _, m := range markdownLink.FindAllStringSubmatch(doc, -1) {
+		target := m[1]
+		if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+			continue
+		}
+		file, anchor, _ := strings.Cut(target, "#")
+		linked := doc
+		if file != "" {
+			b, err := os.ReadFile(filepath.Join(filepath.Dir(path), file))
+			if err != nil {
+				broken = append(broken, target+": no such file")
+				continue
+			}
+			linked = string(b)
+		}
+		if anchor != "" && (file == "" || strings.HasSuffix(file, ".md")) && !anchors(linked)[anchor] {
+			broken = append(broken, target+": no such heading")
+		}
+	}
+	return broken
+}
+
+// TestDocLinksResolve: every relative link in the README and the guides
+// points at a file that exists and, for a Markdown file, a heading it has.
+func TestDocLinksResolve(t *testing.T) {
+	for _, path := range []string{"../README.md", "../docs/operations.md", "../docs/development.md"} {
+		for _, b := range brokenLinks(path, readFile(t, path)) {
+			t.Errorf("%s: broken link %s", path, b)
+		}
+	}
+	if got := brokenLinks("../README.md", "[a](#no-such-heading) [b](docs/missing.md) [c](docs/operations.md#nowhere)"); len(got) != 3 {
+		t.Errorf("broken links not all reported: %v", got)
 	}
 }
