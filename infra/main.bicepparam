@@ -1,5 +1,9 @@
-// Example parameters for main.bicep. Copy, fill in, and deploy with
+// Example parameters for main.bicep. Copy, fill in, look at what would change, and deploy:
+//   az deployment group what-if -g <group> -f infra/main.bicep -p infra/main.bicepparam
 //   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
+// As it stands, this file deploys no network integration, no alert rules (alertEmails) and
+// no Graph permissions (grantGraphPermissions = false): each is opt-in, below or in the
+// README's parameter table.
 // Secrets never live in this file: they are read from environment variables at deploy
 // time and stored in Key Vault; the app settings only hold Key Vault references.
 using './main.bicep'
