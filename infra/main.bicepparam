@@ -1,17 +1,30 @@
-// Example parameters for main.bicep. Copy, fill in, and deploy with
+// Example parameters for main.bicep. Copy, fill in, look at what would change, and deploy:
+//   az deployment group what-if -g <group> -f infra/main.bicep -p infra/main.bicepparam
 //   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
+// As it stands, this file deploys no network integration, no alert rules (alertEmails) and
+// no Graph permissions (grantGraphPermissions = false): each is opt-in, below or in the
+// README's parameter table.
 // Secrets never live in this file: they are read from environment variables at deploy
 // time and stored in Key Vault; the app settings only hold Key Vault references.
 using './main.bicep'
 
 param baseName = 'tenantops'
 
-// Network: add an integration subnet to the VNet that reaches the MIM server
-// (or set integrationSubnetId to a subnet already delegated to Microsoft.App/environments).
-param vnetName = 'vnet-identity'
-param vnetResourceGroupName = 'rg-identity-network'
-param integrationSubnetName = 'snet-tenantops'
-param integrationSubnetPrefix = '10.20.8.0/27'
+// Network integration is opt-in. As this file stands, the app gets no VNet integration and
+// reaches the MIM server (WinRM, port 5986) only if that server is reachable from the
+// internet, which this template neither sets up nor advises. To reach it on its private
+// address, uncomment ONE of the two blocks below and fill it in with your own network:
+//
+// (a) add a new integration subnet to the VNet that reaches the MIM server. The deploying
+//     identity needs Network Contributor on that VNet's resource group; the prefix must be
+//     free inside the VNet's address space (/27 or larger), or the deployment fails.
+// param vnetName = 'vnet-identity'
+// param vnetResourceGroupName = 'rg-identity-network'
+// param integrationSubnetName = 'snet-tenantops'
+// param integrationSubnetPrefix = '10.20.8.0/27'
+//
+// (b) use a subnet that already exists and is delegated to Microsoft.App/environments:
+// param integrationSubnetId = '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>'
 
 // time: folder names and file-name tokens in the operators' zone; schedules below are UTC.
 param opsTimeZone = 'AUS Eastern Standard Time'
