@@ -8,7 +8,7 @@
 //	handler check [NAME] [--settings F]         validates settings and tries each dependency; non-zero exit on any failure
 //	handler settings [--format markdown|json]   prints the settings catalog as the README table or local.settings.json.example
 //	handler manifest DIR                        writes DIR/<FunctionName>/function.json for every function
-//	handler status [--json] [--html FILE]       every function's last run against its schedule; non-zero exit when one needs attention
+//	handler status [--json] [--html FILE] [--settings F] every function's last run against its schedule; non-zero exit when one needs attention
 //	handler requeue QUEUE [--count N] [--dry-run] moves messages from QUEUE-poison back to QUEUE
 //	handler version                             prints the version
 //
@@ -69,7 +69,7 @@ const usage = `usage:
   handler settings [--format markdown|json] [--update FILE]
                                 print (or write) the settings table or local.settings.json.example
   handler manifest DIR          write DIR/<FunctionName>/function.json
-  handler status [--json] [--html FILE]
+  handler status [--json] [--html FILE] [--settings FILE]
                                 last runs, overdue functions and quiet state
 ` + requeueUsage + `  handler version               print the version
 

@@ -26,10 +26,15 @@ func statusCommand(args []string) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	htmlFile := fs.String("html", "", "also write a one-page HTML report with charts to `FILE`")
+	file := fs.String("settings", "", "a local.settings.json whose Values are the app settings (the environment wins, as in Core Tools)")
 	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	env, err := commandEnv(*file)
+	if err != nil {
 		return err
 	}
-	return printStatus(os.Stdout, settings.OSEnv{}, *asJSON, *htmlFile, time.Now())
+	return printStatus(os.Stdout, env, *asJSON, *htmlFile, time.Now())
 }
 
 func printStatus(out io.Writer, env settings.Env, asJSON bool, htmlFile string, now time.Time) error {
