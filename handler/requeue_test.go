@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 // TestRequeueCommand drives `handler requeue` against Azurite: a dry run

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
-	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 	"github.com/tenantops/tenantops/internal/runrecord"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 )
 
 // Every invocation ends with one "run summary" line and a run record.

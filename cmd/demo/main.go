@@ -20,8 +20,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/devhost"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 // demoTimeZone shows that OpsTimeZone takes Windows zone names.

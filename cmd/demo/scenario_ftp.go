@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/opstime"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 func init() {

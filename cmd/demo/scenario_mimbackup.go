@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions/mimconfigbackup"
-	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/opstime"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 

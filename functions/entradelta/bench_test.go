@@ -17,10 +17,10 @@ import (
 
 	"github.com/tenantops/tenantops/functions/entradelta"
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/testonly/graphtest"
-	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 	"github.com/tenantops/tenantops/internal/sink"
 	"github.com/tenantops/tenantops/internal/storage"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 )
 
 // childEnv marks the test binary re-run as the export process of the

@@ -10,10 +10,10 @@ import (
 
 	"github.com/tenantops/tenantops/functions/entradelta"
 	"github.com/tenantops/tenantops/internal/function"
-	"github.com/tenantops/tenantops/internal/testonly/graphtest"
-	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 )
 
 // TestDeclarationRuns runs the function as the host would, from its app

@@ -18,12 +18,12 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/tenantops/tenantops/functions/entradelta"
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/testonly/graphtest"
-	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 	"github.com/tenantops/tenantops/internal/sink"
 	"github.com/tenantops/tenantops/internal/storage"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/graphtest"
+	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 )
 
 // One Azurite serves every test of the package.

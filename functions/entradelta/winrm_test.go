@@ -12,9 +12,9 @@ import (
 
 	"github.com/tenantops/tenantops/functions/entradelta"
 	"github.com/tenantops/tenantops/internal/function"
+	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 	"github.com/tenantops/tenantops/internal/testonly/identitytest"
-	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 

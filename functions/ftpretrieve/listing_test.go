@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 // scriptedFixture joins a scripted LIST-only server to Azurite and a

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/testonly/ftptest"
-	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // listLine writes a LIST line for a file modified at mtime, in the style

@@ -17,11 +17,11 @@ import (
 
 	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 // stateOf reads the delivered-files record a fixture's runs keep.

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 	"github.com/tenantops/tenantops/internal/sink"
+	"github.com/tenantops/tenantops/internal/testonly/ftptest"
 )
 
 // stoppingSink stands for a sink that needs a moment after it is told to

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 

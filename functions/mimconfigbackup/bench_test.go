@@ -17,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/mimtest"
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/storage"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 

@@ -20,8 +20,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 
-	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
+	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 

@@ -17,11 +17,11 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
 	"github.com/tenantops/tenantops/functions/spchangepoll"
+	"github.com/tenantops/tenantops/internal/sharepoint"
+	"github.com/tenantops/tenantops/internal/storage"
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/testonly/identitytest"
-	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // One Azurite and one identity stand-in serve every test of the package.

@@ -14,9 +14,9 @@ import (
 	"github.com/tenantops/tenantops/functions/deleteditem"
 	"github.com/tenantops/tenantops/functions/spcleanup"
 	"github.com/tenantops/tenantops/internal/function"
-	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 

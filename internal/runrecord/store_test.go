@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/runrecord"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 func newStore(t *testing.T) *runrecord.Store {

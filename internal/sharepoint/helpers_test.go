@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/sharepoint"
+	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 

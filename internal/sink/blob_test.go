@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/sink"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 func TestBlobPut(t *testing.T) {

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/sink"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 

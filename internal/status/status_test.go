@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/runrecord"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/status"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 // now is the moment the tests' reports are made at: a Monday, 08:00 UTC.

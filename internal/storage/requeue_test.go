@@ -11,8 +11,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/storage"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 // TestEnqueueNeverExpires: a queued message outlives the storage default

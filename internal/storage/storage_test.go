@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/storage"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
 func TestOpen(t *testing.T) {
