@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tenantops/tenantops/internal/testonly/peakmem"
 	"log/slog"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -199,7 +199,7 @@ func TestExportChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report.PeakKB = vmHWM()
+	report.PeakKB = peakmem.VmHWM()
 	line, _ := json.Marshal(report)
 	fmt.Printf("\n%s\n", line)
 }
@@ -209,18 +209,3 @@ type envOS struct{}
 
 // Lookup implements settings.Env.
 func (envOS) Lookup(name string) (string, bool) { return os.LookupEnv(name) }
-
-// vmHWM is this process's peak resident set in KiB, from /proc/self/status.
-func vmHWM() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	return 0
-}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tenantops/tenantops/internal/testonly/peakmem"
 	"io"
 	"log/slog"
 	"os"
@@ -169,7 +170,7 @@ func TestOffsiteCopyChild(t *testing.T) {
 		report.Blob = strings.TrimPrefix(s, opts.container+"/")
 		report.Bytes = blobSize(t, opts.container, report.Blob)
 	}
-	report.PeakHeapInuse, report.PeakRSSKB = peak(), vmHWM()
+	report.PeakHeapInuse, report.PeakRSSKB = peak(), peakmem.VmHWM()
 	line, _ := json.Marshal(report)
 	fmt.Printf("\n%s\n", line)
 }
@@ -216,19 +217,4 @@ func sampleHeapInuse() (stop func(), peak func() int64) {
 		}
 	}()
 	return func() { close(done); wg.Wait(); sample() }, func() int64 { mu.Lock(); defer mu.Unlock(); return highest }
-}
-
-// vmHWM is this process's peak resident set in KiB, from /proc/self/status.
-func vmHWM() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }

@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tenantops/tenantops/internal/testonly/peakmem"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -107,24 +106,9 @@ func TestPollChild(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	report.PeakKB = vmHWM()
+	report.PeakKB = peakmem.VmHWM()
 	line, _ := json.Marshal(report)
 	fmt.Printf("\n%s\n", line)
-}
-
-// vmHWM is this process's peak resident set in KiB, from /proc/self/status.
-func vmHWM() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }
 
 func queueLength(b *testing.B, f *fixture) int32 {
