@@ -19,7 +19,7 @@ func TestParse(t *testing.T) {
 		name, message string
 		malformed     bool
 	}{
-		{"the DESIGN.md shape", good, false},
+		{"the documented shape", good, false},
 		{"still base64", base64.StdEncoding.EncodeToString([]byte(good)), false},
 		{"site with a trailing slash, other case", `{"v":1,"siteUrl":"https://Contoso.sharepoint.com/Sites/OPS/","listId":"l","listTitle":"Projects","itemId":1}`, false},
 		{"empty listTitle", `{"v":1,"siteUrl":"` + site + `","listId":"l","listTitle":"","itemId":42}`, true},
@@ -52,7 +52,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// TestWireShape pins the message to DESIGN.md's shape and order.
+// TestWireShape pins the message to the shape and order the README documents.
 func TestWireShape(t *testing.T) {
 	m := deleteditem.Message{V: 1, SiteURL: "https://contoso.sharepoint.com/sites/ops", ListID: "l", ListTitle: "Projects",
 		ItemID: 42, UniqueID: "u", ChangeToken: "1;3;l;1;2", Time: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}

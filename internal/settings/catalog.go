@@ -2,8 +2,8 @@ package settings
 
 import "time"
 
-// The catalog: every app setting tenantops reads, with the defaults of
-// DESIGN.md. Names from the original scripts are kept verbatim.
+// The catalog: every app setting tenantops reads, with its default and
+// rules. Names from the original scripts are kept verbatim.
 
 // Storage.
 var (

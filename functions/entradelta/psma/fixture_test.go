@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// A minimal writer of change files as DESIGN.md's contract describes them,
+// A minimal writer of change files as the README's change-file format describes them,
 // and the run of one MIM import step over Import.ps1's algorithm.
 
 // object is one object line of a change file.
