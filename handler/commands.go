@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/logging"
@@ -214,7 +215,7 @@ func printCheckTable(w io.Writer, rows []function.CheckResult, red *logging.Reda
 }
 
 func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []function.CheckResult {
-	account, storageErr := storage.Open(r.env)
+	account, storageErr := clients.Storage(r.env)
 	rows := []function.CheckResult{checkAllSettings(r.env, decls, storageErr), checkStorage(ctx, account, storageErr)}
 	for _, decl := range decls {
 		if decl.Check == nil {

@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // goodEnv is a complete, well-formed set of settings for every function.
@@ -61,7 +61,7 @@ func TestCheckFirstRowNamesEachBadValue(t *testing.T) {
 			}
 		})
 	}
-	_, storageErr := storage.Open(goodEnv())
+	_, storageErr := clients.Storage(goodEnv())
 	if row := checkAllSettings(goodEnv(), functions.All(), storageErr); !row.OK {
 		t.Errorf("good settings: %+v", row)
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // The off-site copy streams the zip from the server into staged blocks: it
@@ -41,7 +41,7 @@ func copyOffsite(ctx context.Context, inv *function.Invocation, client *remoteps
 	if s.Zip == "" {
 		return fmt.Errorf("off-site copy: the script made no zip")
 	}
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	if err != nil {
 		return fmt.Errorf("off-site copy: %w (the zip stays on the server at %s until the next run)", err, s.Zip)
 	}
