@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
@@ -308,7 +309,7 @@ const noCredentialHint = "no Azure credential worked: on a workstation sign in w
 // multi-line report becomes one line saying what to do, anything else
 // keeps its first line with the rest joined on.
 func oneLine(why string) string {
-	if isCredentialFailure(why) {
+	if isCredentialFailure(why) && !strings.Contains(why, azcred.NoCredentialHint) {
 		return noCredentialHint + " (" + strings.TrimSpace(firstLine(why)) + ")"
 	}
 	return strings.Join(strings.Fields(why), " ")

@@ -10,6 +10,7 @@
 package azcred
 
 import (
+	"context"
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
@@ -18,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
@@ -140,8 +142,39 @@ func newDefaultChain(o Options) (azcore.TokenCredential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("azcred: default credential chain: %s", oneLine(err))
 	}
-	return cred, nil
+	return defaultChain{cred}, nil
 }
+
+// defaultChain is the default chain with a failure told in one line that
+// says what to do, instead of the chain's report of every credential it
+// tried, one per line.
+type defaultChain struct {
+	chain *azidentity.DefaultAzureCredential
+}
+
+// GetToken implements azcore.TokenCredential.
+func (d defaultChain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	token, err := d.chain.GetToken(ctx, opts)
+	if err != nil {
+		return token, &NoCredentialError{err: err}
+	}
+	return token, nil
+}
+
+// NoCredentialError is the default chain's failure to get a token: no
+// credential it tried worked. Its text is one line.
+type NoCredentialError struct{ err error }
+
+// NoCredentialHint is what an operator does when no Azure credential works.
+const NoCredentialHint = "no Azure credential worked: on a workstation sign in with `az login` " +
+	"(the Azure CLI login is tried last); in Azure give the app a managed identity with access"
+
+func (e *NoCredentialError) Error() string {
+	return "azcred: " + NoCredentialHint + " (" + oneLine(e.err) + ")"
+}
+
+// Unwrap returns the chain's own error.
+func (e *NoCredentialError) Unwrap() error { return e.err }
 
 func newManagedIdentity(o Options, names Settings) (azcore.TokenCredential, error) {
 	opts := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: o.clientOptions()}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/tenantops/tenantops/internal/azcred"
@@ -174,11 +176,35 @@ func TestSourceChoosesTheCredential(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, chain := cred.(*azidentity.DefaultAzureCredential)
+			chain := azcred.IsDefaultChain(cred)
 			_, managed := cred.(*azidentity.ManagedIdentityCredential)
 			if chain != tt.wantChain || managed == tt.wantChain {
 				t.Errorf("credential is %T, want the default chain: %v", cred, tt.wantChain)
 			}
 		})
+	}
+}
+
+// TestNoCredentialIsOneLineSayingWhatToDo: when no credential of the
+// default chain works, the error is one line that names `az login`, and
+// the chain's own error is still underneath.
+func TestNoCredentialIsOneLineSayingWhatToDo(t *testing.T) {
+	t.Setenv("IDENTITY_ENDPOINT", "")
+	t.Setenv("MSI_ENDPOINT", "")
+	t.Setenv("AZURE_TOKEN_CREDENTIALS", "dev") // no IMDS probe: the developer tools only
+	t.Setenv("PATH", t.TempDir())              // no az, azd or pwsh to ask
+	cred, err := azcred.New(azcred.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://storage.azure.com/.default"}})
+	var none *azcred.NoCredentialError
+	if !errors.As(err, &none) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "az login") {
+		t.Fatalf("err = %v", err)
+	}
+	if errors.Unwrap(err) == nil {
+		t.Error("the chain's error is not kept underneath")
 	}
 }
