@@ -116,7 +116,7 @@ func withoutCertificate(o Options, names Settings) (azcore.TokenCredential, erro
 	source := o.Source
 	if source == Automatic {
 		source = DefaultChain
-		if OnAppService() {
+		if onAppService() {
 			source = ManagedIdentity
 		}
 	}
@@ -126,9 +126,9 @@ func withoutCertificate(o Options, names Settings) (azcore.TokenCredential, erro
 	return newManagedIdentity(o, names)
 }
 
-// OnAppService reports whether the process runs where App Service's
+// onAppService reports whether the process runs where App Service's
 // managed identity endpoint is (Azure Functions sets IDENTITY_ENDPOINT).
-func OnAppService() bool {
+func onAppService() bool {
 	return os.Getenv("IDENTITY_ENDPOINT") != "" || os.Getenv("MSI_ENDPOINT") != ""
 }
 

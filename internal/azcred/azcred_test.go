@@ -169,9 +169,6 @@ func TestSourceChoosesTheCredential(t *testing.T) {
 				t.Setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi/token")
 				t.Setenv("IDENTITY_HEADER", "h")
 			}
-			if azcred.OnAppService() != tt.appService {
-				t.Fatalf("OnAppService = %v", !tt.appService)
-			}
 			cred, err := azcred.New(azcred.Options{Source: tt.source})
 			if err != nil {
 				t.Fatal(err)

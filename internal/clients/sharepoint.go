@@ -22,12 +22,12 @@ var sharePointCredential = credentialSettings{settings.SPTenantId, settings.SPCl
 // sites keeps one SharePoint client per configuration.
 var sites cache[SharePointConfig, *sharepoint.Client]
 
-// SharePointConfigFrom reads SPSiteUrl and the SharePoint auth settings:
+// sharePointConfig reads SPSiteUrl and the SharePoint auth settings:
 // certificate auth when SPTenantId, SPClientId or SPClientCertificate is
 // set (all three then), otherwise the managed identity on App Service and
 // the developer's Azure CLI login elsewhere. Problems are recorded on the
 // parser; call p.Err afterwards.
-func SharePointConfigFrom(p *settings.Parser) SharePointConfig {
+func sharePointConfig(p *settings.Parser) SharePointConfig {
 	cfg := SharePointConfig{SiteURL: p.String(settings.SPSiteUrl), Credential: credentialOptions(p, sharePointCredential)}
 	if cfg.SiteURL != "" && sharepoint.CheckSiteURL(cfg.SiteURL) != nil {
 		p.Fail(settings.SPSiteUrl, "want an absolute https URL such as https://contoso.sharepoint.com/sites/ops")
@@ -41,7 +41,7 @@ func SharePointConfigFrom(p *settings.Parser) SharePointConfig {
 // problem, the caller's own settings' included, whether or not a client is
 // cached: a cached client never hides bad settings.
 func SharePoint(p *settings.Parser, log *slog.Logger) (*sharepoint.Client, error) {
-	cfg := SharePointConfigFrom(p)
+	cfg := sharePointConfig(p)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ var accounts cache[StorageConfig, *storage.Account]
 // credential per process.
 func Storage(env settings.Env) (*storage.Account, error) {
 	p := settings.NewParser(env)
-	cfg := StorageConfigFrom(p)
+	cfg := storageConfig(p)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -48,9 +48,9 @@ func openStorage(cfg StorageConfig) (*storage.Account, error) {
 	return storage.New(storage.Config{BlobURL: cfg.BlobURL, QueueURL: cfg.QueueURL, Credential: cred})
 }
 
-// StorageConfigFrom reads the storage settings. Problems are recorded on
+// storageConfig reads the storage settings. Problems are recorded on
 // the parser; call p.Err afterwards.
-func StorageConfigFrom(p *settings.Parser) StorageConfig {
+func storageConfig(p *settings.Parser) StorageConfig {
 	if conn := p.String(settings.Storage); conn != "" {
 		return StorageConfig{ConnectionString: conn}
 	}
