@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // TestCheckFirstRowNamesBadCleanupSettings: malformed SPCleanupTargets or
@@ -16,7 +16,7 @@ func TestCheckFirstRowNamesBadCleanupSettings(t *testing.T) {
 	cleanup, _ := functions.Lookup("SharePointCleanup")
 	base := settings.MapEnv{"AzureWebJobsStorage": "UseDevelopmentStorage=true",
 		"SPSiteUrl": "https://t.sharepoint.com/sites/ops", "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project"}
-	_, storageErr := storage.Open(base)
+	_, storageErr := clients.Storage(base)
 	if row := checkAllSettings(base, []function.Declaration{cleanup}, storageErr); !row.OK {
 		t.Fatalf("good settings: %+v", row)
 	}

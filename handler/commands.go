@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/azcred"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/logging"
@@ -214,7 +216,7 @@ func printCheckTable(w io.Writer, rows []function.CheckResult, red *logging.Reda
 }
 
 func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []function.CheckResult {
-	account, storageErr := storage.Open(r.env)
+	account, storageErr := clients.Storage(r.env)
 	rows := []function.CheckResult{checkAllSettings(r.env, decls, storageErr), checkStorage(ctx, account, storageErr)}
 	for _, decl := range decls {
 		if decl.Check == nil {
@@ -307,7 +309,7 @@ const noCredentialHint = "no Azure credential worked: on a workstation sign in w
 // multi-line report becomes one line saying what to do, anything else
 // keeps its first line with the rest joined on.
 func oneLine(why string) string {
-	if isCredentialFailure(why) {
+	if isCredentialFailure(why) && !strings.Contains(why, azcred.NoCredentialHint) {
 		return noCredentialHint + " (" + strings.TrimSpace(firstLine(why)) + ")"
 	}
 	return strings.Join(strings.Fields(why), " ")

@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 func TestRunRequest(t *testing.T) {
@@ -191,7 +191,7 @@ func TestCheckHasOneRowNamingEveryBadSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, storageErr := storage.Open(tt.env)
+			_, storageErr := clients.Storage(tt.env)
 			row := checkAllSettings(tt.env, functions.All(), storageErr)
 			if row.OK || row.Dependency != "settings" {
 				t.Fatalf("row = %+v, want a failed settings row", row)
@@ -205,7 +205,7 @@ func TestCheckHasOneRowNamingEveryBadSetting(t *testing.T) {
 	}
 	good := settings.MapEnv{"AzureWebJobsStorage": "UseDevelopmentStorage=true", "SPSiteUrl": "https://t.sharepoint.com/sites/ops", "SPListTitle": "Projects"}
 	spPoll, _ := functions.Lookup("SharePointChangePoll")
-	_, storageErr := storage.Open(good)
+	_, storageErr := clients.Storage(good)
 	if row := checkAllSettings(good, []function.Declaration{spPoll}, storageErr); !row.OK {
 		t.Errorf("row = %+v, want ok", row)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/logging"
@@ -34,7 +35,7 @@ func newRunner(env settings.Env, stdout, stderr io.Writer) *runner {
 		stdout:   stdout,
 		stderr:   stderr,
 		redactor: logging.NewRedactor(settings.SecretValues(env, knownSettings(functions.All()))...),
-		records:  &recorder{open: func() (*storage.Account, error) { return storage.Open(env) }},
+		records:  &recorder{open: func() (*storage.Account, error) { return clients.Storage(env) }},
 	}
 }
 

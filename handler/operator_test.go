@@ -10,10 +10,11 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/azcred"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // goodEnv is a complete, well-formed set of settings for every function.
@@ -61,7 +62,7 @@ func TestCheckFirstRowNamesEachBadValue(t *testing.T) {
 			}
 		})
 	}
-	_, storageErr := storage.Open(goodEnv())
+	_, storageErr := clients.Storage(goodEnv())
 	if row := checkAllSettings(goodEnv(), functions.All(), storageErr); !row.OK {
 		t.Errorf("good settings: %+v", row)
 	}
@@ -215,5 +216,14 @@ func TestRedactorKnowsSecretsOnlyADeclarationHas(t *testing.T) {
 	}
 	if len(knownSettings(functions.All())) != len(settings.All()) {
 		t.Error("a function declares a setting the catalog lacks")
+	}
+}
+
+// TestCredentialFailureSaysWhatToDoOnce: a credential error that already
+// says what to do in one line is not told twice.
+func TestCredentialFailureSaysWhatToDoOnce(t *testing.T) {
+	why := "storage: listing containers: azcred: " + azcred.NoCredentialHint + " (DefaultAzureCredential: failed to acquire a token.)"
+	if got := oneLine(why); strings.Count(got, "az login") != 1 {
+		t.Errorf("oneLine = %q", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/storage"
 )
@@ -49,7 +50,7 @@ func requeue(ctx context.Context, env settings.Env, out io.Writer, args []string
 	if queue == "" || *count < 0 {
 		return errors.New("requeue: give a queue name and a count of 0 or more; usage:\n" + strings.TrimRight(requeueUsage, "\n"))
 	}
-	account, err := storage.Open(env)
+	account, err := clients.Storage(env)
 	if err != nil {
 		return fmt.Errorf("requeue: %w", err)
 	}

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/runrecord"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/status"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // statusTimeout bounds the whole status command: reading records and state.
@@ -40,7 +40,7 @@ func statusCommand(args []string) error {
 func printStatus(out io.Writer, env settings.Env, asJSON bool, htmlFile string, now time.Time) error {
 	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
 	defer cancel()
-	account, err := storage.Open(env)
+	account, err := clients.Storage(env)
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}

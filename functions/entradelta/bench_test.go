@@ -16,9 +16,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/tenantops/tenantops/functions/entradelta"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/graph"
 	"github.com/tenantops/tenantops/internal/sink"
-	"github.com/tenantops/tenantops/internal/storage"
 	"github.com/tenantops/tenantops/internal/testonly/graphtest"
 	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 )
@@ -178,7 +178,7 @@ func TestExportChild(t *testing.T) {
 	if os.Getenv(childEnv) == "" {
 		t.Skip("runs only as the child of BenchmarkEntraDeltaExport")
 	}
-	account, err := storage.Open(envOS{})
+	account, err := clients.Storage(envOS{})
 	if err != nil {
 		t.Fatal(err)
 	}

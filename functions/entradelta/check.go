@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/storage"
 )
@@ -24,7 +25,7 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 	settingsRow.OK, settingsRow.Why = true, fmt.Sprintf("target %s, %d user and %d group attributes", c.target, len(c.userAttrs), len(c.groupAttrs))
 	rows := []function.CheckResult{settingsRow, graphRow(ctx, inv, c)}
 
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	stateRow := row("state container " + c.stateContainer)
 	if err == nil {
 		err = account.EnsureContainer(ctx, c.stateContainer)
@@ -42,7 +43,7 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 
 // graphRow gets a token and reads one page of each stream.
 func graphRow(ctx context.Context, inv *function.Invocation, c *config) function.CheckResult {
-	r := function.CheckResult{Dependency: "EntraDeltaExport Microsoft Graph " + c.endpoint}
+	r := function.CheckResult{Dependency: "EntraDeltaExport Microsoft Graph " + c.graph.Endpoint}
 	client, err := openGraph(c, inv.Log)
 	if err != nil {
 		r.Why = err.Error()

@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/azcred"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/graph"
 	"github.com/tenantops/tenantops/internal/remoteps"
@@ -41,8 +40,7 @@ type config struct {
 	container             string // blob
 	stateContainer        string
 	retentionDays         int
-	endpoint              string
-	cred                  azcred.Options
+	graph                 clients.GraphConfig
 }
 
 // loadConfig reads every setting and reports all the bad ones in one error.
@@ -54,19 +52,10 @@ func loadConfig(env settings.Env) (*config, error) {
 		target:         p.OneOf(settings.EntraExportTarget, targetWinRM, targetBlob, targetLocal),
 		stateContainer: p.String(settings.EntraStateContainer),
 		retentionDays:  p.Int(settings.EntraExportRetentionDays),
-		endpoint:       strings.TrimRight(p.String(settings.EntraGraphEndpoint), "/"),
-		cred: azcred.Options{
-			TenantID: p.String(settings.EntraTenantId), ClientID: p.String(settings.EntraClientId),
-			Certificate: p.Raw(settings.EntraClientCertificate), ManagedIdentityClientID: p.String(settings.EntraManagedIdentityClientId),
-			Settings: azcred.Settings{TenantID: settings.EntraTenantId.Name, ClientID: settings.EntraClientId.Name,
-				Certificate: settings.EntraClientCertificate.Name, ManagedIdentityClientID: settings.EntraManagedIdentityClientId.Name},
-		},
+		graph:          clients.GraphConfigFrom(p),
 	}
 	if c.retentionDays < 0 {
 		p.Fail(settings.EntraExportRetentionDays, "want 0 (keep all) or more days")
-	}
-	if !strings.HasPrefix(c.endpoint, "https://") && !strings.HasPrefix(c.endpoint, "http://") {
-		p.Fail(settings.EntraGraphEndpoint, fmt.Sprintf("want an https URL such as %s, got %q", graph.DefaultEndpoint, c.endpoint))
 	}
 	switch c.target {
 	case targetWinRM:
@@ -147,7 +136,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if err != nil {
 		return err
 	}
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	if err != nil {
 		return err
 	}
@@ -165,13 +154,13 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	return err
 }
 
-// openGraph builds the credential and the Graph client.
+// openGraph returns the Graph client, with the process's credential.
 func openGraph(c *config, log *slog.Logger) (*graph.Client, error) {
-	cred, err := azcred.New(c.cred)
+	client, err := clients.Graph(c.graph, log)
 	if err != nil {
 		return nil, fmt.Errorf("EntraDeltaExport: %w", err)
 	}
-	return graph.New(graph.Options{Endpoint: c.endpoint, Credential: cred, Log: log})
+	return client, nil
 }
 
 // openSink builds the sink EntraExportTarget names, with its lister.
@@ -191,7 +180,7 @@ func openSink(ctx context.Context, c *config, env settings.Env, account *storage
 		return b, b, func() {}, err
 	default:
 		p := settings.NewParser(env)
-		cfg := remoteps.ConfigFromSettings(p)
+		cfg := clients.WinRM(p)
 		if err := p.Err(); err != nil {
 			return nil, nil, nil, err
 		}
@@ -199,28 +188,10 @@ func openSink(ctx context.Context, c *config, env settings.Env, account *storage
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		w, err := sink.NewWinRM(remote{client}, c.directory, "")
+		w, err := sink.NewWinRM(clients.WinRMClient{Client: client}, c.directory, "")
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return w, sink.NewWinRMLister(w, remote{client}), func() {}, nil
+		return w, sink.NewWinRMLister(w, clients.WinRMClient{Client: client}), func() {}, nil
 	}
-}
-
-// remote adapts the remote PowerShell client to the sink's interfaces.
-type remote struct{ c *remoteps.Client }
-
-// Upload implements sink.Uploader.
-func (r remote) Upload(ctx context.Context, src io.Reader, remotePath string) (sink.Uploaded, error) {
-	res, err := r.c.Upload(ctx, src, remotePath)
-	if err != nil {
-		return sink.Uploaded{}, err
-	}
-	return sink.Uploaded{Path: res.RemotePath, Size: res.Size, SHA256: res.SHA256}, nil
-}
-
-// RunScript implements sink.ScriptRunner.
-func (r remote) RunScript(ctx context.Context, script string, params any) (string, error) {
-	res, err := r.c.Run(ctx, script, params)
-	return res.Stdout, err
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"math"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // deltaLinkWarnDays is the delta links' age at which status flags them:
@@ -18,7 +18,7 @@ const deltaLinkWarnDays = 5
 // change file staged but not yet delivered.
 func status(ctx context.Context, inv *function.Invocation) []function.StatusItem {
 	item := function.StatusItem{Name: "delta link age", Unit: "days"}
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	var st *state
 	if err == nil {
 		st, _, err = stateStore{account: account, container: inv.Settings().String(settings.EntraStateContainer)}.read(ctx)

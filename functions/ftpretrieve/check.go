@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/ftpsource"
 	"github.com/tenantops/tenantops/internal/function"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // check logs in, lists the source folder and reports what the pattern
@@ -59,7 +59,7 @@ func selectionRow(ctx context.Context, inv *function.Invocation, c *config, src 
 	r := function.CheckResult{Dependency: "FtpRetrieve selection today"}
 	var st *state
 	note := ""
-	if account, err := storage.Open(inv.Env); err == nil {
+	if account, err := clients.Storage(inv.Env); err == nil {
 		if st, err = loadState(ctx, account, c.stateKey(), c.server+" "+c.sourceDir); err != nil {
 			st, note = nil, "; delivered files unknown: "+err.Error()
 		}

@@ -3,9 +3,9 @@ package ftpretrieve
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sink"
@@ -30,7 +30,7 @@ func openSink(ctx context.Context, c *config, env settings.Env, account *storage
 		return b, func() {}, err
 	default:
 		p := settings.NewParser(env)
-		cfg := remoteps.ConfigFromSettings(p)
+		cfg := clients.WinRM(p)
 		if err := p.Err(); err != nil {
 			return nil, nil, err
 		}
@@ -41,7 +41,7 @@ func openSink(ctx context.Context, c *config, env settings.Env, account *storage
 		// One PowerShell process per transfer worker receives all of its
 		// files, instead of one process per file.
 		uploads := client.NewUploads(ctx, max(c.maxConns, 1))
-		w, err := sink.NewWinRM(remoteUploader{uploads}, c.targetDir, c.subfolder)
+		w, err := sink.NewWinRM(clients.WinRMUploads{Uploads: uploads}, c.targetDir, c.subfolder)
 		if err != nil {
 			_ = uploads.Close()
 			return nil, nil, err
@@ -54,30 +54,9 @@ func openSink(ctx context.Context, c *config, env settings.Env, account *storage
 	}
 }
 
-// remoteUploader adapts the remote PowerShell uploads to the sink's
-// SizedUploader.
-type remoteUploader struct{ u *remoteps.Uploads }
-
-// Upload implements sink.Uploader.
-func (r remoteUploader) Upload(ctx context.Context, src io.Reader, remotePath string) (sink.Uploaded, error) {
-	return r.UploadSized(ctx, src, remotePath, -1)
-}
-
-// UploadSized implements sink.SizedUploader.
-func (r remoteUploader) UploadSized(ctx context.Context, src io.Reader, remotePath string, size int64) (sink.Uploaded, error) {
-	res, err := r.u.UploadSized(ctx, src, remotePath, size)
-	if err != nil {
-		return sink.Uploaded{}, err
-	}
-	return sink.Uploaded{Path: res.RemotePath, Size: res.Size, SHA256: res.SHA256}, nil
-}
-
-// Compile-time check that the adapter fits.
-var _ sink.SizedUploader = remoteUploader{}
-
 // openState opens the delivered-files record in the app's storage account.
 func openState(ctx context.Context, c *config, env settings.Env) (*storage.Account, *state, error) {
-	account, err := storage.Open(env)
+	account, err := clients.Storage(env)
 	if err != nil {
 		return nil, nil, err
 	}

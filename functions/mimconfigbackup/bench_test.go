@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/storage"
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/testonly/mimtest"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
@@ -177,7 +177,7 @@ func TestOffsiteCopyChild(t *testing.T) {
 
 // blobSize reads the stored blob's size.
 func blobSize(t *testing.T, container, name string) int64 {
-	account, err := storage.Open(settings.OSEnv{})
+	account, err := clients.Storage(settings.OSEnv{})
 	if err != nil {
 		t.Fatal(err)
 	}

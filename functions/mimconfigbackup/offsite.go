@@ -18,9 +18,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/remoteps"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // The off-site copy streams the zip from the server into staged blocks: it
@@ -57,7 +57,7 @@ func offsite(ctx context.Context, inv *function.Invocation, client *remoteps.Cli
 	case s.Zip == "":
 		problems = append(problems, fmt.Errorf("off-site copy: the script made no zip"))
 	}
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	if err == nil {
 		err = account.EnsureContainer(ctx, opts.container)
 	}

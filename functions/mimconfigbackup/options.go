@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/opstime"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/settings"
@@ -30,7 +31,7 @@ var containerName = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`)
 // readOptions reads the settings; problems are recorded on p.
 func readOptions(p *settings.Parser) options {
 	o := options{
-		winrm:          remoteps.ConfigFromSettings(p),
+		winrm:          clients.WinRM(p),
 		root:           p.String(settings.MIMBackupRoot),
 		folderFormat:   p.String(settings.MIMBackupFolderFormat),
 		zone:           p.Zone(),

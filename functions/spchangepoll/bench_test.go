@@ -12,9 +12,8 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions/spchangepoll"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // childEnv marks the test binary re-run as the poll process of the benchmark.
@@ -89,11 +88,11 @@ func TestPollChild(t *testing.T) {
 	}
 	env := settings.OSEnv{}
 	p := settings.NewParser(env)
-	client, err := sharepoint.Open(p, discardLogger())
+	client, err := clients.SharePoint(p, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	account, err := storage.Open(env)
+	account, err := clients.Storage(env)
 	if err != nil {
 		t.Fatal(err)
 	}

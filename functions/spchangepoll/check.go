@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sharepoint"
@@ -14,7 +15,7 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 	row := function.CheckResult{Dependency: "SharePointChangePoll: SharePoint list"}
 	p := inv.Settings()
 	title := p.String(settings.SPListTitle)
-	client, err := sharepoint.Shared(p, inv.Log)
+	client, err := clients.SharePoint(p, inv.Log)
 	if err != nil {
 		row.Why = err.Error()
 		return []function.CheckResult{row}

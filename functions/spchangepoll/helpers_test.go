@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions/deleteditem"
+	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/testonly/logbuf"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
@@ -78,7 +79,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	t.Cleanup(func() { _ = site.Close() })
 	site.AddList("Projects")
-	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	cred, err := azcred.New(azcred.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

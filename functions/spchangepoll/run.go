@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/sharepoint"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // runTimeout keeps a run inside host.json's functionTimeout (30 min).
@@ -32,11 +31,11 @@ func load(ctx context.Context, inv *function.Invocation) (Options, error) {
 	p := inv.Settings()
 	opts := Options{ListTitle: p.String(settings.SPListTitle), Queue: p.String(settings.SPCleanupQueue),
 		Container: p.String(settings.SPStateContainer), Log: inv.Log, Now: inv.Now}
-	client, err := sharepoint.Shared(p, inv.Log)
+	client, err := clients.SharePoint(p, inv.Log)
 	if err != nil {
 		return opts, fmt.Errorf("SharePointChangePoll: %w", err)
 	}
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	if err != nil {
 		return opts, fmt.Errorf("SharePointChangePoll: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sharepoint"
@@ -26,7 +27,7 @@ func status(ctx context.Context, inv *function.Invocation) []function.StatusItem
 	p := inv.Settings()
 	store := stateStore{container: p.String(settings.SPStateContainer),
 		name: blobName(p.String(settings.SPSiteUrl), p.String(settings.SPListTitle))}
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	if err != nil {
 		return []function.StatusItem{unreadable(item, err)}
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tenantops/tenantops/functions/deleteditem"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sharepoint"
@@ -53,7 +54,7 @@ func load(inv *function.Invocation) (Options, error) {
 	}
 	opts.Targets = targets
 	opts.Mode = sharepoint.Mode(p.OneOf(settings.SPCleanupMode))
-	client, err := sharepoint.Shared(p, inv.Log) // fails on every problem p holds, cached client or not
+	client, err := clients.SharePoint(p, inv.Log) // fails on every problem p holds, cached client or not
 	if err != nil {
 		return opts, fmt.Errorf("SharePointCleanup: %w", err)
 	}

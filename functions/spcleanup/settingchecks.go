@@ -1,8 +1,8 @@
 package spcleanup
 
 import (
+	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/sharepoint"
 )
 
 // The settings SharePointCleanup declares with the parser a run uses.
@@ -12,7 +12,7 @@ var (
 		return err
 	})
 	clientCertificateSetting = settings.SPClientCertificate.WithCheck(func(value string) error {
-		_, _, err := sharepoint.ParseCertificate(value) // its errors never quote the value
+		_, _, err := azcred.ParseCertificate(value, settings.SPClientCertificate.Name) // its errors never quote the value
 		return err
 	})
 )

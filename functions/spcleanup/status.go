@@ -3,6 +3,7 @@ package spcleanup
 import (
 	"context"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/storage"
@@ -13,7 +14,7 @@ import (
 func status(ctx context.Context, inv *function.Invocation) []function.StatusItem {
 	poison := inv.Settings().String(settings.SPCleanupQueue) + storage.PoisonSuffix
 	item := function.StatusItem{Name: "poison queue " + poison, Unit: "messages"}
-	account, err := storage.Open(inv.Env)
+	account, err := clients.Storage(inv.Env)
 	if err == nil {
 		var depth int
 		depth, err = account.QueueDepth(ctx, poison)

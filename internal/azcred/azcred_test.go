@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/graph"
@@ -101,7 +104,7 @@ func TestCertificateReachesGraph(t *testing.T) {
 	const clientID = "3d5f0a9e-0000-4000-8000-0000000ce272"
 	id.RegisterCertificate(clientID, cert)
 	opts := azcred.Options{TenantID: id.TenantID(), ClientID: clientID, Certificate: pemText, Settings: entraSettings,
-		ClientOptions: azcore.ClientOptions{
+		ClientOptions: &azcore.ClientOptions{
 			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: id.AuthorityHost()},
 			Transport: id.AuthorityClient(),
 		},
@@ -140,5 +143,65 @@ func TestOptionsAreCheckedByTheirSettingNames(t *testing.T) {
 	}
 	if _, err := azcred.New(azcred.Options{TenantID: "t"}); err == nil || !strings.Contains(err.Error(), "ClientID") {
 		t.Fatalf("without setting names the field names are used: %v", err)
+	}
+}
+
+// TestSourceChoosesTheCredential: without a certificate, the managed
+// identity serves on App Service and the default chain (which ends with the
+// developer's Azure CLI login) everywhere else, unless a Source says which.
+func TestSourceChoosesTheCredential(t *testing.T) {
+	tests := []struct {
+		name       string
+		appService bool
+		source     azcred.Source
+		wantChain  bool
+	}{
+		{"automatic on a workstation", false, azcred.Automatic, true},
+		{"automatic on App Service", true, azcred.Automatic, false},
+		{"managed identity on a workstation", false, azcred.ManagedIdentity, false},
+		{"default chain on App Service", true, azcred.DefaultChain, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("IDENTITY_ENDPOINT", "")
+			t.Setenv("MSI_ENDPOINT", "")
+			if tt.appService {
+				t.Setenv("IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi/token")
+				t.Setenv("IDENTITY_HEADER", "h")
+			}
+			cred, err := azcred.New(azcred.Options{Source: tt.source})
+			if err != nil {
+				t.Fatal(err)
+			}
+			chain := azcred.IsDefaultChain(cred)
+			_, managed := cred.(*azidentity.ManagedIdentityCredential)
+			if chain != tt.wantChain || managed == tt.wantChain {
+				t.Errorf("credential is %T, want the default chain: %v", cred, tt.wantChain)
+			}
+		})
+	}
+}
+
+// TestNoCredentialIsOneLineSayingWhatToDo: when no credential of the
+// default chain works, the error is one line that names `az login`, and
+// the chain's own error is still underneath.
+func TestNoCredentialIsOneLineSayingWhatToDo(t *testing.T) {
+	t.Setenv("IDENTITY_ENDPOINT", "")
+	t.Setenv("MSI_ENDPOINT", "")
+	t.Setenv("AZURE_TOKEN_CREDENTIALS", "dev") // no IMDS probe: the developer tools only
+	t.Setenv("PATH", t.TempDir())              // no az, azd or pwsh to ask
+	cred, err := azcred.New(azcred.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://storage.azure.com/.default"}})
+	var none *azcred.NoCredentialError
+	if !errors.As(err, &none) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "az login") {
+		t.Fatalf("err = %v", err)
+	}
+	if errors.Unwrap(err) == nil {
+		t.Error("the chain's error is not kept underneath")
 	}
 }

@@ -21,7 +21,7 @@ import (
 
 	"github.com/masterzen/winrm"
 
-	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/certpin"
 )
 
 // Client runs scripts on one WinRM host. It is safe for concurrent use;
@@ -58,7 +58,7 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 		return nil, errors.New("remoteps: CACertPEM holds no PEM certificate")
 	}
 	if cfg.CertSHA256 != "" {
-		pin, err := settings.ParseFingerprint(cfg.CertSHA256)
+		pin, err := certpin.ParseSHA256(cfg.CertSHA256)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("remoteps: CertSHA256: %w", err)

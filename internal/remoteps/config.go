@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // Auth is how the client proves who it is.
@@ -52,36 +50,6 @@ type Config struct {
 	// OperationTimeout is how long one Receive may wait for output before
 	// the server answers "no output yet"; default DefaultOperationTimeout.
 	OperationTimeout time.Duration
-}
-
-// ConfigFromSettings reads the MIMSync* settings. Problems are recorded on
-// the parser; call p.Err afterwards.
-func ConfigFromSettings(p *settings.Parser) Config {
-	cfg := Config{
-		Host:               p.String(settings.MIMSyncServer),
-		HTTPS:              p.Bool(settings.MIMSyncWinRMUseHTTPS),
-		InsecureSkipVerify: p.Bool(settings.MIMSyncWinRMInsecureSkipVerify),
-		User:               p.String(settings.MIMSyncCredUser),
-		Password:           p.String(settings.MIMSyncCredPassword),
-		Auth:               AuthNTLM,
-	}
-	cfg.Port = p.Int(settings.MIMSyncWinRMPort)
-	if !cfg.HTTPS && !p.Set(settings.MIMSyncWinRMPort) {
-		cfg.Port = 5985 // the HTTP listener's port, when HTTPS is switched off without a port
-	}
-	if cfg.Port < 1 || cfg.Port > 65535 {
-		p.Fail(settings.MIMSyncWinRMPort, "want a TCP port between 1 and 65535")
-	}
-	cfg.CACertPEM = p.Certificates(settings.MIMSyncWinRMCACert)
-	cfg.TLSServerName = p.String(settings.MIMSyncWinRMTLSServerName)
-	cfg.CertSHA256 = p.Fingerprint(settings.MIMSyncWinRMCertThumbprint)
-	if cfg.CertSHA256 != "" && !cfg.HTTPS {
-		p.Fail(settings.MIMSyncWinRMCertThumbprint, "a certificate pin needs HTTPS (MIMSyncWinRMUseHTTPS=true)")
-	}
-	if cfg.CertSHA256 != "" && cfg.InsecureSkipVerify {
-		p.Fail(settings.MIMSyncWinRMCertThumbprint, "set either the pin or MIMSyncWinRMInsecureSkipVerify, not both: the pin is the safe one")
-	}
-	return cfg
 }
 
 // String implements fmt.Stringer without the password, so that a Config

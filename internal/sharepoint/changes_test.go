@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
@@ -223,7 +224,7 @@ func TestSiteWithoutContextInfoIsServedWithTheBearerTokenAlone(t *testing.T) {
 	t.Cleanup(func() { _ = site.Close() })
 	site.AddList("Projects")
 	site.InjectFault(sptest.Fault{Status: 404, PathContains: "/_api/contextinfo", Times: 100})
-	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	cred, err := azcred.New(azcred.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

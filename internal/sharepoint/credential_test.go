@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 
+	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
@@ -55,9 +55,9 @@ func TestCertificateCredentialReachesTheSite(t *testing.T) {
 	}
 	defer site.Close()
 	listID := site.AddList("Projects")
-	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{
+	cred, err := azcred.New(azcred.Options{
 		TenantID: id.TenantID(), ClientID: clientID, Certificate: pemText,
-		ClientOptions: azcore.ClientOptions{
+		ClientOptions: &azcore.ClientOptions{
 			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: id.AuthorityHost()},
 			Transport: id.AuthorityClient(),
 		},
@@ -76,31 +76,6 @@ func TestCertificateCredentialReachesTheSite(t *testing.T) {
 	}
 }
 
-func TestCredentialOptionsAreChecked(t *testing.T) {
-	_, pemText := selfSigned(t)
-	tests := []struct {
-		name string
-		opts sharepoint.CredentialOptions
-		want string
-	}{
-		{"certificate without tenant", sharepoint.CredentialOptions{ClientID: "c", Certificate: pemText}, "together"},
-		{"not PEM nor base64", sharepoint.CredentialOptions{TenantID: "t", ClientID: "c", Certificate: "not a certificate!"}, "neither PEM nor base64"},
-		{"base64 of garbage", sharepoint.CredentialOptions{TenantID: "t", ClientID: "c", Certificate: base64.StdEncoding.EncodeToString([]byte("garbage-secret-value"))}, "SPClientCertificate"},
-		{"certificate without key", sharepoint.CredentialOptions{TenantID: "t", ClientID: "c", Certificate: pemText[:strings.Index(pemText, "-----BEGIN PRIVATE KEY")]}, "no private key"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := sharepoint.NewCredential(tt.opts)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want %q", err, tt.want)
-			}
-			if tt.opts.Certificate != "" && len(tt.opts.Certificate) > 8 && strings.Contains(err.Error(), tt.opts.Certificate[:8]) {
-				t.Fatalf("error quotes the certificate value: %v", err)
-			}
-		})
-	}
-}
-
 func TestManagedIdentityTokenIsRejectedForAnotherSite(t *testing.T) {
 	id := startIdentity(t)
 	site, err := sptest.Start(sptest.Options{VerifyToken: func(token, _ string) error {
@@ -111,7 +86,7 @@ func TestManagedIdentityTokenIsRejectedForAnotherSite(t *testing.T) {
 	}
 	defer site.Close()
 	site.AddList("Projects")
-	cred, _ := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	cred, _ := azcred.New(azcred.Options{})
 	client, _ := sharepoint.New(sharepoint.Options{SiteURL: site.SiteURL(), Credential: cred, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	_, err = client.ListInfo(context.Background(), sharepoint.ListByTitle("Projects"))
 	if err == nil || !strings.Contains(err.Error(), "401") || site.RequestCount() != 1 {

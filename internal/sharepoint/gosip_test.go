@@ -8,6 +8,7 @@ import (
 	"github.com/koltyakov/gosip"
 	"github.com/koltyakov/gosip/api"
 
+	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
@@ -17,7 +18,7 @@ import (
 // stand-in, with the azidentity-backed strategy.
 func TestGosipDrivesTheStandIn(t *testing.T) {
 	site, _ := newSite(t)
-	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	cred, err := azcred.New(azcred.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestGosipDrivesTheStandIn(t *testing.T) {
 // names the list it points at in LookupList.
 func TestGosipRestoreLookupAndItemByID(t *testing.T) {
 	site, _ := newSite(t)
-	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	cred, err := azcred.New(azcred.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

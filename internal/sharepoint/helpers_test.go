@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
@@ -43,7 +44,7 @@ func newSite(t *testing.T) (*sptest.Server, *sharepoint.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = site.Close() })
-	cred, err := sharepoint.NewCredential(sharepoint.CredentialOptions{})
+	cred, err := azcred.New(azcred.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

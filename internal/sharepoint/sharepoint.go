@@ -25,7 +25,8 @@ import (
 type Options struct {
 	// SiteURL is the site's absolute URL, e.g. https://contoso.sharepoint.com/sites/ops.
 	SiteURL string
-	// Credential obtains bearer tokens; see NewCredential.
+	// Credential obtains bearer tokens (see package azcred); it is asked for
+	// tokens of the site's origin.
 	Credential azcore.TokenCredential
 	// Transport carries the requests; default http.DefaultTransport.
 	Transport http.RoundTripper
@@ -77,6 +78,13 @@ func (c *Client) WithLog(log *slog.Logger) *Client {
 
 // SiteURL returns the site's normalized URL (no trailing slash).
 func (c *Client) SiteURL() string { return c.siteURL }
+
+// CheckSiteURL reports whether raw is a site URL New accepts: an absolute
+// http(s) URL.
+func CheckSiteURL(raw string) error {
+	_, err := normalizeSiteURL(raw)
+	return err
+}
 
 // normalizeSiteURL checks an absolute http(s) URL and drops a trailing slash.
 func normalizeSiteURL(raw string) (string, error) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/sink"
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
@@ -117,14 +118,6 @@ func TestBlobListDelete(t *testing.T) {
 	}
 }
 
-// runner adapts the remote PowerShell client to sink.ScriptRunner.
-type runner struct{ c *remoteps.Client }
-
-func (r runner) RunScript(ctx context.Context, script string, params any) (string, error) {
-	res, err := r.c.Run(ctx, script, params)
-	return res.Stdout, err
-}
-
 // listScripts emulates listfiles.ps1 and deletefile.ps1 on a Disk.
 func listScripts(d *winrmtest.Disk) map[string]winrmtest.ScriptFunc {
 	var p struct{ Folder, Name string }
@@ -181,11 +174,11 @@ func TestWinRMListDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := sink.NewWinRM(remote{client}, `C:\MIM\Entra`, "")
+	w, err := sink.NewWinRM(clients.WinRMClient{Client: client}, `C:\MIM\Entra`, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := sink.NewWinRMLister(w, runner{client})
+	l := sink.NewWinRMLister(w, clients.WinRMClient{Client: client})
 	if files, err := l.List(context.Background()); err != nil || len(files) != 0 {
 		t.Fatalf("a folder not there yet: %v %v", files, err)
 	}

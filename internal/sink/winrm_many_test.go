@@ -4,29 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/sink"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
-
-// shared adapts the remote PowerShell client's shared uploads, as
-// FtpRetrieve does.
-type shared struct{ u *remoteps.Uploads }
-
-func (s shared) Upload(ctx context.Context, src io.Reader, path string) (sink.Uploaded, error) {
-	return s.UploadSized(ctx, src, path, -1)
-}
-
-func (s shared) UploadSized(ctx context.Context, src io.Reader, path string, size int64) (sink.Uploaded, error) {
-	res, err := s.u.UploadSized(ctx, src, path, size)
-	return sink.Uploaded{Path: res.RemotePath, Size: res.Size, SHA256: res.SHA256}, err
-}
 
 // smallFile is the content of the i-th small file.
 func smallFile(i int) []byte {
@@ -73,7 +60,7 @@ func TestWinRMPutManyFilesThroughOneProcessPerWorker(t *testing.T) {
 	}
 	const workers, files = 4, 200
 	u := client.NewUploads(context.Background(), workers)
-	s, err := sink.NewWinRM(shared{u}, `C:\MIM\Imports`, "2026-11-25")
+	s, err := sink.NewWinRM(clients.WinRMUploads{Uploads: u}, `C:\MIM\Imports`, "2026-11-25")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +130,7 @@ func timeMany(b *testing.B, files, workers int, startCost time.Duration) (time.D
 	}
 	start := time.Now()
 	u := client.NewUploads(context.Background(), workers)
-	s, err := sink.NewWinRM(shared{u}, `C:\MIM\Imports`, "")
+	s, err := sink.NewWinRM(clients.WinRMUploads{Uploads: u}, `C:\MIM\Imports`, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -162,7 +149,7 @@ func timeOnePerFile(b *testing.B, files, workers int, startCost time.Duration) t
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := sink.NewWinRM(remote{client}, `C:\MIM\Imports`, "")
+	s, err := sink.NewWinRM(clients.WinRMClient{Client: client}, `C:\MIM\Imports`, "")
 	if err != nil {
 		b.Fatal(err)
 	}

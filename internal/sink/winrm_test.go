@@ -8,18 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/sink"
 	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
-
-// remote adapts the remote PowerShell client, as FtpRetrieve does.
-type remote struct{ c *remoteps.Client }
-
-func (r remote) Upload(ctx context.Context, src io.Reader, path string) (sink.Uploaded, error) {
-	res, err := r.c.Upload(ctx, src, path)
-	return sink.Uploaded{Path: res.RemotePath, Size: res.Size, SHA256: res.SHA256}, err
-}
 
 func TestWinRMPut(t *testing.T) {
 	srv := winrmtest.Start(t, winrmtest.Options{HTTPS: true})
@@ -27,7 +20,7 @@ func TestWinRMPut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sink.NewWinRM(remote{client}, `C:\MIM\Imports\`, "2026-11-25")
+	s, err := sink.NewWinRM(clients.WinRMClient{Client: client}, `C:\MIM\Imports\`, "2026-11-25")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +57,7 @@ func TestWinRMPut(t *testing.T) {
 			t.Errorf("Put(%q) succeeded", bad)
 		}
 	}
-	if _, err := sink.NewWinRM(remote{client}, `relative\dir`, ""); err == nil {
+	if _, err := sink.NewWinRM(clients.WinRMClient{Client: client}, `relative\dir`, ""); err == nil {
 		t.Error("a relative target folder was accepted")
 	}
 }

@@ -1,7 +1,8 @@
-// Package storage opens the Function App's storage account (AzureWebJobsStorage)
-// for blobs and queues, from a connection string, the UseDevelopmentStorage
-// shortcut, or identity-based settings, and offers the few operations
-// tenantops needs: ETag-guarded state blobs and base64 queue messages.
+// Package storage opens an Azure Storage account for blobs and queues, from
+// a connection string, the UseDevelopmentStorage shortcut, or service
+// endpoints with a token credential, and offers the few operations tenantops
+// needs: ETag-guarded state blobs and base64 queue messages. Which account
+// the app settings select is decided by package clients.
 package storage
 
 import (
@@ -10,16 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
-
-	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // DevelopmentConnectionString is what UseDevelopmentStorage=true stands for:
@@ -36,38 +33,51 @@ type Account struct {
 	Queue *azqueue.ServiceClient
 }
 
-// Open reads the storage settings from env and returns clients for the
-// account: from AzureWebJobsStorage when it is set (a connection string with
-// an account key or a shared access signature, or UseDevelopmentStorage=true
-// with an optional DevelopmentStorageProxyUri), else from the identity-based
-// AzureWebJobsStorage__* settings.
-func Open(env settings.Env) (*Account, error) {
-	p := settings.NewParser(env)
-	conn := p.String(settings.Storage)
-	if err := p.Err(); err != nil {
-		return nil, err
+// Config says how to reach a storage account: a connection string, or the
+// blob and queue endpoints with a token credential.
+type Config struct {
+	// ConnectionString holds an account key or a shared access signature,
+	// or is UseDevelopmentStorage=true with an optional
+	// DevelopmentStorageProxyUri. When set, the fields below are not used.
+	ConnectionString string
+	// Source names the connection string in error texts, e.g. the app
+	// setting it came from; default "the connection string".
+	Source string
+	// BlobURL and QueueURL are the service endpoints of an identity-based
+	// connection, such as https://<account>.blob.core.windows.net/.
+	BlobURL, QueueURL string
+	// Credential obtains the tokens of an identity-based connection.
+	Credential azcore.TokenCredential
+}
+
+// New returns clients for the account cfg describes.
+func New(cfg Config) (*Account, error) {
+	if cfg.ConnectionString == "" {
+		return fromIdentity(cfg)
 	}
-	if conn == "" {
-		return fromIdentity(p)
+	source := cfg.Source
+	if source == "" {
+		source = "the connection string"
 	}
-	parsed, err := parseConnectionString(conn)
+	parsed, err := parseConnectionString(cfg.ConnectionString)
+	conn := ""
 	if err == nil {
 		conn, err = parsed.sdkConnectionString()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("storage: AzureWebJobsStorage is not a usable connection string: %s", err)
+		return nil, fmt.Errorf("storage: %s is not a usable connection string: %s", source, err)
 	}
-	return fromConnectionString(conn)
+	return fromConnectionString(conn, source)
 }
 
-func fromConnectionString(conn string) (*Account, error) {
+func fromConnectionString(conn, source string) (*Account, error) {
 	blob, err := azblob.NewClientFromConnectionString(conn, nil)
 	if err != nil {
-		return nil, fmt.Errorf("storage: AzureWebJobsStorage is not a usable connection string (%s)", redactedReason(err))
+		return nil, fmt.Errorf("storage: %s is not a usable connection string (%s)", source, redactedReason(err))
 	}
 	queue, err := azqueue.NewServiceClientFromConnectionString(conn, nil)
 	if err != nil {
-		return nil, fmt.Errorf("storage: AzureWebJobsStorage is not a usable connection string (%s)", redactedReason(err))
+		return nil, fmt.Errorf("storage: %s is not a usable connection string (%s)", source, redactedReason(err))
 	}
 	return &Account{Blob: blob, Queue: queue}, nil
 }
@@ -81,86 +91,23 @@ func redactedReason(err error) string {
 	return msg
 }
 
-func fromIdentity(p *settings.Parser) (*Account, error) {
-	name := p.String(settings.StorageAccountName)
-	blobURL := serviceURI(p, settings.StorageBlobServiceURI)
-	queueURL := serviceURI(p, settings.StorageQueueServiceURI)
-	if blobURL == "" && name != "" {
-		blobURL = "https://" + name + ".blob.core.windows.net/"
+// fromIdentity opens the account's endpoints with a token credential.
+func fromIdentity(cfg Config) (*Account, error) {
+	if cfg.BlobURL == "" || cfg.QueueURL == "" {
+		return nil, fmt.Errorf("storage: an identity-based connection needs both the blob and the queue endpoint")
 	}
-	if queueURL == "" && name != "" {
-		queueURL = "https://" + name + ".queue.core.windows.net/"
+	if cfg.Credential == nil {
+		return nil, fmt.Errorf("storage: an identity-based connection needs a credential")
 	}
-	switch {
-	case p.Set(settings.StorageBlobServiceURI) && !p.Set(settings.StorageQueueServiceURI) && name == "":
-		p.Fail(settings.StorageQueueServiceURI, "missing: identity-based storage with AzureWebJobsStorage__blobServiceUri "+
-			"also needs the queue endpoint (or AzureWebJobsStorage__accountName)")
-	case p.Set(settings.StorageQueueServiceURI) && !p.Set(settings.StorageBlobServiceURI) && name == "":
-		p.Fail(settings.StorageBlobServiceURI, "missing: identity-based storage with AzureWebJobsStorage__queueServiceUri "+
-			"also needs the blob endpoint (or AzureWebJobsStorage__accountName)")
-	case name == "" && !p.Set(settings.StorageBlobServiceURI) && !p.Set(settings.StorageQueueServiceURI):
-		p.Fail(settings.Storage, "missing: set a connection string, UseDevelopmentStorage=true, "+
-			"AzureWebJobsStorage__accountName, or both AzureWebJobsStorage__blobServiceUri and __queueServiceUri")
-	}
-	cred := credential(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	blob, err := azblob.NewClient(blobURL, cred, nil)
+	blob, err := azblob.NewClient(cfg.BlobURL, cfg.Credential, nil)
 	if err != nil {
-		return nil, fmt.Errorf("storage: blob endpoint %s: %w", blobURL, err)
+		return nil, fmt.Errorf("storage: blob endpoint %s: %w", cfg.BlobURL, err)
 	}
-	queue, err := azqueue.NewServiceClient(queueURL, cred, nil)
+	queue, err := azqueue.NewServiceClient(cfg.QueueURL, cfg.Credential, nil)
 	if err != nil {
-		return nil, fmt.Errorf("storage: queue endpoint %s: %w", queueURL, err)
+		return nil, fmt.Errorf("storage: queue endpoint %s: %w", cfg.QueueURL, err)
 	}
 	return &Account{Blob: blob, Queue: queue}, nil
-}
-
-// serviceURI reads an identity-based endpoint setting, which must be an
-// absolute http(s) URL with no query (a token credential carries no SAS).
-func serviceURI(p *settings.Parser, s settings.Spec) string {
-	v := p.String(s)
-	if v == "" {
-		return ""
-	}
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
-		p.Fail(s, fmt.Sprintf("want the service's URL such as https://<account>.blob.core.windows.net, got %q", v))
-		return ""
-	}
-	return v
-}
-
-// credential returns the token credential of identity-based storage:
-// managed identity (user-assigned when __clientId is set) for
-// __credential=managedidentity, else the default chain (environment,
-// workload identity, managed identity, Azure CLI, …) as the host uses locally.
-func credential(p *settings.Parser) azcore.TokenCredential {
-	kind := strings.ToLower(p.String(settings.StorageCredential))
-	clientID := p.String(settings.StorageClientID)
-	switch kind {
-	case "managedidentity":
-		opts := &azidentity.ManagedIdentityCredentialOptions{}
-		if clientID != "" {
-			opts.ID = azidentity.ClientID(clientID)
-		}
-		cred, err := azidentity.NewManagedIdentityCredential(opts)
-		if err != nil {
-			p.Fail(settings.StorageCredential, "managed identity: "+err.Error())
-			return nil
-		}
-		return cred
-	case "":
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
-		if err != nil {
-			p.Fail(settings.StorageCredential, "default credential chain: "+err.Error())
-			return nil
-		}
-		return cred
-	}
-	p.Fail(settings.StorageCredential, fmt.Sprintf("want managedidentity or empty, got %q", kind))
-	return nil
 }
 
 // ErrNotFound is returned when a blob does not exist.

@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/storage"
 )
 
@@ -144,7 +143,7 @@ func (s *Server) awaitReady(ctx context.Context, out io.Reader) error {
 func (s *Server) open(blobURL, queueURL string) error {
 	s.ConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + devAccountKey +
 		";BlobEndpoint=" + blobURL + "/devstoreaccount1;QueueEndpoint=" + queueURL + "/devstoreaccount1;"
-	acct, err := storage.Open(settings.MapEnv{settings.Storage.Name: s.ConnectionString})
+	acct, err := storage.New(storage.Config{ConnectionString: s.ConnectionString})
 	if err != nil {
 		return fmt.Errorf("azuritetest: open account: %w", err)
 	}
