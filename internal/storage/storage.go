@@ -19,14 +19,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 )
 
-// DevelopmentConnectionString is what UseDevelopmentStorage=true stands for:
-// the well-known Azurite account on its default loopback ports. The SDKs do
-// not parse the shortcut themselves. The key is Azurite's published
-// development key, not a secret.
-const DevelopmentConnectionString = "DefaultEndpointsProtocol=http;AccountName=" + devStorageAccount + ";" +
-	"AccountKey=" + devStorageKey + ";" +
-	"BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
-
 // Account is an opened storage account.
 type Account struct {
 	Blob  *azblob.Client
