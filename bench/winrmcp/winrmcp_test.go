@@ -46,6 +46,7 @@ func BenchmarkUploadVsWinrmcp(b *testing.B) {
 	b.ReportMetric(mbps(ours), "remoteps-MB/s")
 	b.ReportMetric(mbps(theirs), "winrmcp-MB/s")
 	b.ReportMetric(theirs.Seconds()/ours.Seconds(), "speedup-x")
+	b.ReportMetric(20, "min:speedup-x") // the goal, for make bench's summary table
 }
 
 func timeUpload(b *testing.B, data []byte) time.Duration {

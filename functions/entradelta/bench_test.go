@@ -66,10 +66,13 @@ func benchFull(b *testing.B, f *fixture, pop graphtest.Population) {
 		users, groups := f.graph.RequestsFor("users"), f.graph.RequestsFor("groups")
 		b.ReportMetric(float64(requests), "requests")
 		b.ReportMetric(float64(requests)/float64(usersMin+groupsMin), "requests/min")
+		b.ReportMetric(1.05, "max:requests/min") // the goal, for make bench's summary table
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(wall.Seconds()/(float64(requests)*graphtest.BenchLatency.Seconds()), "wall/(requests*100ms)")
+		b.ReportMetric(1.15, "max:wall/(requests*100ms)") // the goal, for make bench's summary table
 		b.ReportMetric(wall.Seconds()/(float64(max(users, groups))*graphtest.BenchLatency.Seconds()), "wall/(longest-stream*100ms)")
 		b.ReportMetric(float64(peakKB)/1024, "peak-RSS-MB")
+		b.ReportMetric(256, "max:peak-RSS-MB") // the goal, for make bench's summary table
 	}
 }
 
@@ -83,7 +86,9 @@ func benchNoChange(b *testing.B, f *fixture) {
 			b.Fatalf("a round without changes wrote %s", res.File)
 		}
 		b.ReportMetric(float64(f.graph.Requests()), "requests")
+		b.ReportMetric(2, "max:requests") // one per stream
 		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(1, "max:wall-s")
 	}
 }
 
@@ -114,9 +119,11 @@ func benchGroups(b *testing.B, f *fixture, pop graphtest.Population) {
 		size := replicaSize(b, f)
 		b.ReportMetric(float64(f.graph.Requests()), "requests")
 		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(3, "max:wall-s")
 		b.ReportMetric(float64(res.ReplicaBytesWritten)/(1<<20), "replica-MB-rewritten")
 		b.ReportMetric(float64(size)/(1<<20), "replica-MB")
 		b.ReportMetric(100*float64(res.ReplicaBytesWritten)/float64(size), "replica-%-rewritten")
+		b.ReportMetric(5, "max:replica-%-rewritten") // the goal, for make bench's summary table
 	}
 }
 

@@ -88,7 +88,9 @@ func benchOffsiteCopy(b *testing.B, size int64) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(heap)/(1<<20), "peak-HeapInuse-MiB")
+	b.ReportMetric(64, "max:peak-HeapInuse-MiB") // the goal, for make bench's summary table
 	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	b.ReportMetric(64, "max:peak-RSS-MiB") // the goal, for make bench's summary table
 	b.ReportMetric(float64(idle.PeakRSSKB)/(1<<10), "idle-RSS-MiB")
 	b.ReportMetric(float64(size)*float64(b.N)/elapsed.Seconds()/1e6, "MB/s")
 	if size >= 256<<20 && (heap >= 64<<20 || rss >= 64<<20) {

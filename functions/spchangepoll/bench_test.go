@@ -42,8 +42,10 @@ func BenchmarkPoll50000Deletes(b *testing.B) {
 			b.Fatalf("child polled %d deletes, want %d", res.Deletes, deletes)
 		}
 		b.ReportMetric(float64(f.site.RequestCount()), "sp-requests")
+		b.ReportMetric(27, "max:sp-requests") // the goal, for make bench's summary table
 		b.ReportMetric(float64(deletes)/elapsed.Seconds(), "msgs/s")
 		b.ReportMetric(float64(peakKB)/1024, "peak-RSS-MB")
+		b.ReportMetric(64, "max:peak-RSS-MB") // the goal, for make bench's summary table
 		_, idleKB := runChild(b, f, "idle")
 		b.ReportMetric(float64(idleKB)/1024, "idle-RSS-MB")
 		b.ReportMetric(float64(queueLength(b, f)), "queued")

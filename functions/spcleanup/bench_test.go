@@ -27,6 +27,7 @@ func BenchmarkCleanup1000LinkedItems(b *testing.B) {
 			b.Fatalf("%d tasks left, want 10", left)
 		}
 		b.ReportMetric(float64(s.RequestCount()), "sp-requests")
+		b.ReportMetric(15, "max:sp-requests") // the goal, for make bench's summary table
 		b.ReportMetric(1000/elapsed.Seconds(), "items/s")
 	}
 }

@@ -161,4 +161,5 @@ func BenchmarkDownloadPeakHeap(b *testing.B) {
 	}
 	b.SetBytes(size)
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-growth-MiB")
+	b.ReportMetric(64, "max:peak-heap-growth-MiB") // the goal, for make bench's summary table
 }
