@@ -29,10 +29,10 @@ func LoadLocation(name string) (*time.Location, error) {
 }
 
 func windowsZoneName(name string) (string, bool) {
-	if iana, ok := windowsZones[name]; ok {
+	if iana, ok := windowsZones()[name]; ok {
 		return iana, true
 	}
-	for win, iana := range windowsZones {
+	for win, iana := range windowsZones() {
 		if strings.EqualFold(win, name) {
 			return iana, true
 		}

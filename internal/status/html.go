@@ -3,6 +3,7 @@ package status
 import (
 	"html/template"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -39,10 +40,12 @@ func WriteHTML(w io.Writer, r Report) error {
 		}
 		page.Functions = append(page.Functions, hf)
 	}
-	return reportPage.Execute(w, page)
+	return reportPage().Execute(w, page)
 }
 
-var reportPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+// reportPage is parsed on first use, not at start-up.
+var reportPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -88,3 +91,4 @@ figure svg { width: 560px; height: 260px; display: block; }
 </body>
 </html>
 `))
+})
