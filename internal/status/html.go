@@ -1,51 +1,81 @@
 package status
 
 import (
-	"html/template"
+	"bufio"
+	"fmt"
+	"html"
 	"io"
-	"sync"
 	"time"
 )
 
-// htmlFunction is one function's section of the HTML report.
-type htmlFunction struct {
-	Function
-	LastRun, Outcome, Age, Schedule, Figures string
-	Charts                                   []htmlChart
-}
-
-type htmlChart struct {
-	Title string
-	SVG   template.HTML // drawn by the chart library from numbers and our labels
-}
-
 // WriteHTML writes the report as one self-contained page: inline SVG charts
 // and CSS, no script and nothing fetched, so it opens offline and from a
-// mail attachment.
+// mail attachment. It is written out directly rather than through
+// html/template, whose reflection would keep every exported method of the
+// binary alive; every text from the report passes through html.EscapeString.
 func WriteHTML(w io.Writer, r Report) error {
-	page := struct {
-		Generated string
-		Bad       int
-		Functions []htmlFunction
-	}{Generated: r.Generated.UTC().Format(time.RFC1123), Bad: r.Bad()}
+	out := bufio.NewWriter(w)
+	fmt.Fprintf(out, pageHead, html.EscapeString(r.Generated.UTC().Format(time.RFC1123)))
+	if bad := r.Bad(); bad > 0 {
+		fmt.Fprintf(out, "<div class=\"verdict bad\">%d function(s) need attention</div>\n", bad)
+	} else {
+		out.WriteString("<div class=\"verdict ok\">every function ran on schedule; nothing needs attention</div>\n")
+	}
 	for _, f := range r.Functions {
-		hf := htmlFunction{Function: f, LastRun: lastRun(f), Outcome: outcome(f), Age: age(f, r.Generated),
-			Schedule: scheduleText(f), Figures: FormatFigures(figures(f))}
-		drawn, err := ChartsFor(f, r.Generated)
-		if err != nil {
+		if err := writeSection(out, f, r.Generated); err != nil {
 			return err
 		}
-		for _, c := range drawn {
-			hf.Charts = append(hf.Charts, htmlChart{Title: c.Title, SVG: template.HTML(c.SVG)})
-		}
-		page.Functions = append(page.Functions, hf)
 	}
-	return reportPage().Execute(w, page)
+	out.WriteString("</body>\n</html>\n")
+	return out.Flush()
 }
 
-// reportPage is parsed on first use, not at start-up.
-var reportPage = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("report").Parse(`<!DOCTYPE html>
+// writeSection writes one function: its last run, state, problems and charts.
+func writeSection(out *bufio.Writer, f Function, now time.Time) error {
+	drawn, err := ChartsFor(f, now)
+	if err != nil {
+		return err
+	}
+	class := "ok"
+	if f.Bad() {
+		class = "bad"
+	}
+	e := html.EscapeString
+	fmt.Fprintf(out, "<section id=\"%s\" class=\"%s\">\n<h2>%s</h2>\n<table>\n", e(f.Name), class, e(f.Name))
+	fmt.Fprintf(out, "<tr><th>last run (UTC)</th><td>%s</td><th>outcome</th><td>%s</td><th>age</th><td>%s</td></tr>\n",
+		e(lastRun(f)), e(outcome(f)), e(age(f, now)))
+	fmt.Fprintf(out, "<tr><th>schedule</th><td colspan=\"5\">%s</td></tr>\n", e(scheduleText(f)))
+	fmt.Fprintf(out, "<tr><th>figures</th><td colspan=\"5\">%s</td></tr>\n", e(FormatFigures(figures(f))))
+	for _, item := range f.State {
+		fmt.Fprintf(out, "<tr><th>%s</th><td colspan=\"5\">%s</td></tr>\n", e(item.Name), e(stateValue(item)+noteText(item.Note)))
+	}
+	out.WriteString("</table>\n")
+	if len(f.Problems) > 0 {
+		out.WriteString("<ul class=\"problems\">")
+		for _, p := range f.Problems {
+			fmt.Fprintf(out, "<li>%s</li>", e(p))
+		}
+		out.WriteString("</ul>\n")
+	}
+	out.WriteString("<div class=\"charts\">\n")
+	for _, c := range drawn {
+		// The SVG is drawn by the chart library from numbers and our own labels.
+		fmt.Fprintf(out, "<figure class=\"chart\" data-title=\"%s\"><figcaption>%s</figcaption>\n%s\n</figure>\n",
+			e(c.Title), e(c.Title), c.SVG)
+	}
+	out.WriteString("</div>\n</section>\n")
+	return nil
+}
+
+func noteText(note string) string {
+	if note == "" {
+		return ""
+	}
+	return ": " + note
+}
+
+// pageHead is the page up to the verdict; %s is the generation time.
+const pageHead = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -68,27 +98,5 @@ figure svg { width: 560px; height: 260px; display: block; }
 </head>
 <body>
 <h1>tenantops status</h1>
-<div>generated {{.Generated}}</div>
-{{if .Bad}}<div class="verdict bad">{{.Bad}} function(s) need attention</div>
-{{else}}<div class="verdict ok">every function ran on schedule; nothing needs attention</div>{{end}}
-{{range .Functions}}
-<section id="{{.Name}}" class="{{if .Bad}}bad{{else}}ok{{end}}">
-<h2>{{.Name}}</h2>
-<table>
-<tr><th>last run (UTC)</th><td>{{.LastRun}}</td><th>outcome</th><td>{{.Outcome}}</td><th>age</th><td>{{.Age}}</td></tr>
-<tr><th>schedule</th><td colspan="5">{{.Schedule}}</td></tr>
-<tr><th>figures</th><td colspan="5">{{.Figures}}</td></tr>
-{{range .State}}<tr><th>{{.Name}}</th><td colspan="5">{{.Value}} {{.Unit}}{{if .Note}}: {{.Note}}{{end}}</td></tr>
-{{end}}</table>
-{{if .Problems}}<ul class="problems">{{range .Problems}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<div class="charts">
-{{range .Charts}}<figure class="chart" data-title="{{.Title}}"><figcaption>{{.Title}}</figcaption>
-{{.SVG}}
-</figure>
-{{end}}</div>
-</section>
-{{end}}
-</body>
-</html>
-`))
-})
+<div>generated %s</div>
+`

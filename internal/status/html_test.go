@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -183,4 +184,23 @@ func browserContext(t *testing.T, browser string) (context.Context, context.Canc
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	return ctx, func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
+}
+
+func TestHTMLReportEscapesWhatItShows(t *testing.T) {
+	r := status.Report{Generated: now, Functions: []status.Function{{Name: "FtpRetrieve", Trigger: "timer",
+		Schedule: "0 30 10 * * *", Problems: []string{`last run failed: name "<script>alert(1)</script>.csv"`},
+		State: []function.StatusItem{{Name: "records <b>", Value: 1, Unit: "records", Note: "a & b"}}}}}
+	var page strings.Builder
+	if err := status.WriteHTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	got := page.String()
+	if strings.Contains(got, "<script>") || strings.Contains(got, "<b>") {
+		t.Errorf("report text reached the page unescaped:\n%s", got)
+	}
+	for _, want := range []string{"&lt;script&gt;", "records &lt;b&gt;", "a &amp; b", "1 function(s) need attention"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
 }
