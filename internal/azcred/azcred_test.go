@@ -2,14 +2,8 @@ package azcred_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -40,24 +34,6 @@ func startIdentity(t *testing.T) *identitytest.Server {
 	t.Setenv("IDENTITY_ENDPOINT", id.IdentityEndpoint)
 	t.Setenv("IDENTITY_HEADER", id.IdentityHeader)
 	return id
-}
-
-func selfSigned(t *testing.T) (*x509.Certificate, string) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tenantops"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	return cert, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})) +
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
 }
 
 // readOnePage gets a token through cred and reads a users delta page from
@@ -100,7 +76,7 @@ func TestManagedIdentityReachesGraph(t *testing.T) {
 
 func TestCertificateReachesGraph(t *testing.T) {
 	id := startIdentity(t)
-	cert, pemText := selfSigned(t)
+	cert, pemText := identitytest.SelfSigned(t)
 	const clientID = "3d5f0a9e-0000-4000-8000-0000000ce272"
 	id.RegisterCertificate(clientID, cert)
 	opts := azcred.Options{TenantID: id.TenantID(), ClientID: clientID, Certificate: pemText, Settings: entraSettings,
@@ -115,7 +91,7 @@ func TestCertificateReachesGraph(t *testing.T) {
 }
 
 func TestOptionsAreCheckedByTheirSettingNames(t *testing.T) {
-	_, pemText := selfSigned(t)
+	_, pemText := identitytest.SelfSigned(t)
 	tests := []struct {
 		name string
 		opts azcred.Options
