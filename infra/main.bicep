@@ -494,7 +494,8 @@ var heartbeats = [
     schedule: spChangePollSchedule
     window: spChangePollHeartbeatWindow
     frequency: 'PT15M'
-  }  {
+  }
+  {
     function: 'EntraDeltaExport'
     schedule: entraDeltaSchedule
     window: entraDeltaHeartbeatWindow
