@@ -31,9 +31,10 @@ node_modules/.bin/azurite: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-## test: every test, with the servers they start
+## test: every test, with the servers they start; -timeout 30m because a cold first run
+## compiles the handler inside a few tests (go test's own default is 10m)
 test: deps
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 ## test-fresh: the newcomer's run on purpose: a clone of HEAD with empty Go and npm
 ## caches, then make test and make demo there (.ci/fresh)
