@@ -55,3 +55,27 @@ func TestShutdownLetsCancelledInvocationsWindDown(t *testing.T) {
 		})
 	}
 }
+
+// TestWindDownOutlastsEveryStopWait: after SIGTERM's grace, a cancelled run
+// still has stop waits of its own; the process must wait them out rather
+// than exit first (it once exited 10 s after the cancel, inside a 20 s
+// stop wait). Each row is one wait a cancelled run can be in, in sequence.
+func TestWindDownOutlastsEveryStopWait(t *testing.T) {
+	tests := []struct {
+		name  string
+		waits []time.Duration
+	}{
+		{"FtpRetrieve: transfers stop, state saved, run recorded", []time.Duration{20 * time.Second, 30 * time.Second, recordTimeout}},
+		{"WinRM uploads: each process closes, run recorded", []time.Duration{15 * time.Second, recordTimeout}},
+		{"MimConfigBackup: the Receive in flight returns, run recorded", []time.Duration{20 * time.Second, recordTimeout}},
+	}
+	for _, tt := range tests {
+		var sum time.Duration
+		for _, w := range tt.waits {
+			sum += w
+		}
+		if windDown < sum {
+			t.Errorf("%s: the run may need %s after the cancel, the handler waits %s", tt.name, sum, windDown)
+		}
+	}
+}
