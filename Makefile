@@ -67,10 +67,14 @@ run: build
 	@if command -v func >/dev/null 2>&1; then cd $(DIST) && func start; \
 	else echo "Azure Functions Core Tools (func) are not installed; 'make demo' runs everything on local stand-ins."; fi
 
-## docs: the README's settings table and local.settings.json.example, from the settings catalog
+## docs: what follows from the function declarations and the settings catalog: the README's
+## settings and function tables, local.settings.json.example, the generated regions of
+## infra/main.bicep, main.bicepparam and modules/keyvault.bicep, and the alert queries of
+## docs/operations.md
 docs:
 	$(GO) run ./handler settings --format markdown --update README.md
 	$(GO) run ./handler settings --format json --update local.settings.json.example
+	$(GO) run ./infra/gendocs
 
 ## lint: go vet + staticcheck + infra/ against Azure's resource type definitions
 BICEPCHECK ?= ../shared/tools/bicepcheck/bicepcheck.py
