@@ -67,12 +67,13 @@ type Server struct {
 	url  string
 	aead cipher.AEAD
 
-	mu       sync.Mutex
-	tenant   tenant
-	epoch    int
-	faults   []*Fault
-	requests []string
-	perPath  map[string]int
+	mu        sync.Mutex
+	tenant    tenant
+	epoch     int
+	expiredAs queryError // the answer to a token of an older epoch or past its lifetime
+	faults    []*Fault
+	requests  []string
+	perPath   map[string]int
 }
 
 // New starts a stand-in on a loopback port; Close stops it.
@@ -86,7 +87,8 @@ func New(opts Options) *Server {
 	if opts.MemberSlice <= 0 {
 		opts.MemberSlice = 100
 	}
-	s := &Server{opts: opts, aead: newAEAD(randomBytes(32)), tenant: newTenant(), perPath: map[string]int{}}
+	s := &Server{opts: opts, aead: newAEAD(randomBytes(32)), tenant: newTenant(), perPath: map[string]int{},
+		expiredAs: defaultExpired}
 	if opts.TLS {
 		s.http = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
 	} else {
