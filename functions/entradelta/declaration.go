@@ -15,7 +15,7 @@ var Declaration = function.Declaration{
 	Name:    "EntraDeltaExport",
 	Trigger: function.Timer("timer", settings.EntraDeltaSchedule),
 	Settings: []settings.Spec{
-		settings.Storage, settings.EntraDeltaSchedule, settings.EntraUserAttributes, settings.EntraGroupAttributes,
+		settings.Storage, settings.EntraDeltaSchedule, userAttributesSetting, groupAttributesSetting,
 		settings.EntraExportTarget, settings.EntraExportDirectory, settings.EntraExportContainer,
 		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraGraphEndpoint,
 		settings.EntraTenantId, settings.EntraClientId, clientCertificateSetting, settings.EntraManagedIdentityClientId,
