@@ -40,29 +40,32 @@ func (x *exporter) read(ctx context.Context, pr *progress) (*round, error) {
 	}{{classUser, &pr.Users}, {classGroup, &pr.Groups}}
 	parts := []*round{newRound(), newRound()}
 	errs := make([]error, len(streams))
-	var wg sync.WaitGroup
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error // the error that stopped the other stream
+	)
 	for i, s := range streams {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			errs[i] = x.readStream(stop, readCtx, s.class, s.at, parts[i])
 			if errs[i] != nil && !errors.Is(errs[i], errOutOfBudget) {
-				stopAll()
+				once.Do(func() { first = errs[i]; stopAll() })
 			}
 		}()
 	}
 	wg.Wait()
 	acc := &round{users: parts[0].users, groups: parts[1].groups, members: parts[1].members}
-	return acc, firstError(ctx, errs)
+	return acc, firstError(ctx, first, errs)
 }
 
-// firstError picks what ends a read: a real error before a stop it
-// caused, the run's own cancellation, then the budget.
-func firstError(ctx context.Context, errs []error) error {
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, errOutOfBudget) && !errors.Is(err, context.Canceled) {
-			return err
-		}
+// firstError picks what ends a read: the error that stopped the other
+// stream (unless it is only the run's own cancellation), the run's
+// cancellation, then the budget.
+func firstError(ctx context.Context, first error, errs []error) error {
+	if first != nil && !errors.Is(first, context.Canceled) {
+		return first
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("entra delta export: reading stopped: %w", err)

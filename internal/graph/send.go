@@ -102,6 +102,9 @@ func (c *Client) try(ctx context.Context, link string, target *url.URL) (Page, v
 	defer drain(resp.Body)
 	if resp.StatusCode == http.StatusOK {
 		page, err := c.decodePage(resp.Body)
+		if err != nil && ctx.Err() != nil {
+			return Page{}, verdictDone, 0, fmt.Errorf("graph: page of %s: %w", target.Path, ctx.Err())
+		}
 		if err != nil {
 			return Page{}, verdictDone, 0, fmt.Errorf("graph: page of %s: %w", target.Path, err)
 		}

@@ -144,3 +144,10 @@ func newGUID() string {
 	}
 	return string(out)
 }
+
+// ClearFaults drops every fault still queued: the end of a storm.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
