@@ -14,7 +14,7 @@ import (
 // carries members@delta, users included, as a malformed answer might.
 type malformedPager struct{ pages int }
 
-func (p malformedPager) DeltaURL(resource string, _ []string) string { return resource + "/0" }
+func (p malformedPager) DeltaURL(resource string, _ []string) string  { return resource + "/0" }
 func (p malformedPager) LatestURL(resource string, _ []string) string { return resource + "/latest" }
 
 func (p malformedPager) Page(_ context.Context, link string) (graph.Page, error) {

@@ -98,6 +98,8 @@ func refusedProperty(resource, name string) string {
 	switch {
 	case fold(exportedReferences[resource]):
 		return ""
+	case strings.EqualFold(name, refManager) || strings.EqualFold(name, refOwners):
+		return "is a navigation property of the other object class; only manager (users) and owners (groups) are exported, as references"
 	case fold(navigationProperties[resource]):
 		return "is a navigation property; of those only manager (users) and owners (groups) are exported, as references"
 	case fold(unselectableProperties[resource]):

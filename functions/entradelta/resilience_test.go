@@ -124,3 +124,25 @@ func TestRefusedCredentialKeepsNothing(t *testing.T) {
 		t.Fatalf("403: %v, progress saved %v", err, stateHasProgress(t, f))
 	}
 }
+
+// TestUnselectablePropertyIsNamed: a property Graph answers 501 for fails
+// the run naming it and its setting, whether the answer names it or not
+// (then each selected property is asked for alone).
+func TestUnselectablePropertyIsNamed(t *testing.T) {
+	for _, named := range []bool{true, false} {
+		f := newFixture(t, graphtest.Options{})
+		seed(t, f)
+		if !named {
+			f.graph.InjectFault(graphtest.Fault{Resource: "users", Status: 501, Message: "Not implemented."})
+		}
+		opts := f.options()
+		opts.UserAttributes = []string{"displayName", "skills", "mail"}
+		_, err := entradelta.Export(context.Background(), opts)
+		if err == nil || !strings.Contains(err.Error(), "EntraUserAttributes: Graph cannot track skills in a users delta query") {
+			t.Errorf("named by the answer %v: %v", named, err)
+		}
+		if stateHasProgress(t, f) {
+			t.Errorf("named by the answer %v: a position was saved", named)
+		}
+	}
+}
