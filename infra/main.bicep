@@ -266,6 +266,9 @@ param entraExportRetentionDays int = 14
 @description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
 param entraGraphEndpoint string = 'https://graph.microsoft.com'
 
+@description('EntraAuthorityHost: Entra sign-in authority of the certificate credential, the pair of EntraGraphEndpoint (national clouds differ).')
+param entraAuthorityHost string = 'https://login.microsoftonline.com'
+
 @description('EntraTenantId: certificate auth: Entra tenant id.')
 param entraTenantId string = ''
 
@@ -474,6 +477,7 @@ var appSettings = {
   EntraStateContainer: entraStateContainer
   EntraExportRetentionDays: string(entraExportRetentionDays)
   EntraGraphEndpoint: entraGraphEndpoint
+  EntraAuthorityHost: entraAuthorityHost
   EntraTenantId: entraTenantId
   EntraClientId: entraClientId
   EntraClientCertificate: storeEntraClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraClientCertificateUri})' : ''

@@ -104,6 +104,8 @@ var (
 		Help: "days to keep change files; the newest full file and those after it are always kept; 0 keeps all"}
 	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Kind: HTTPSURL, Default: "https://graph.microsoft.com", Area: "Entra",
 		Help: "Microsoft Graph endpoint (national clouds differ)"}
+	EntraAuthorityHost = Spec{Name: "EntraAuthorityHost", Kind: HTTPSURL, Default: "https://login.microsoftonline.com", Area: "Entra",
+		Help: "Entra sign-in authority of the certificate credential, the pair of EntraGraphEndpoint (national clouds differ)"}
 	EntraTenantId                = Spec{Name: "EntraTenantId", RequiredWhen: []Condition{{Setting: "EntraClientId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: Entra tenant id"}
 	EntraClientId                = Spec{Name: "EntraClientId", RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: app (client) id"}
 	EntraClientCertificate       = Spec{Name: "EntraClientCertificate", Secret: true, RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientId"}}, Area: "Entra", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
@@ -124,7 +126,7 @@ func All() []Spec {
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
-		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint,
+		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint, EntraAuthorityHost,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
 	}
 }
