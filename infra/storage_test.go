@@ -48,10 +48,10 @@ func containerSettings(specs []settings.Spec) []settings.Spec {
 
 // createdStorage reports the queue and container settings whose parameter does
 // not feed main.bicep's queueNames / blobContainerNames (and a queue's -poison
-// companion).
+// companion), or, for the backup container, backupContainerName.
 func createdStorage(queues, containers []settings.Spec, t template) []string {
 	queueNames := variable(t.Code, "queueNames")
-	containerNames := variable(t.Code, "blobContainerNames")
+	containerNames := variable(t.Code, "blobContainerNames") + " " + variable(t.Code, "backupContainerName")
 	var problems []string
 	check := func(s settings.Spec, expr, what string) (bicepParam, bool) {
 		p, ok := t.boundParam(s.Name)
@@ -81,8 +81,12 @@ func createdStorage(queues, containers []settings.Spec, t template) []string {
 func storageModuleCreatesLists(mainCode, storageCode string) []string {
 	var problems []string
 	call := objectEntries(block(block(mainCode, `(?m)^module storage 'modules/storage\.bicep'`), `params:`))
-	if call["queueNames"] != "queueNames" || call["containerNames"] != "blobContainerNames" {
+	if call["queueNames"] != "queueNames" || !identifiers(call["containerNames"])["blobContainerNames"] {
 		problems = append(problems, fmt.Sprintf("main.bicep passes queueNames=%q containerNames=%q to storage.bicep, want queueNames and blobContainerNames", call["queueNames"], call["containerNames"]))
+	}
+	backup := objectEntries(block(block(mainCode, `(?m)^module backupStorage 'modules/backupstorage\.bicep'`), `params:`))
+	if backup["containerName"] != "backupContainerName" {
+		problems = append(problems, fmt.Sprintf("main.bicep passes containerName=%q to backupstorage.bicep, want backupContainerName", backup["containerName"]))
 	}
 	for _, want := range []string{
 		`'Microsoft\.Storage/storageAccounts/queueServices/queues@[^']+'\s*=\s*\[\s*for (\w+) in queueNames:`,

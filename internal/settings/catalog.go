@@ -57,6 +57,11 @@ var (
 	MIMBackupKeepMin       = Spec{Name: "MIMBackupKeepMin", Kind: Int, Min: 1, Default: "7", Area: "backup", Help: "the newest complete backups always kept, however old"}
 )
 
+// MIMBackupBlobServiceURI points MimConfigBackup's off-site copy at the backup
+// storage account, an account of its own (infra/modules/backupstorage.bicep).
+var MIMBackupBlobServiceURI = Spec{Name: "MIMBackupBlobServiceUri", Kind: HTTPURL, Area: "backup",
+	Help: "blob endpoint of the backup storage account that holds MIMBackupContainer, reached with the AzureWebJobsStorage identity; empty = the AzureWebJobsStorage account"}
+
 // FTP retrieval.
 var (
 	FTPServer          = Spec{Name: "FTPServer", Required: true, Area: "FTP", Help: "host[:port] of the FTP server"}
@@ -118,7 +123,7 @@ func All() []Spec {
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
 		MIMSyncWinRMCertThumbprint, MIMSyncWinRMTLSServerName,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
-		MIMBackupKeepMin,
+		MIMBackupKeepMin, MIMBackupBlobServiceURI,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
