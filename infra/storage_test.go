@@ -123,3 +123,23 @@ func TestStorageCheckReportsAQueueOrContainerAddedOnlyToTheCode(t *testing.T) {
 		})
 	}
 }
+
+// TestRolesCoverEveryQueueAndContainer: the identity's blob and queue roles
+// are scoped to the very lists storage.bicep creates, so a queue or
+// container added to main.bicep gets its role with it.
+func TestRolesCoverEveryQueueAndContainer(t *testing.T) {
+	code := loadTemplate(t).Code
+	created := objectEntries(block(block(code, `(?m)^module storage 'modules/storage\.bicep'`), `params:`))
+	granted := objectEntries(block(block(code, `(?m)^module roles 'modules/roles\.bicep'`), `params:`))
+	for _, list := range []string{"containerNames", "queueNames"} {
+		if created[list] == "" || created[list] != granted[list] {
+			t.Errorf("storage.bicep creates %s = %q, roles.bicep grants on %q: want the same list", list, created[list], granted[list])
+		}
+	}
+	roles := stripComments(readFile(t, "modules/roles.bicep"))
+	for _, loop := range []string{`for name in containerNames:`, `for name in queueNames:`, `for (name, i) in containerNames:`, `for (name, i) in queueNames:`} {
+		if !strings.Contains(roles, loop) {
+			t.Errorf("roles.bicep has no %s loop", loop)
+		}
+	}
+}
