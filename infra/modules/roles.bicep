@@ -22,6 +22,12 @@
 //   Key Vault                      Key Vault Secrets User          resolving the app settings' Key Vault references
 // Blob Data Contributor rather than Owner: Owner adds only ACL management of
 // hierarchical-namespace accounts (unused here) and deleting blob versions.
+// The Functions docs name Storage Blob Data Owner on the account as the host's
+// minimum because the host creates its containers (azure-webjobs-hosts,
+// azure-webjobs-secrets) when they are missing; main.bicep creates them up
+// front, so a role on each container covers the host. Should a later host
+// version write to another container, it logs 403 on it: add it to
+// hostContainerNames in main.bicep.
 // docs/operations.md, "What an attacker with the app's identity can do",
 // explains each assignment; infra/attacker_test.go keeps the two in step.
 // Assignment names are guid(scope, principal, role), so a redeploy finds the
