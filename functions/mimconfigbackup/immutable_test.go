@@ -21,14 +21,13 @@ import (
 // (If-None-Match: *); the code never sets metadata or properties afterwards,
 // never puts a blob whole over a name, and never deletes.
 func TestOffsiteCopyOnlyCreates(t *testing.T) {
-	var zipData []byte
 	f, az := offsiteFixture(t, nil)
 	proxy := useStorageProxy(t, f, az)
 	if logs, err := f.run(t, night(24)); err != nil {
 		t.Fatalf("%v\n%s", err, logs)
 	}
 	name := f.srv.Host + "/2026-11-24-2330.zip"
-	zipData = blobData(t, az, name)
+	zipData := blobData(t, az, name)
 	wantSHA := sha256.Sum256(zipData)
 	commits := 0
 	for _, r := range proxy.seen() {
