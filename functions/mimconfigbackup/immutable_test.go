@@ -86,29 +86,40 @@ func TestOffsiteCopyKeepsABlobThatHasItsName(t *testing.T) {
 }
 
 // TestOffsiteCopyWhoseCommitAnswerWasLost: the commit reached the service
-// but its answer did not; the retried commit finds the name taken by the
-// same zip, which counts as stored and verified, and the zip leaves the
-// server.
+// but its answer did not; the retried commit is refused, as the name is
+// taken (If-None-Match) or the blob immutable, by the same zip, which counts
+// as stored and verified: the run succeeds and the zip leaves the server.
 func TestOffsiteCopyWhoseCommitAnswerWasLost(t *testing.T) {
-	f, az := offsiteFixture(t, nil)
-	proxy := useStorageProxy(t, f, az)
-	proxy.loseCommits.Store(1)
-	if logs, err := f.run(t, night(24)); err != nil {
-		t.Fatalf("%v\n%s", err, logs)
-	}
-	commits := 0
-	for _, r := range proxy.seen() {
-		if r.Comp == "blocklist" {
-			commits++
-		}
-	}
-	if commits < 2 {
-		t.Fatalf("%d commits: the lost answer was not retried", commits)
-	}
-	if blobData(t, az, f.srv.Host+"/2026-11-24-2330.zip") == nil {
-		t.Fatal("no blob")
-	}
-	if _, err := f.mim.Disk.ReadFile(`C:\Backup\.2026-11-24-2330.zip`); !errors.Is(err, os.ErrNotExist) {
-		t.Error("the zip stayed on the server")
+	for _, tc := range []struct {
+		name      string
+		immutable bool
+	}{
+		{"retry refused as the name is taken (409 BlobAlreadyExists)", false},
+		{"retry refused by the retention policy (409 BlobImmutableDueToPolicy)", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, az := offsiteFixture(t, nil)
+			proxy := useStorageProxy(t, f, az)
+			proxy.loseCommits.Store(1)
+			proxy.immutable.Store(tc.immutable)
+			if logs, err := f.run(t, night(24)); err != nil {
+				t.Fatalf("%v\n%s", err, logs)
+			}
+			commits := 0
+			for _, r := range proxy.seen() {
+				if r.Comp == "blocklist" {
+					commits++
+				}
+			}
+			if commits < 2 {
+				t.Fatalf("%d commits: the lost answer was not retried", commits)
+			}
+			if blobData(t, az, f.srv.Host+"/2026-11-24-2330.zip") == nil {
+				t.Fatal("no blob")
+			}
+			if _, err := f.mim.Disk.ReadFile(`C:\Backup\.2026-11-24-2330.zip`); !errors.Is(err, os.ErrNotExist) {
+				t.Error("the zip stayed on the server")
+			}
+		})
 	}
 }

@@ -25,6 +25,11 @@ type storageProxy struct {
 	// loseCommits is how many commits of blocks the proxy passes on and then
 	// answers 503, as if the answer were lost on the way back.
 	loseCommits atomic.Int32
+	// immutable answers a commit to a blob the proxy has already committed
+	// 409 BlobImmutableDueToPolicy, as an immutable container refuses an
+	// overwrite.
+	immutable atomic.Bool
+	committed sync.Map // paths committed through the proxy
 }
 
 // proxiedRequest is one request the proxy passed on or refused.
@@ -57,6 +62,14 @@ func useStorageProxy(t *testing.T, f *fixture, az *azuritetest.Server) *storageP
 			w.Header().Set("x-ms-error-code", "AuthorizationFailure")
 			w.WriteHeader(http.StatusForbidden)
 			return
+		}
+		if _, done := p.committed.Load(r.URL.Path); comp == "blocklist" && done && p.immutable.Load() {
+			w.Header().Set("x-ms-error-code", "BlobImmutableDueToPolicy")
+			w.WriteHeader(http.StatusConflict)
+			return
+		}
+		if comp == "blocklist" {
+			p.committed.Store(r.URL.Path, true)
 		}
 		if comp == "blocklist" && p.loseCommits.Add(-1) >= 0 {
 			rp.ServeHTTP(httptest.NewRecorder(), r)
