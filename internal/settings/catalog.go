@@ -53,9 +53,14 @@ var (
 	MIMServiceUri          = Spec{Name: "MIMServiceUri", Kind: HTTPURL, Default: "http://localhost:5725", Area: "backup", Help: "MIM Service address for Export-FIMConfig"}
 	MIMExtensionsPath      = Spec{Name: "MIMExtensionsPath", Default: `C:\Program Files\Microsoft Forefront Identity Manager\2010\Synchronization Service\Extensions`, Area: "backup", Help: "the Sync service's Extensions folder"}
 	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Kind: Int, Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
-	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, Area: "backup", Help: "optional blob container for a zipped off-server copy"}
+	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, BackupAccount: true, Area: "backup", Help: "blob container of the backup storage account (MIMBackupBlobServiceUri) for a zipped off-server copy; empty = none"}
 	MIMBackupKeepMin       = Spec{Name: "MIMBackupKeepMin", Kind: Int, Min: 1, Default: "7", Area: "backup", Help: "the newest complete backups always kept, however old"}
 )
+
+// MIMBackupBlobServiceURI points MimConfigBackup's off-site copy at the backup
+// storage account, an account of its own (infra/modules/backupstorage.bicep).
+var MIMBackupBlobServiceURI = Spec{Name: "MIMBackupBlobServiceUri", Kind: HTTPURL, Deploy: DeployTemplate, Area: "backup",
+	Help: "blob endpoint of the backup storage account that holds MIMBackupContainer, reached with the AzureWebJobsStorage identity; empty = the AzureWebJobsStorage account"}
 
 // FTP retrieval.
 var (
@@ -120,7 +125,7 @@ func All() []Spec {
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
 		MIMSyncWinRMCertThumbprint, MIMSyncWinRMTLSServerName,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
-		MIMBackupKeepMin,
+		MIMBackupKeepMin, MIMBackupBlobServiceURI,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
