@@ -60,12 +60,12 @@ func (c *Client) send(ctx context.Context, req call) (reply, error) {
 		if (status != 0 && !retryable(status)) || permanent(err) {
 			return reply{}, err
 		}
-		if attempt >= c.retry.MaxAttempts {
-			return reply{}, fmt.Errorf("sharepoint: gave up after %d attempts: %w", attempt, err)
-		}
 		wait := c.waitBefore(attempt, header)
+		if attempt >= c.retry.MaxAttempts {
+			return reply{}, throttled(status, wait, fmt.Errorf("sharepoint: gave up after %d attempts: %w", attempt, err))
+		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return reply{}, fmt.Errorf("sharepoint: asked to wait %s, more than the run has left: %w", wait.Round(time.Second), err)
+			return reply{}, throttled(status, wait, fmt.Errorf("sharepoint: asked to wait %s, more than the run has left: %w", wait.Round(time.Second), err))
 		}
 		c.log.Warn("sharepoint: retrying", "method", req.method, "path", pathOf(req.url),
 			"status", status, "attempt", attempt, "wait", wait.String())
