@@ -277,3 +277,30 @@ func TestCheckReadsTargetsAndLookupColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestLongThrottleDefersTheMessage: SharePoint answers 429 with a
+// Retry-After longer than the run can wait; the run asks for the message to
+// be deferred by that much (the handler then puts it back without counting
+// a try) instead of failing, and the next run does the cleanup.
+func TestLongThrottleDefersTheMessage(t *testing.T) {
+	for _, fault := range []sptest.Fault{
+		{Status: 429, RetryAfter: "3600", PathContains: "/items"},
+		{Status: 503, RetryAfter: "7200", PathContains: "/_api/$batch"},
+		{Status: 429, RetryAfter: "5400", PathContains: "/recycle"},
+	} {
+		t.Run(fault.PathContains, func(t *testing.T) {
+			s := newSite(t, "recycle")
+			s.link(t, "Tasks", "Project", 7, 2)
+			s.InjectFault(fault)
+			err := s.run(t, s.message(7))
+			d, ok := function.IsDeferred(err)
+			want, _ := time.ParseDuration(fault.RetryAfter + "s")
+			if !ok || d.After != want {
+				t.Fatalf("err = %v, want the message deferred by %s", err, want)
+			}
+			if err := s.run(t, s.message(7)); err != nil || len(s.Items("Tasks")) != 0 {
+				t.Fatalf("next run: %v, %d tasks left", err, len(s.Items("Tasks")))
+			}
+		})
+	}
+}

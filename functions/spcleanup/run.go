@@ -40,7 +40,27 @@ func run(ctx context.Context, inv *function.Invocation) error {
 		return function.Discard(err)
 	}
 	logResult(inv, deleted, res)
-	return err
+	return backOff(inv, err)
+}
+
+// minBackOff is the shortest a throttled message waits before it is tried
+// again: the host's own retry delay (host.json visibilityTimeout).
+const minBackOff = 30 * time.Second
+
+// backOff turns SharePoint throttling that asks for a longer wait than the
+// run has into a deferred message: the handler puts it back on the queue,
+// hidden for that wait, without counting a try, so a long throttle spell
+// does not park a cleanup that only had to wait. Other errors pass through.
+func backOff(inv *function.Invocation, err error) error {
+	var t *sharepoint.ThrottledError
+	if !errors.As(err, &t) {
+		return err
+	}
+	wait := max(t.Wait, minBackOff)
+	inv.Figure("throttledSeconds", int(wait.Seconds()))
+	inv.Log.Warn("sharepoint cleanup: SharePoint is throttling longer than the run can wait; backing off",
+		"wait", wait.String(), "error", err.Error())
+	return function.Defer(wait, err)
 }
 
 // load reads the settings and opens SharePoint. Every bad setting fails

@@ -81,8 +81,7 @@ func (c *Client) removeChunk(ctx context.Context, list List, ids []int, mode Mod
 				}
 			default:
 				e := newError(op.method, pathOf(op.url), r.status, r.body)
-				return throttled(r.status, c.waitBefore(attempt, r.header),
-					fmt.Errorf("sharepoint: %s item %d of %s: %w", mode, op.itemID, list, e))
+				return fmt.Errorf("sharepoint: %s item %d of %s: %w", mode, op.itemID, list, e)
 			}
 		}
 		if err := c.waitForRetry(ctx, len(again), wait); err != nil {

@@ -47,10 +47,11 @@ func retryable(status int) bool {
 }
 
 // ThrottledError is a call SharePoint throttled (429 or 503) for longer than
-// the caller could wait: its retries ran out, or the wait it asked for is
-// longer than the context's deadline leaves. Wait is the server's requested
-// wait (or the backoff when it named none): a caller that can come back
-// later, such as a queue message put back on its queue, waits that long.
+// the caller could wait: the wait it asked for is longer than the context's
+// deadline leaves. Wait is that wait (the backoff when the server named
+// none): a caller that can come back later, such as a queue message put
+// back on its queue, waits that long. (A call whose retries run out is not
+// one: throttling that persists is a failure, counted as such.)
 type ThrottledError struct {
 	Wait time.Duration
 	Err  error

@@ -60,10 +60,10 @@ func (c *Client) send(ctx context.Context, req call) (reply, error) {
 		if (status != 0 && !retryable(status)) || permanent(err) {
 			return reply{}, err
 		}
-		wait := c.waitBefore(attempt, header)
 		if attempt >= c.retry.MaxAttempts {
-			return reply{}, throttled(status, wait, fmt.Errorf("sharepoint: gave up after %d attempts: %w", attempt, err))
+			return reply{}, fmt.Errorf("sharepoint: gave up after %d attempts: %w", attempt, err)
 		}
+		wait := c.waitBefore(attempt, header)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return reply{}, throttled(status, wait, fmt.Errorf("sharepoint: asked to wait %s, more than the run has left: %w", wait.Round(time.Second), err))
 		}
