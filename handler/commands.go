@@ -51,6 +51,7 @@ func runCommand(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r := newRunner(env, os.Stdout, io.Discard)
+	r.operatorRun = true // the message is the operator's, not the queue's: it is never parked or put back
 	res, err := r.invoke(ctx, decl, "", req)
 	if len(res.Response.Outputs) > 0 {
 		out, _ := json.MarshalIndent(res.Response.Outputs, "", "  ")

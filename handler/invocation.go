@@ -31,6 +31,9 @@ type runner struct {
 
 	queuesOnce sync.Once
 	queues     queueConfig // host.json's queue settings, read on first need
+	// operatorRun marks `handler run`: a queue function's message came from
+	// the operator, so a failure is never settled on a queue (settle).
+	operatorRun bool
 }
 
 func newRunner(env settings.Env, stdout, stderr io.Writer) *runner {

@@ -85,7 +85,7 @@ const (
 // when it did nothing, or could not, the invocation fails as before.
 func (r *runner) settle(ctx context.Context, inv *function.Invocation, decl function.Declaration, runErr error) settlement {
 	req := inv.Request
-	if decl.Trigger.Type != "queueTrigger" || runErr == nil || req.DequeueCount() == 0 {
+	if decl.Trigger.Type != "queueTrigger" || runErr == nil || r.operatorRun || req.DequeueCount() == 0 {
 		return ""
 	}
 	message, ok := req.DataString(decl.Trigger.Name)

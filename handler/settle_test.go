@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/function"
-	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/runrecord"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/storage"
@@ -107,8 +106,16 @@ func TestThrottledMessageIsDeferredWithoutATry(t *testing.T) {
 		t.Errorf("a deferred message was parked")
 	}
 	r := newRunner(env, &strings.Builder{}, &strings.Builder{})
-	if _, err := r.invoke(ctx, decl, "", queueRequest(t, `{"v":1}`)); err == nil {
+	r.operatorRun = true
+	req, err := runRequest(decl, `{"v":1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.invoke(ctx, decl, "", req); err == nil {
 		t.Error("an operator's run of a throttled message succeeded")
+	}
+	if depth, _ := server.Account.QueueDepth(ctx, "cleanups"); depth != 1 {
+		t.Errorf("an operator's run put its message on the queue: depth %d", depth)
 	}
 }
 
@@ -144,13 +151,3 @@ func mustRead(t *testing.T, path string) []byte {
 	return data
 }
 
-// queueRequest is an operator's run of a queue function: the message, no
-// delivery metadata.
-func queueRequest(t *testing.T, message string) invoke.Request {
-	t.Helper()
-	req, err := invoke.Decode([]byte(fmt.Sprintf(`{"Data":{"message":%q},"Metadata":{}}`, message)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
-}
