@@ -218,7 +218,7 @@ func printCheckTable(w io.Writer, rows []function.CheckResult, red *logging.Reda
 
 func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []function.CheckResult {
 	account, storageErr := clients.Storage(r.env)
-	rows := []function.CheckResult{checkAllSettings(r.env, decls, storageErr), checkStorage(ctx, account, storageErr)}
+	rows := []function.CheckResult{checkAllSettings(r.env, decls, storageErr), checkStorage(ctx, account, storageErr), checkAlerts(r.env)}
 	for _, decl := range decls {
 		if decl.Check == nil {
 			rows = append(rows, checkSettings(decl, r.env))

@@ -197,6 +197,10 @@ param ftpCACert string = ''
 @description('FTPTimeout: longest wait for any single read or write on an FTP connection (Go duration).')
 param ftpTimeout string = '1m'
 
+@description('FTPUnparsedRunsLimit: FtpRetrieve runs in a row whose listing has lines not understood before status and an alert flag it.')
+@minValue(1)
+param ftpUnparsedRunsLimit int = 3
+
 // SharePoint
 @description('SPSiteUrl: https://<tenant>.sharepoint.com/sites/<site>.')
 param spSiteUrl string
@@ -435,6 +439,7 @@ var appSettings = {
   FTPMinFileAge: ftpMinFileAge
   FTPCACert: ftpCACert
   FTPTimeout: ftpTimeout
+  FTPUnparsedRunsLimit: string(ftpUnparsedRunsLimit)
 
   // SharePoint
   SPSiteUrl: spSiteUrl
@@ -463,6 +468,9 @@ var appSettings = {
   EntraClientId: entraClientId
   EntraClientCertificate: useCertificateForGraph ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraCertificateUri})' : ''
   EntraManagedIdentityClientId: identity.properties.clientId
+
+  // Whether alert rules exist (handler check shows a failed row when not).
+  TenantopsAlertsConfigured: string(!empty(alertEmails))
 }
 
 // Alerts: one "failed invocation" rule per function, one heartbeat per timer function, and
@@ -519,6 +527,38 @@ var figureLimits = [
     window: 'PT6H'
     frequency: 'PT1H'
     why: 'The SharePoint change token is over 45 days old; SharePoint keeps its change log for 60 days, after which deletes before the token are lost.'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'parkedQueueDepth'
+    limit: 0
+    window: 'PT2H'
+    frequency: 'PT15M'
+    why: 'Cleanups failed five times and are parked on ${spCleanupQueue}-parked (no expiry): fix the cause, then handler requeue ${spCleanupQueue}.'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'parkedOldestHours'
+    limit: 72
+    window: 'PT6H'
+    frequency: 'PT1H'
+    why: 'A cleanup has been parked on ${spCleanupQueue}-parked for over 3 days: its linked items are still there.'
+  }
+  {
+    function: 'SharePointCleanup'
+    figure: 'discarded'
+    limit: 0
+    window: 'PT1H'
+    frequency: 'PT15M'
+    why: 'A cleanup message was discarded (malformed, or for another site or list): completed without acting, so its linked items were not cleaned up.'
+  }
+  {
+    function: 'FtpRetrieve'
+    figure: 'listingUnparsedAtLimit'
+    limit: 0
+    window: 'P2D'
+    frequency: 'PT1H'
+    why: 'FtpRetrieve listings have had lines it cannot read in ${ftpUnparsedRunsLimit} runs in a row: a file on such a line is never fetched.'
   }
   {
     function: 'EntraDeltaExport'
@@ -589,3 +629,8 @@ output keyVaultName string = keyVault.outputs.name
 
 @description('Integration subnet id, or empty without VNet integration.')
 output integrationSubnetId string = subnetId
+
+@description('Deployment warnings: each says what is missing and what it costs. Read them after every deployment.')
+output warnings array = empty(alertEmails) ? [
+  'alertEmails is empty: no alert rule exists, so no failure, missed run or parked message is e-mailed to anyone; handler check shows a failed alerts row'
+] : []
