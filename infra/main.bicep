@@ -224,6 +224,10 @@ param spCleanupTargets string = ''
 @allowed(['recycle', 'delete'])
 param spCleanupMode string = 'recycle'
 
+@description('SPCleanupConcurrency: most SharePointCleanup runs against one site at once, across all instances (each instance also runs at most 8 queue messages at once, host.json). A message over the cap waits on the queue without costing a try.')
+@minValue(1)
+param spCleanupConcurrency int = 8
+
 @description('SPTenantId: certificate auth only: Entra tenant id.')
 param spTenantId string = ''
 
@@ -449,6 +453,7 @@ var appSettings = {
   SPStateContainer: spStateContainer
   SPCleanupTargets: spCleanupTargets
   SPCleanupMode: spCleanupMode
+  SPCleanupConcurrency: string(spCleanupConcurrency)
   SPTenantId: spTenantId
   SPClientId: spClientId
   SPClientCertificate: useCertificateForSharePoint ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spCertificateUri})' : ''

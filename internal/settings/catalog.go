@@ -29,6 +29,11 @@ var (
 		Help: "platform setting, read only as the fallback for OpsTimeZone (ignored by Linux Consumption and Flex)"}
 )
 
+// SPCleanupConcurrency caps the SharePointCleanup runs against one site at
+// once, across every instance of the app.
+var SPCleanupConcurrency = Spec{Name: "SPCleanupConcurrency", Kind: Int, Min: 1, Default: "8", Area: "SharePoint",
+	Help: "most SharePointCleanup runs against one site at once, across all instances; a message over the cap waits on the queue without costing a try"}
+
 // TenantopsAlertsConfigured says whether the deployment created alert rules
 // (infra/main.bicep sets it from alertEmails); `handler check` fails a row
 // when it is false.
@@ -137,7 +142,7 @@ func All() []Spec {
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
 		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
-		TenantopsAlertsConfigured,
+		SPCleanupConcurrency, TenantopsAlertsConfigured,
 	}
 }
 
