@@ -573,6 +573,14 @@ var figureLimits = [
     frequency: 'PT1H'
     why: 'The Entra delta link is over 5 days old; Graph keeps delta tokens for 7 days, after which a full round and a MIM Full Import are needed.'
   }
+  {
+    function: 'EntraDeltaExport'
+    figure: 'fullImportRequired'
+    limit: 0
+    window: 'PT30M'
+    frequency: 'PT15M'
+    why: 'EntraDeltaExport wrote a full change file that is not a checkpoint (first run, resync, requested, or changed attributes): the MIM management agent must run a Full Import; a Delta Import stops at it.'
+  }
 ]
 
 module alerts 'modules/alerts.bicep' = if (!empty(alertEmails)) {
