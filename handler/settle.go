@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
@@ -67,6 +68,21 @@ func parseQueueConfig(data []byte) (queueConfig, error) {
 	return cfg, nil
 }
 
+// maxParkedError bounds the error text a parked message carries, so that
+// the envelope stays well inside a queue message's 64 KiB.
+const maxParkedError = 4096
+
+// cut shortens s to at most n bytes on a character boundary, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
 // settlement is what the handler did with a failed queue message instead of
 // failing the invocation: "" (nothing; the host retries or poisons it),
 // "parked" or "deferred".
@@ -106,7 +122,7 @@ func (r *runner) settle(ctx context.Context, inv *function.Invocation, decl func
 	if err == nil && isDeferred {
 		err = account.Defer(ctx, queue, stored, d.After)
 	} else if err == nil {
-		err = account.Park(ctx, queue, storage.Parked{Message: stored, Error: r.redactor.String(runErr.Error()),
+		err = account.Park(ctx, queue, storage.Parked{Message: stored, Error: cut(r.redactor.String(runErr.Error()), maxParkedError),
 			Time: time.Now().UTC(), Function: decl.Name, DequeueCount: req.DequeueCount()})
 	}
 	return r.settled(inv.Log, queue, d, err)

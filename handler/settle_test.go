@@ -150,3 +150,14 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+func TestParkedErrorIsBounded(t *testing.T) {
+	long := strings.Repeat("é", maxParkedError)
+	got := cut(long, maxParkedError)
+	if len(got) > maxParkedError+len("…") || !strings.HasSuffix(got, "…") || strings.ContainsRune(got, '\uFFFD') {
+		t.Fatalf("cut to %d bytes: %q…", len(got), got[:20])
+	}
+	if cut("short", maxParkedError) != "short" {
+		t.Error("a short error was changed")
+	}
+}
