@@ -51,6 +51,7 @@ func runCommand(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r := newRunner(env, os.Stdout, io.Discard)
+	r.operatorRun = true // the message is the operator's, not the queue's: it is never parked or put back
 	res, err := r.invoke(ctx, decl, "", req)
 	if len(res.Response.Outputs) > 0 {
 		out, _ := json.MarshalIndent(res.Response.Outputs, "", "  ")
@@ -217,7 +218,7 @@ func printCheckTable(w io.Writer, rows []function.CheckResult, red *logging.Reda
 
 func checkAll(ctx context.Context, r *runner, decls []function.Declaration) []function.CheckResult {
 	account, storageErr := clients.Storage(r.env)
-	rows := []function.CheckResult{checkAllSettings(r.env, decls, storageErr), checkStorage(ctx, account, storageErr)}
+	rows := []function.CheckResult{checkAllSettings(r.env, decls, storageErr), checkStorage(ctx, account, storageErr), checkAlerts(r.env)}
 	for _, decl := range decls {
 		if decl.Check == nil {
 			rows = append(rows, checkSettings(decl, r.env))

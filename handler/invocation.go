@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
@@ -27,6 +28,12 @@ type runner struct {
 	redactor *logging.Redactor
 	level    slog.Level
 	records  *recorder
+
+	queuesOnce sync.Once
+	queues     queueConfig // host.json's queue settings, read on first need
+	// operatorRun marks `handler run`: a queue function's message came from
+	// the operator, so a failure is never settled on a queue (settle).
+	operatorRun bool
 }
 
 func newRunner(env settings.Env, stdout, stderr io.Writer) *runner {
@@ -70,6 +77,9 @@ type result struct {
 	// Discarded says why a queue message was completed without being acted
 	// on; "" when it was processed (or the invocation failed).
 	Discarded string
+	// Settled says what the handler did with a failed queue message
+	// instead of failing the invocation: parked or deferred; "" for none.
+	Settled settlement
 }
 
 // invoke runs one invocation of decl: every setting the function declares
@@ -102,12 +112,22 @@ func (r *runner) invoke(ctx context.Context, decl function.Declaration, id strin
 	if res.Discarded != "" {
 		inv.Figure("discarded", 1)
 	}
+	res.Settled = r.settle(ctx, inv, decl, err)
+	if res.Settled != "" {
+		inv.Figure(string(res.Settled), 1)
+	}
+	if res.Settled == deferred {
+		err = nil // not a failure: the message comes back when the far side asked
+	}
 	if err != nil {
 		err = errors.New(r.redactor.String(err.Error()))
 		fmt.Fprintf(r.stderr, "%s %s %s: %s\n", time.Now().UTC().Format(time.RFC3339), decl.Name, id, err)
 	}
 	r.records.summarize(ctx, log, runrecord.New(decl.Name, id, start, time.Since(start), inv.Figures(), err))
 	res.Response.Logs = capture.Lines()
+	if res.Settled == parked {
+		return res, nil // the run failed, and is recorded so; the message is safe, so the host must not poison it
+	}
 	return res, err
 }
 

@@ -18,10 +18,11 @@ const recordTimeout = 5 * time.Second
 // recorder keeps run records in the app's storage account. It opens the
 // account once per process, on first use.
 type recorder struct {
-	open  func() (*storage.Account, error)
-	once  sync.Once
-	store *runrecord.Store
-	err   error
+	open   func() (*storage.Account, error)
+	once   sync.Once
+	opened *storage.Account
+	store  *runrecord.Store
+	err    error
 }
 
 func (rec *recorder) load() (*runrecord.Store, error) {
@@ -31,9 +32,16 @@ func (rec *recorder) load() (*runrecord.Store, error) {
 			rec.err = err
 			return
 		}
+		rec.opened = account
 		rec.store = runrecord.NewStore(account.Blob.ServiceClient().NewContainerClient(runrecord.Container))
 	})
 	return rec.store, rec.err
+}
+
+// account returns the app's storage account, opened once per process.
+func (rec *recorder) account() (*storage.Account, error) {
+	_, err := rec.load()
+	return rec.opened, err
 }
 
 // summarize ends an invocation: one "run summary" line of fixed shape

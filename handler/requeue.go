@@ -20,7 +20,7 @@ import (
 )
 
 // requeueUsage is the requeue subcommand's line in the usage text.
-const requeueUsage = "  handler requeue QUEUE         move messages from QUEUE-poison back to QUEUE [--count N] [--dry-run]\n"
+const requeueUsage = "  handler requeue QUEUE         move messages from QUEUE-parked and QUEUE-poison back to QUEUE [--count N] [--dry-run]\n"
 
 // maxShownMessage bounds how much of each message requeue prints.
 const maxShownMessage = 160
@@ -31,12 +31,13 @@ func requeueCommand(args []string) error {
 	return requeue(ctx, settings.OSEnv{}, os.Stdout, args)
 }
 
-// requeue moves the messages the Functions host put on QUEUE-poison back
-// to QUEUE (storage.Account.Requeue), printing one line per message.
+// requeue moves the messages the handler parked on QUEUE-parked, and those
+// the Functions host put on QUEUE-poison, back to QUEUE
+// (storage.Account.Requeue), printing one line per message.
 func requeue(ctx context.Context, env settings.Env, out io.Writer, args []string) error {
 	fs := flag.NewFlagSet("requeue", flag.ContinueOnError)
 	fs.SetOutput(out)
-	count := fs.Int("count", 0, "move at most N messages (default: all the poison queue holds)")
+	count := fs.Int("count", 0, "move at most N messages (default: all the parked and poison queues hold)")
 	dryRun := fs.Bool("dry-run", false, "print the messages that would move (at most 32) and move nothing")
 	queue, rest := splitName(args)
 	if err := fs.Parse(rest); err != nil {
@@ -61,8 +62,11 @@ func requeue(ctx context.Context, env settings.Env, out io.Writer, args []string
 		verb = "would move"
 	}
 	for _, m := range res.Messages {
-		fmt.Fprintf(out, "%s %s (queued %s, tried %d times): %s\n", verb, m.ID, m.Inserted.UTC().Format(time.RFC3339),
+		fmt.Fprintf(out, "%s %s from %s (put there %s, tried %d times): %s\n", verb, m.ID, m.From, m.Inserted.UTC().Format(time.RFC3339),
 			m.DequeueCount, redactor.String(shownText(m.Text)))
+		if m.Error != "" {
+			fmt.Fprintf(out, "  last error: %s\n", redactor.String(shownText(m.Error)))
+		}
 	}
 	summarize(out, queue, res, *count, *dryRun)
 	if err != nil {
@@ -72,17 +76,17 @@ func requeue(ctx context.Context, env settings.Env, out io.Writer, args []string
 }
 
 func summarize(out io.Writer, queue string, res storage.RequeueResult, count int, dryRun bool) {
-	poison := queue + storage.PoisonSuffix
+	from := strings.Join(res.Sources, " and ")
 	if !dryRun {
-		fmt.Fprintf(out, "moved %d message(s) from %s to %s, with no expiry\n", len(res.Messages), poison, queue)
+		fmt.Fprintf(out, "moved %d message(s) from %s to %s, with no expiry\n", len(res.Messages), from, queue)
 		return
 	}
 	want := res.Pending
 	if count > 0 {
 		want = min(count, res.Pending)
 	}
-	fmt.Fprintf(out, "dry run: would move %d message(s) from %s to %s (about %d on %s); nothing moved\n",
-		want, poison, queue, res.Pending, poison)
+	fmt.Fprintf(out, "dry run: would move %d message(s) from %s to %s (about %d there); nothing moved\n",
+		want, from, queue, res.Pending)
 	if want > len(res.Messages) {
 		fmt.Fprintf(out, "dry run: shows the first %d; the storage service shows no more without taking them\n", len(res.Messages))
 	}

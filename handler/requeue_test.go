@@ -5,8 +5,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/storage"
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 
@@ -45,6 +47,18 @@ func TestRequeueCommand(t *testing.T) {
 	out.Reset()
 	if err := requeue(ctx, env, &out, []string{"sp-deleted-items"}); err != nil || !strings.Contains(out.String(), "moved 1 message(s)") {
 		t.Fatalf("the rest: %v\n%s", err, out.String())
+	}
+	parked := storage.Parked{Message: "eyJ2IjoxLCJpdGVtSWQiOjl9", Error: "SharePoint: HTTP 500", Time: time.Now(), DequeueCount: 5}
+	if err := server.Account.Park(ctx, "sp-deleted-items", parked); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := requeue(ctx, env, &out, []string{"sp-deleted-items"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, `from sp-deleted-items-parked (put there`) || !strings.Contains(got, `{"v":1,"itemId":9}`) ||
+		!strings.Contains(got, "last error: SharePoint: HTTP 500") || !strings.Contains(got, "moved 1 message(s) from sp-deleted-items-parked and sp-deleted-items-poison") {
+		t.Fatalf("a parked message's requeue printed:\n%s", got)
 	}
 	for _, args := range [][]string{{}, {"a", "b"}, {"q", "--count", "-1"}, {"q", "--frobnicate"}} {
 		if err := requeue(ctx, env, &bytes.Buffer{}, args); err == nil {

@@ -228,7 +228,7 @@ func deploymentVars(src Source) (string, error) {
 		case s.BackupAccount:
 			continue
 		case s.Kind == settings.QueueName:
-			queues = append(queues, "  "+p, "  '${"+p+"}-poison'")
+			queues = append(queues, "  "+p, "  '${"+p+"}-poison'", "  '${"+p+"}-parked'")
 		case s.Kind == settings.ContainerName && (s.Required || s.Default != ""):
 			always = append(always, p)
 		case s.Kind == settings.ContainerName:
@@ -238,7 +238,7 @@ func deploymentVars(src Source) (string, error) {
 	b.WriteString("\n// Every blob container tenantops uses on the host account, created up front; optional ones\n// only when named. A backup container is in the backup account instead.\n")
 	lists := append([]string{"[" + strings.Join(append([]string{"deploymentContainerName"}, always...), ", ") + "]", "fixedContainerNames"}, optional...)
 	b.WriteString("var blobContainerNames = union(" + strings.Join(lists, ", ") + ")\n")
-	b.WriteString("\n// Every queue tenantops uses, with the -poison queue the host moves failed messages to.\n")
+	b.WriteString("\n// Every queue tenantops uses, with the -poison queue the host moves failed messages to\n// and the -parked queue the handler keeps them on instead.\n")
 	b.WriteString("var queueNames = [\n" + strings.Join(queues, "\n") + "\n]\n")
 	return b.String(), nil
 }

@@ -210,6 +210,10 @@ param ftpCACert string = ''
 @description('FTPTimeout: longest wait for any single read or write on an FTP connection.')
 param ftpTimeout string = '1m'
 
+@description('FTPUnparsedRunsLimit: runs in a row whose listing has lines not understood (files on them are never fetched) before status and an alert flag it.')
+@minValue(1)
+param ftpUnparsedRunsLimit int = 3
+
 // SharePoint
 @description('SPSiteUrl: https://<tenant>.sharepoint.com/sites/<site>.')
 param spSiteUrl string
@@ -285,6 +289,11 @@ param entraClientId string = ''
 @secure()
 @description('EntraClientCertificate: certificate auth: PEM or base64 PFX with the private key; stored in Key Vault when given (pass an empty string for none).')
 param entraClientCertificate string
+
+// SharePoint
+@description('SPCleanupConcurrency: most SharePointCleanup runs against one site at once, across all instances; a message over the cap waits on the queue without costing a try.')
+@minValue(1)
+param spCleanupConcurrency int = 8
 // END GENERATED: setting-params
 
 // ---------------------------------------------------------------------------------------
@@ -341,10 +350,12 @@ var storeEntraClientCertificate = !empty(entraClientCertificate)
 // only when named. A backup container is in the backup account instead.
 var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
 
-// Every queue tenantops uses, with the -poison queue the host moves failed messages to.
+// Every queue tenantops uses, with the -poison queue the host moves failed messages to
+// and the -parked queue the handler keeps them on instead.
 var queueNames = [
   spCleanupQueue
   '${spCleanupQueue}-poison'
+  '${spCleanupQueue}-parked'
 ]
 // END GENERATED: vars
 
@@ -466,6 +477,9 @@ var appSettings = {
   AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
 
+  // Whether alert rules exist (handler check shows a failed row when not).
+  TenantopsAlertsConfigured: string(!empty(alertEmails))
+
   // The backup account's blob endpoint, reached with the same identity (MimConfigBackup's off-site copy).
   MIMBackupBlobServiceUri: backupStorage.outputs.blobEndpoint
 
@@ -515,6 +529,7 @@ var appSettings = {
   FTPMinFileAge: ftpMinFileAge
   FTPCACert: ftpCACert
   FTPTimeout: ftpTimeout
+  FTPUnparsedRunsLimit: string(ftpUnparsedRunsLimit)
 
   // SharePoint
   SPSiteUrl: spSiteUrl
@@ -544,6 +559,9 @@ var appSettings = {
   EntraClientId: entraClientId
   EntraClientCertificate: storeEntraClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraClientCertificateUri})' : ''
   EntraManagedIdentityClientId: identity.properties.clientId
+
+  // SharePoint
+  SPCleanupConcurrency: string(spCleanupConcurrency)
   // END GENERATED: app-settings
 }
 
@@ -605,12 +623,52 @@ var figureLimits = [
     why: 'The SharePoint change token is over 45 days old; SharePoint keeps its change log for 60 days, after which deletes before the token are lost.'
   }
   {
+    function: 'SharePointChangePoll'
+    figure: 'parkedQueueDepth'
+    limit: 0
+    window: 'PT2H'
+    frequency: 'PT15M'
+    why: 'Cleanups failed five times and are parked on ${spCleanupQueue}-parked (no expiry): fix the cause, then handler requeue ${spCleanupQueue}.'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'parkedOldestHours'
+    limit: 72
+    window: 'PT6H'
+    frequency: 'PT1H'
+    why: 'A cleanup has been parked on ${spCleanupQueue}-parked for over 3 days: its linked items are still there.'
+  }
+  {
+    function: 'SharePointCleanup'
+    figure: 'discarded'
+    limit: 0
+    window: 'PT1H'
+    frequency: 'PT15M'
+    why: 'A cleanup message was discarded (malformed, or for another site or list): completed without acting, so its linked items were not cleaned up.'
+  }
+  {
+    function: 'FtpRetrieve'
+    figure: 'listingUnparsedAtLimit'
+    limit: 0
+    window: 'P2D'
+    frequency: 'PT1H'
+    why: 'FtpRetrieve listings have had lines it cannot read in ${ftpUnparsedRunsLimit} runs in a row: a file on such a line is never fetched.'
+  }
+  {
     function: 'EntraDeltaExport'
     figure: 'deltaLinkAgeHours'
     limit: 120
     window: 'PT6H'
     frequency: 'PT1H'
     why: 'The Entra delta link is over 5 days old; Graph keeps delta tokens for 7 days, after which a full round and a MIM Full Import are needed.'
+  }
+  {
+    function: 'EntraDeltaExport'
+    figure: 'fullImportRequired'
+    limit: 0
+    window: 'PT30M'
+    frequency: 'PT15M'
+    why: 'EntraDeltaExport wrote a full change file that is not a checkpoint (first run, resync, requested, or changed attributes): the MIM management agent must run a Full Import; a Delta Import stops at it.'
   }
 ]
 
@@ -676,3 +734,8 @@ output keyVaultName string = keyVault.outputs.name
 
 @description('Integration subnet id, or empty without VNet integration.')
 output integrationSubnetId string = subnetId
+
+@description('Deployment warnings: each says what is missing and what it costs. Read them after every deployment.')
+output warnings array = empty(alertEmails) ? [
+  'alertEmails is empty: no alert rule exists, so no failure, missed run or parked message is e-mailed to anyone; handler check shows a failed alerts row'
+] : []

@@ -40,6 +40,9 @@ type config struct {
 	zone       *time.Location
 	now        time.Time // the run's clock reading, in zone
 	rawPattern string
+	// unparsedRunsLimit is how many runs in a row may list lines that are
+	// not understood before status and the alert flag it.
+	unparsedRunsLimit int
 }
 
 // loadConfig reads every FtpRetrieve setting and reports all the bad ones
@@ -57,6 +60,8 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		minAge:    p.Duration(settings.FTPMinFileAge),
 		target:    p.OneOf(settings.FTPTarget),
 		zone:      p.Zone(),
+
+		unparsedRunsLimit: p.Int(settings.FTPUnparsedRunsLimit),
 	}
 	c.now = now.In(c.zone)
 	if c.maxConns == 0 && p.Set(settings.FTPMaxConnections) {

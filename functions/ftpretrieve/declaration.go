@@ -17,7 +17,7 @@ var Declaration = function.Declaration{
 		settings.FTPSourceDirectory, settings.FTPTargetDirectory, settings.FTPSchedule,
 		filePatternSetting, targetSubfolderSetting, settings.FTPTarget,
 		settings.FTPTargetContainer, settings.FTPTLS, settings.FTPMaxConnections, settings.FTPMinFileAge,
-		settings.FTPCACert, settings.FTPTimeout,
+		settings.FTPCACert, settings.FTPTimeout, settings.FTPUnparsedRunsLimit,
 		mimServerSetting, mimUserSetting, mimPasswordSetting,
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
 		settings.MIMSyncWinRMInsecureSkipVerify,

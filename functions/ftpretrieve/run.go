@@ -71,6 +71,7 @@ func retrieve(ctx context.Context, inv *function.Invocation, c *config, src *ftp
 	}
 	reportUnparsed(inv.Log, c, listing.Unparsed)
 	inv.Figure("listingUnparsed", len(listing.Unparsed))
+	recordUnparsedRuns(inv, c, st.noteListing(len(listing.Unparsed)))
 	if len(listing.Unparsed) == 0 {
 		st.forgetAbsent(listing.Files, listedAt)
 	}
@@ -91,6 +92,21 @@ func retrieve(ctx context.Context, inv *function.Invocation, c *config, src *ftp
 		inv.Figure("filesNotAttempted", sum.notAttempted)
 	}
 	return sum, nil
+}
+
+// recordUnparsedRuns records how many runs in a row listed lines that were
+// not understood, and whether that reached FTPUnparsedRunsLimit: the figure
+// the alert reads (a file on such a line is never fetched, while every run
+// succeeds).
+func recordUnparsedRuns(inv *function.Invocation, c *config, runs int) {
+	inv.Figure("listingUnparsedRuns", runs)
+	atLimit := 0
+	if runs >= c.unparsedRunsLimit {
+		atLimit = 1
+		inv.Log.Error("listing lines not understood in too many runs in a row: files on them are never fetched",
+			"runs", runs, "limit", c.unparsedRunsLimit, "dir", c.sourceDir)
+	}
+	inv.Figure("listingUnparsedAtLimit", atLimit)
 }
 
 // maxUnparsedShown caps the unreadable listing lines quoted in the log.

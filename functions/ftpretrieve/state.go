@@ -36,6 +36,9 @@ type delivered struct {
 	Version int               `json:"v"`
 	Source  string            `json:"source"` // server and folder, for people reading the blob
 	Files   map[string]record `json:"files"`
+	// UnparsedRuns counts the runs in a row whose listing had lines that
+	// were not understood; 0 after a clean listing.
+	UnparsedRuns int `json:"unparsedRuns,omitempty"`
 }
 
 // record is one delivered file. It is skipped while its name, size and
@@ -65,6 +68,8 @@ type state struct {
 	// that listing is kept.
 	forgotten map[string]time.Time
 	dirty     bool // something besides pending changed
+	// unparsedRuns is this run's UnparsedRuns, once noted.
+	unparsedRuns *int
 }
 
 // loadState reads the record for key, or starts an empty one.
@@ -182,8 +187,25 @@ func (s *state) save(ctx context.Context) error {
 	}
 }
 
+// noteListing counts this run's listing in UnparsedRuns (one more run in a
+// row with lines not understood, or back to 0) and returns the count.
+func (s *state) noteListing(unparsed int) int {
+	runs := 0
+	if unparsed > 0 {
+		runs = s.data.UnparsedRuns + 1
+	}
+	if runs != s.data.UnparsedRuns {
+		s.data.UnparsedRuns, s.dirty = runs, true
+	}
+	s.unparsedRuns = &runs
+	return runs
+}
+
 // reapply puts our changes on top of a record another run just wrote.
 func (s *state) reapply() {
+	if s.unparsedRuns != nil {
+		s.data.UnparsedRuns = *s.unparsedRuns
+	}
 	for name, listedAt := range s.forgotten {
 		if r, ok := s.data.Files[name]; ok && r.Delivered.Before(listedAt) {
 			delete(s.data.Files, name)

@@ -30,7 +30,8 @@ func TestDeletesFlowToCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.poll(t, f.options())
-	env := settings.MapEnv{"SPSiteUrl": f.site.SiteURL(), "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project"}
+	env := settings.MapEnv{"SPSiteUrl": f.site.SiteURL(), "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project",
+		"AzureWebJobsStorage": azurite.ConnectionString}
 	for _, m := range f.drain(t) {
 		text, _ := json.Marshal(m)
 		data, _ := json.Marshal(string(text))

@@ -73,7 +73,8 @@ func TestRestoreAfterThePollLeavesLinkedItems(t *testing.T) {
 	if err := f.site.Restore(bin[0]); err != nil {
 		t.Fatal(err)
 	}
-	env := settings.MapEnv{"SPSiteUrl": f.site.SiteURL(), "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project", "SPCleanupMode": "delete"}
+	env := settings.MapEnv{"SPSiteUrl": f.site.SiteURL(), "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project", "SPCleanupMode": "delete",
+		"AzureWebJobsStorage": azurite.ConnectionString}
 	messages := f.drain(t)
 	if len(messages) != 1 {
 		t.Fatalf("%d messages", len(messages))

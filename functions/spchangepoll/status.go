@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
@@ -60,13 +61,30 @@ func unreadable(item function.StatusItem, err error) function.StatusItem {
 	return item
 }
 
-// recordPoisonDepth records the poison queue's depth as a figure, for the
-// alert on it; failing to read it costs the figure, not the poll.
+// recordPoisonDepth records the poison queue's depth, and the parked
+// queue's depth and the age of its oldest message, as figures, for the
+// alerts on them; failing to read one costs the figure, not the poll.
 func recordPoisonDepth(ctx context.Context, inv *function.Invocation, account *storage.Account, queue string) {
 	depth, err := account.QueueDepth(ctx, queue+storage.PoisonSuffix)
 	if err != nil {
 		inv.Log.Warn("sharepoint change poll: poison queue depth not read", "error", err.Error())
+	} else {
+		inv.Figure("poisonQueueDepth", depth)
+	}
+	parked, err := account.ParkedState(ctx, queue)
+	if err != nil {
+		inv.Log.Warn("sharepoint change poll: parked queue not read", "error", err.Error())
 		return
 	}
-	inv.Figure("poisonQueueDepth", depth)
+	inv.Figure("parkedQueueDepth", parked.Depth)
+	inv.Figure("parkedOldestHours", parkedHours(inv.Now(), parked))
+}
+
+// parkedHours is the age of the oldest parked message in hours, to one
+// decimal; 0 when none is parked.
+func parkedHours(now time.Time, parked storage.ParkedState) float64 {
+	if parked.Depth == 0 || parked.Oldest.IsZero() {
+		return 0
+	}
+	return math.Round(max(now.Sub(parked.Oldest).Hours(), 0)*10) / 10
 }

@@ -3,6 +3,8 @@ package spcleanup_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -16,19 +18,31 @@ import (
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/invoke"
 	"github.com/tenantops/tenantops/internal/settings"
+	"github.com/tenantops/tenantops/internal/storage"
+	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
 )
 
-var identity *identitytest.Server
+var (
+	identity *identitytest.Server
+	azurite  *azuritetest.Server // holds the cleanup slots
+)
 
 func TestMain(m *testing.M) {
 	var err error
 	if identity, err = identitytest.Start(identitytest.Options{}); err != nil {
 		panic(err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	azurite, err = azuritetest.Launch(ctx)
+	cancel()
+	if err != nil {
+		panic(err)
+	}
 	code := m.Run()
 	_ = identity.Close()
+	_ = azurite.Close()
 	os.Exit(code)
 }
 
@@ -53,7 +67,8 @@ func newSite(t testing.TB, mode string) *site {
 	srv.AddList("Projects")
 	srv.AddList("Tasks", sptest.Field{InternalName: "Project", Type: "Lookup", LookupList: "Projects", Indexed: true})
 	srv.AddList("Documents", sptest.Field{InternalName: "ParentItem", Title: "Parent item", Type: "Lookup", LookupList: "Projects"})
-	env := settings.MapEnv{"SPSiteUrl": srv.SiteURL(), "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project;Documents:ParentItem", "SPCleanupMode": mode}
+	env := settings.MapEnv{"SPSiteUrl": srv.SiteURL(), "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project;Documents:ParentItem", "SPCleanupMode": mode,
+		"AzureWebJobsStorage": azurite.ConnectionString}
 	return &site{Server: srv, env: env, logs: &bytes.Buffer{}, mu: &sync.Mutex{}}
 }
 
@@ -276,4 +291,69 @@ func TestCheckReadsTargetsAndLookupColumns(t *testing.T) {
 			t.Fatalf("row %d = %+v, want %q", i, rows[i], want)
 		}
 	}
+}
+
+// TestLongThrottleDefersTheMessage: SharePoint answers 429 with a
+// Retry-After longer than the run can wait; the run asks for the message to
+// be deferred by that much (the handler then puts it back without counting
+// a try) instead of failing, and the next run does the cleanup.
+func TestLongThrottleDefersTheMessage(t *testing.T) {
+	for _, fault := range []sptest.Fault{
+		{Status: 429, RetryAfter: "3600", PathContains: "/items"},
+		{Status: 503, RetryAfter: "7200", PathContains: "/_api/$batch"},
+		{Status: 429, RetryAfter: "5400", PathContains: "/recycle"},
+	} {
+		t.Run(fault.PathContains, func(t *testing.T) {
+			s := newSite(t, "recycle")
+			s.link(t, "Tasks", "Project", 7, 2)
+			s.InjectFault(fault)
+			err := s.run(t, s.message(7))
+			d, ok := function.IsDeferred(err)
+			want, _ := time.ParseDuration(fault.RetryAfter + "s")
+			if !ok || d.After != want {
+				t.Fatalf("err = %v, want the message deferred by %s", err, want)
+			}
+			if err := s.run(t, s.message(7)); err != nil || len(s.Items("Tasks")) != 0 {
+				t.Fatalf("next run: %v, %d tasks left", err, len(s.Items("Tasks")))
+			}
+		})
+	}
+}
+
+// TestCleanupsOfOneSiteAreCapped: with every slot of the site held (by
+// cleanups on other instances), a cleanup waits on the queue, costing no
+// try; once a slot is free it runs.
+func TestCleanupsOfOneSiteAreCapped(t *testing.T) {
+	s := newSite(t, "recycle")
+	s.env["SPCleanupConcurrency"] = "2"
+	s.link(t, "Tasks", "Project", 7, 1)
+	ctx := context.Background()
+	var held []*storage.Slot
+	for range 2 {
+		slot, err := azurite.Account.TakeSlot(ctx, "sp-changelog", "cleanup-slots/"+siteKey(s.SiteURL()), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, slot)
+	}
+	err := s.run(t, s.message(7))
+	if d, ok := function.IsDeferred(err); !ok || d.After < 20*time.Second || d.After > 40*time.Second {
+		t.Fatalf("err = %v, want the message deferred about 30 s while 2 of 2 slots are held", err)
+	}
+	if len(s.Items("Tasks")) != 1 {
+		t.Fatal("a cleanup ran without a slot")
+	}
+	if err := held[0].Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.run(t, s.message(7)); err != nil || len(s.Items("Tasks")) != 0 {
+		t.Fatalf("with a slot free: %v, %d tasks left", err, len(s.Items("Tasks")))
+	}
+	_ = held[1].Release(ctx)
+}
+
+// siteKey is how the cleanup names a site's slots.
+func siteKey(siteURL string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(siteURL)))
+	return hex.EncodeToString(sum[:12])
 }

@@ -15,6 +15,7 @@ var Declaration = function.Declaration{
 	Settings: []settings.Spec{
 		settings.Storage, settings.SPSiteUrl, settings.SPListTitle, settings.SPCleanupQueue, targetsSetting, settings.SPCleanupMode,
 		settings.SPTenantId, settings.SPClientId, clientCertificateSetting, settings.SPManagedIdentityClientId,
+		settings.SPStateContainer, settings.SPCleanupConcurrency,
 	},
 	Run:    run,
 	Check:  check,

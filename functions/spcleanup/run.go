@@ -2,8 +2,12 @@ package spcleanup
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/sharepoint"
+	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // runTimeout keeps a run inside host.json's functionTimeout (30 min).
@@ -32,7 +37,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	deleted, err := deleteditem.Parse([]byte(text), opts.Client.SiteURL())
 	var res Result
 	if err == nil {
-		res, err = Cleanup(ctx, opts, deleted)
+		res, err = cleanupInSlot(ctx, inv, opts, deleted)
 	}
 	if errors.Is(err, deleteditem.ErrMalformed) {
 		inv.Log.Error("sharepoint cleanup: malformed message; completing it without retry (it can never succeed)",
@@ -40,7 +45,61 @@ func run(ctx context.Context, inv *function.Invocation) error {
 		return function.Discard(err)
 	}
 	logResult(inv, deleted, res)
-	return err
+	return backOff(inv, err)
+}
+
+// slotWait is how long a message waits on the queue when every cleanup
+// slot of its site is taken, give or take a third (so that waiting messages
+// do not all come back at once).
+const slotWait = 30 * time.Second
+
+// cleanupInSlot runs Cleanup in one of the site's SPCleanupConcurrency
+// slots, which cap the cleanups against one site at once across every
+// instance; with none free, the message is deferred, costing no try.
+func cleanupInSlot(ctx context.Context, inv *function.Invocation, opts Options, deleted deleteditem.Message) (Result, error) {
+	p := inv.Settings()
+	account, err := clients.Storage(inv.Env)
+	if err != nil {
+		return Result{}, fmt.Errorf("SharePointCleanup: %w", err)
+	}
+	site := sha256.Sum256([]byte(strings.ToLower(opts.Client.SiteURL())))
+	slot, err := account.TakeSlot(ctx, p.String(settings.SPStateContainer),
+		"cleanup-slots/"+hex.EncodeToString(site[:12]), p.Int(settings.SPCleanupConcurrency))
+	if errors.Is(err, storage.ErrNoSlot) {
+		wait := slotWait*2/3 + rand.N(slotWait*2/3)
+		inv.Figure("slotWaitSeconds", int(wait.Seconds()))
+		return Result{}, function.Defer(wait, fmt.Errorf("SharePointCleanup: %d cleanups of this site are running (SPCleanupConcurrency)",
+			p.Int(settings.SPCleanupConcurrency)))
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("SharePointCleanup: %w", err)
+	}
+	defer func() {
+		if err := slot.Release(context.WithoutCancel(ctx)); err != nil {
+			inv.Log.Warn("sharepoint cleanup: slot not released; it frees itself within a minute", "error", err.Error())
+		}
+	}()
+	return Cleanup(ctx, opts, deleted)
+}
+
+// minBackOff is the shortest a throttled message waits before it is tried
+// again: the host's own retry delay (host.json visibilityTimeout).
+const minBackOff = 30 * time.Second
+
+// backOff turns SharePoint throttling that asks for a longer wait than the
+// run has into a deferred message: the handler puts it back on the queue,
+// hidden for that wait, without counting a try, so a long throttle spell
+// does not park a cleanup that only had to wait. Other errors pass through.
+func backOff(inv *function.Invocation, err error) error {
+	var t *sharepoint.ThrottledError
+	if !errors.As(err, &t) {
+		return err
+	}
+	wait := max(t.Wait, minBackOff)
+	inv.Figure("throttledSeconds", int(wait.Seconds()))
+	inv.Log.Warn("sharepoint cleanup: SharePoint is throttling longer than the run can wait; backing off",
+		"wait", wait.String(), "error", err.Error())
+	return function.Defer(wait, err)
 }
 
 // load reads the settings and opens SharePoint. Every bad setting fails

@@ -6,12 +6,15 @@
 // For each function the store keeps the latest record in
 // runs/<function>/latest.json and a history of one append blob a day,
 // runs/<function>/<yyyy-mm-dd>.jsonl, whose days older than Retention are
-// deleted as new days begin.
+// deleted as new days begin. An append blob takes at most 50,000 appends:
+// a day with more records than MaxAppends rolls over to
+// runs/<function>/<yyyy-mm-dd>.1.jsonl, .2.jsonl and so on.
 package runrecord
 
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -92,15 +95,30 @@ func truncate(s string, n int) string {
 // latestName and dayName are the blob names of a function's records.
 func latestName(function string) string { return "runs/" + function + "/latest.json" }
 
-func dayName(function string, day time.Time) string {
-	return "runs/" + function + "/" + day.UTC().Format(time.DateOnly) + ".jsonl"
+// dayName is the name of a day's history blob: part 0 is
+// <yyyy-mm-dd>.jsonl, and the parts a busy day rolls over to are
+// <yyyy-mm-dd>.<part>.jsonl.
+func dayName(function string, day time.Time, part int) string {
+	name := "runs/" + function + "/" + day.UTC().Format(time.DateOnly)
+	if part > 0 {
+		name += "." + strconv.Itoa(part)
+	}
+	return name + ".jsonl"
 }
 
-// dayOf reads the day back from a history blob name.
-func dayOf(name string) (time.Time, bool) {
-	base := name[strings.LastIndexByte(name, '/')+1:]
-	day, err := time.Parse(time.DateOnly, strings.TrimSuffix(base, ".jsonl"))
-	return day, err == nil && strings.HasSuffix(base, ".jsonl")
+// dayOf reads the day and the part back from a history blob name.
+func dayOf(name string) (day time.Time, part int, ok bool) {
+	base, isHistory := strings.CutSuffix(name[strings.LastIndexByte(name, '/')+1:], ".jsonl")
+	date, partText, hasPart := strings.Cut(base, ".")
+	if hasPart {
+		n, err := strconv.Atoi(partText)
+		if err != nil || n < 1 || strconv.Itoa(n) != partText {
+			return time.Time{}, 0, false
+		}
+		part = n
+	}
+	day, err := time.Parse(time.DateOnly, date)
+	return day, part, err == nil && isHistory
 }
 
 // decodeLines reads a history blob: one record per line; a torn or foreign

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -18,15 +19,33 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 )
 
+// MaxAppends is how many records one history blob takes before the day
+// rolls over to the next blob: below the 50,000 blocks the storage service
+// allows an append blob, with room for the appends of parallel runs that
+// read the count at the same moment.
+const MaxAppends = 49_000
+
 // Store reads and writes run records in one blob container. Its methods are
 // safe for concurrent use: records of parallel runs append to the same day.
 type Store struct {
-	container *container.Client
+	container  *container.Client
+	maxAppends int
+
+	mu    sync.Mutex
+	parts map[string]dayPart // by function: the day and part it appends to
+}
+
+// dayPart is the history blob a function's records go to.
+type dayPart struct {
+	day  string
+	part int
 }
 
 // NewStore returns a store over a container client (of Container, in the
 // app's storage account).
-func NewStore(c *container.Client) *Store { return &Store{container: c} }
+func NewStore(c *container.Client) *Store {
+	return &Store{container: c, maxAppends: MaxAppends, parts: map[string]dayPart{}}
+}
 
 // Write keeps r as its function's latest record and appends it to the day's
 // history. The first record of a day also deletes the days past Retention.
@@ -42,7 +61,7 @@ func (s *Store) Write(ctx context.Context, r Record) error {
 	if _, err := latest.UploadBuffer(ctx, line, nil); err != nil {
 		return fmt.Errorf("runrecord: write %s: %w", latestName(r.Function), err)
 	}
-	created, err := s.appendLine(ctx, dayName(r.Function, r.Start), line)
+	created, err := s.appendToDay(ctx, r, line)
 	if err != nil {
 		return err
 	}
@@ -50,6 +69,73 @@ func (s *Store) Write(ctx context.Context, r Record) error {
 		return s.prune(ctx, r.Function, r.Start.Add(-Retention))
 	}
 	return nil
+}
+
+// appendToDay appends line to the day's current history blob and moves on
+// to the next part once that blob holds maxAppends records (or the service
+// refuses another block). created says whether the day's first blob was
+// created by this call.
+func (s *Store) appendToDay(ctx context.Context, r Record, line []byte) (created bool, err error) {
+	part, err := s.currentPart(ctx, r.Function, r.Start)
+	if err != nil {
+		return false, err
+	}
+	for range 3 {
+		name := dayName(r.Function, r.Start, part)
+		count, made, err := s.appendLine(ctx, name, line)
+		if bloberror.HasCode(err, bloberror.BlockCountExceedsLimit) {
+			part = s.rollOver(r.Function, r.Start, part)
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if count >= s.maxAppends {
+			s.rollOver(r.Function, r.Start, part)
+		}
+		return made && part == 0, nil
+	}
+	return false, fmt.Errorf("runrecord: append to %s: every part is full", dayName(r.Function, r.Start, part))
+}
+
+// currentPart returns the part a function's records of that day go to: the
+// one this process appended to last, or else the highest that exists.
+func (s *Store) currentPart(ctx context.Context, function string, start time.Time) (int, error) {
+	day := start.UTC().Format(time.DateOnly)
+	s.mu.Lock()
+	cur, ok := s.parts[function]
+	s.mu.Unlock()
+	if ok && cur.day == day {
+		return cur.part, nil
+	}
+	days, err := s.days(ctx, function)
+	if err != nil {
+		return 0, err
+	}
+	part := 0
+	for _, d := range days {
+		if d.day.Format(time.DateOnly) == day {
+			part = max(part, d.part)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.parts[function]; !ok || cur.day != day || cur.part < part {
+		s.parts[function] = dayPart{day: day, part: part}
+	}
+	return s.parts[function].part, nil
+}
+
+// rollOver moves a function's day on from a full part and returns the part
+// to use now.
+func (s *Store) rollOver(function string, start time.Time, full int) int {
+	day := start.UTC().Format(time.DateOnly)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur := s.parts[function]; cur.day != day || cur.part <= full {
+		s.parts[function] = dayPart{day: day, part: full + 1}
+	}
+	return s.parts[function].part
 }
 
 func (s *Store) ensureContainer(ctx context.Context) error {
@@ -60,25 +146,30 @@ func (s *Store) ensureContainer(ctx context.Context) error {
 	return nil
 }
 
-// appendLine appends to a day's append blob, creating it first when it is
-// new; created says whether this call created it.
-func (s *Store) appendLine(ctx context.Context, name string, line []byte) (created bool, err error) {
+// appendLine appends to a history blob, creating it first when it is new.
+// It returns how many blocks the blob holds with this one, and whether this
+// call created it.
+func (s *Store) appendLine(ctx context.Context, name string, line []byte) (count int, created bool, err error) {
 	client := s.container.NewAppendBlobClient(name)
+	var resp appendblob.AppendBlockResponse
 	for attempt := 0; attempt < 2; attempt++ {
-		_, err = client.AppendBlock(ctx, streaming.NopCloser(bytes.NewReader(line)), nil)
+		resp, err = client.AppendBlock(ctx, streaming.NopCloser(bytes.NewReader(line)), nil)
 		if err == nil || !bloberror.HasCode(err, bloberror.BlobNotFound) {
 			break
 		}
 		_, cerr := client.Create(ctx, &appendblob.CreateOptions{AccessConditions: ifNoneMatchAny()})
 		if cerr != nil && !bloberror.HasCode(cerr, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
-			return false, fmt.Errorf("runrecord: create %s: %w", name, cerr)
+			return 0, false, fmt.Errorf("runrecord: create %s: %w", name, cerr)
 		}
 		created = cerr == nil
 	}
 	if err != nil {
-		return created, fmt.Errorf("runrecord: append to %s: %w", name, err)
+		return 0, created, fmt.Errorf("runrecord: append to %s: %w", name, err)
 	}
-	return created, nil
+	if resp.BlobCommittedBlockCount != nil {
+		count = int(*resp.BlobCommittedBlockCount)
+	}
+	return count, created, nil
 }
 
 func ifNoneMatchAny() *blob.AccessConditions {
@@ -106,9 +197,11 @@ func (s *Store) prune(ctx context.Context, function string, cutoff time.Time) er
 type historyDay struct {
 	name string
 	day  time.Time
+	part int
 }
 
-// days lists a function's history blobs, oldest first.
+// days lists a function's history blobs, oldest first (a day's parts in
+// order).
 func (s *Store) days(ctx context.Context, function string) ([]historyDay, error) {
 	prefix := "runs/" + function + "/"
 	pager := s.container.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{Prefix: &prefix})
@@ -122,12 +215,17 @@ func (s *Store) days(ctx context.Context, function string) ([]historyDay, error)
 			return nil, fmt.Errorf("runrecord: list %s: %w", prefix, err)
 		}
 		for _, item := range page.Segment.BlobItems {
-			if day, ok := dayOf(*item.Name); ok {
-				out = append(out, historyDay{name: *item.Name, day: day})
+			if day, part, ok := dayOf(*item.Name); ok {
+				out = append(out, historyDay{name: *item.Name, day: day, part: part})
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].day.Before(out[j].day) })
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].day.Equal(out[j].day) {
+			return out[i].day.Before(out[j].day)
+		}
+		return out[i].part < out[j].part
+	})
 	return out, nil
 }
 

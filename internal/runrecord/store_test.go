@@ -148,3 +148,52 @@ func TestOversizeBlobsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestBusyDayRollsOverToNewBlobs: with a limit of 3 appends per blob, a
+// day of 8 records spreads over three blobs, a second store (another
+// process) carries on where the first left off, and the history reads
+// every record back in order.
+func TestBusyDayRollsOverToNewBlobs(t *testing.T) {
+	ctx := context.Background()
+	az := azuritetest.Start(t)
+	client := az.Account.Blob.ServiceClient().NewContainerClient(runrecord.Container)
+	first, second := runrecord.NewStore(client), runrecord.NewStore(client)
+	first.SetMaxAppends(3)
+	second.SetMaxAppends(3)
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 8 {
+		store := first
+		if i >= 5 {
+			store = second
+		}
+		r := runrecord.New("SharePointCleanup", fmt.Sprint(i), start.Add(time.Duration(i)*time.Minute), time.Second, nil, nil)
+		if err := store.Write(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	pager := client.NewListBlobsFlatPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range page.Segment.BlobItems {
+			names = append(names, *item.Name)
+		}
+	}
+	want := "runs/SharePointCleanup/2026-12-01.1.jsonl runs/SharePointCleanup/2026-12-01.2.jsonl " +
+		"runs/SharePointCleanup/2026-12-01.jsonl runs/SharePointCleanup/latest.json"
+	if strings.Join(names, " ") != want {
+		t.Fatalf("blobs %v, want %s", names, want)
+	}
+	got, err := first.History(ctx, "SharePointCleanup", start)
+	if err != nil || len(got) != 8 {
+		t.Fatalf("History = %d records, %v", len(got), err)
+	}
+	for i, r := range got {
+		if r.InvocationID != fmt.Sprint(i) {
+			t.Fatalf("record %d is %s", i, r.InvocationID)
+		}
+	}
+}

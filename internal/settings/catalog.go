@@ -29,6 +29,17 @@ var (
 		Help: "platform setting, read only as the fallback for OpsTimeZone (ignored by Linux Consumption and Flex)"}
 )
 
+// SPCleanupConcurrency caps the SharePointCleanup runs against one site at
+// once, across every instance of the app.
+var SPCleanupConcurrency = Spec{Name: "SPCleanupConcurrency", Kind: Int, Min: 1, Default: "8", Area: "SharePoint",
+	Help: "most SharePointCleanup runs against one site at once, across all instances; a message over the cap waits on the queue without costing a try"}
+
+// TenantopsAlertsConfigured says whether the deployment created alert rules
+// (infra/main.bicep sets it from alertEmails); `handler check` fails a row
+// when it is false.
+var TenantopsAlertsConfigured = Spec{Name: "TenantopsAlertsConfigured", Kind: Bool, Deploy: DeployTemplate, Area: "alerts",
+	Help: "set by the template: true when alert rules e-mail someone (alertEmails not empty); false makes handler check fail its alerts row"}
+
 // MIM server (WinRM).
 var (
 	MIMSyncServer                  = Spec{Name: "MIMSyncServer", Required: true, Area: "MIM server", Help: "host name or address of the MIM Sync server"}
@@ -81,6 +92,11 @@ var (
 	FTPTimeout         = Spec{Name: "FTPTimeout", Kind: Duration, Default: "1m", Area: "FTP", Help: "longest wait for any single read or write on an FTP connection"}
 )
 
+// FTPUnparsedRunsLimit is how many FtpRetrieve runs in a row may list lines
+// that are not understood before status and an alert flag it.
+var FTPUnparsedRunsLimit = Spec{Name: "FTPUnparsedRunsLimit", Kind: Int, Min: 1, Default: "3", Area: "FTP",
+	Help: "runs in a row whose listing has lines not understood (files on them are never fetched) before status and an alert flag it"}
+
 // SharePoint.
 var (
 	SPSiteUrl                 = Spec{Name: "SPSiteUrl", Kind: HTTPSURL, Example: "https://<tenant>.sharepoint.com/sites/<site>", Required: true, Area: "SharePoint", Help: "https://<tenant>.sharepoint.com/sites/<site>"}
@@ -127,12 +143,13 @@ func All() []Spec {
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
 		MIMBackupKeepMin, MIMBackupBlobServiceURI,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
-		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
+		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout, FTPUnparsedRunsLimit,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
 		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint, EntraAuthorityHost,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
+		SPCleanupConcurrency, TenantopsAlertsConfigured,
 	}
 }
 

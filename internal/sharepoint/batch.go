@@ -64,8 +64,9 @@ func (c *Client) removeChunk(ctx context.Context, list List, ids []int, mode Mod
 		if err != nil {
 			return fmt.Errorf("sharepoint: %s items of %s: %w", mode, list, err)
 		}
-		var throttled []operation
+		var again []operation
 		var wait time.Duration
+		status := 0 // the status that asked for the wait
 		for i, op := range pending {
 			r := results[i]
 			switch {
@@ -74,17 +75,19 @@ func (c *Client) removeChunk(ctx context.Context, list List, ids []int, mode Mod
 			case r.status == http.StatusNotFound:
 				done.AlreadyGone = append(done.AlreadyGone, op.itemID)
 			case retryable(r.status) && attempt < c.retry.MaxAttempts:
-				throttled = append(throttled, op)
-				wait = max(wait, c.waitBefore(attempt, r.header))
+				again = append(again, op)
+				if w := c.waitBefore(attempt, r.header); w >= wait {
+					wait, status = w, r.status
+				}
 			default:
 				e := newError(op.method, pathOf(op.url), r.status, r.body)
 				return fmt.Errorf("sharepoint: %s item %d of %s: %w", mode, op.itemID, list, e)
 			}
 		}
-		if err := c.waitForRetry(ctx, len(throttled), wait); err != nil {
-			return fmt.Errorf("sharepoint: %s items of %s: %w", mode, list, err)
+		if err := c.waitForRetry(ctx, len(again), wait); err != nil {
+			return throttled(status, wait, fmt.Errorf("sharepoint: %s items of %s: %w", mode, list, err))
 		}
-		pending = throttled
+		pending = again
 	}
 	return nil
 }

@@ -46,6 +46,31 @@ func retryable(status int) bool {
 	return false
 }
 
+// ThrottledError is a call SharePoint throttled (429 or 503) for longer than
+// the caller could wait: the wait it asked for is longer than the context's
+// deadline leaves. Wait is that wait (the backoff when the server named
+// none): a caller that can come back later, such as a queue message put
+// back on its queue, waits that long. (A call whose retries run out is not
+// one: throttling that persists is a failure, counted as such.)
+type ThrottledError struct {
+	Wait time.Duration
+	Err  error
+}
+
+// Error is the underlying error's text.
+func (e *ThrottledError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ThrottledError) Unwrap() error { return e.Err }
+
+// throttled marks err as a ThrottledError when status is a throttling one.
+func throttled(status int, wait time.Duration, err error) error {
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		return &ThrottledError{Wait: wait, Err: err}
+	}
+	return err
+}
+
 // serverDelay is the wait the server asks for: the larger of Retry-After
 // (seconds or an HTTP date) and RateLimit-Reset (seconds), or 0 for none.
 func serverDelay(h http.Header, now time.Time) time.Duration {

@@ -65,7 +65,7 @@ func (c *Client) send(ctx context.Context, req call) (reply, error) {
 		}
 		wait := c.waitBefore(attempt, header)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return reply{}, fmt.Errorf("sharepoint: asked to wait %s, more than the run has left: %w", wait.Round(time.Second), err)
+			return reply{}, throttled(status, wait, fmt.Errorf("sharepoint: asked to wait %s, more than the run has left: %w", wait.Round(time.Second), err))
 		}
 		c.log.Warn("sharepoint: retrying", "method", req.method, "path", pathOf(req.url),
 			"status", status, "attempt", attempt, "wait", wait.String())

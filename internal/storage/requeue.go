@@ -19,7 +19,9 @@ const maxMessagesPerCall = 32
 // QueuedMessage is a message on a queue, as Requeue reports it.
 type QueuedMessage struct {
 	ID           string
-	Text         string // as stored: base64 for the messages the host reads
+	Text         string // as stored on its queue: base64 for the messages the host reads
+	From         string // the queue it is taken from: <queue>-parked or <queue>-poison
+	Error        string // a parked message's last error
 	Inserted     time.Time
 	Expires      time.Time
 	DequeueCount int64
@@ -27,65 +29,94 @@ type QueuedMessage struct {
 
 // RequeueOptions bounds a Requeue.
 type RequeueOptions struct {
-	// Count is the most messages to move; 0 moves as many as the poison
-	// queue holds when the move starts.
+	// Count is the most messages to move; 0 moves as many as the parked and
+	// poison queues hold when the move starts.
 	Count int
-	// DryRun moves nothing: it peeks at the first messages (at most 32, all
-	// the storage service shows without taking them).
+	// DryRun moves nothing: it peeks at the first messages (at most 32 per
+	// queue, all the storage service shows without taking them).
 	DryRun bool
-	// Lease is how long a message being moved stays hidden on the poison
-	// queue; should the move stop half way, it is visible there again after
-	// it. Default 5 minutes.
+	// Lease is how long a message being moved stays hidden on the queue it
+	// is taken from; should the move stop half way, it is visible there
+	// again after it. Default 5 minutes.
 	Lease time.Duration
 }
 
 // RequeueResult is what a Requeue did or, in a dry run, would do.
 type RequeueResult struct {
 	Messages []QueuedMessage // moved, or the ones a dry run saw
-	Pending  int             // approximate count on the poison queue before the move
+	Pending  int             // approximate count on the parked and poison queues before the move
+	Sources  []string        // the queues read, of <queue>-parked and <queue>-poison
 }
 
-// Requeue moves messages from <queue>-poison back to queue, unchanged and
-// with no expiry, so the function sees them again with a fresh dequeue
-// count. Each message is put on queue first and only then deleted from the
-// poison queue: a crash between the two leaves it on both (run twice,
-// which the queue's function must tolerate) and never on neither.
+// Requeue moves messages back to queue from <queue>-parked (where the
+// handler parks a message that failed maxDequeueCount times, with its last
+// error) and then from <queue>-poison (where the Functions host put such
+// messages before parking existed). Each comes back exactly as it was
+// first stored, with no expiry, so the function sees it again with a fresh
+// dequeue count. Each message is put on queue first and only then deleted
+// from where it waited: a crash between the two leaves it on both (run
+// twice, which the queue's function must tolerate) and never on neither.
 func (a *Account) Requeue(ctx context.Context, queue string, opts RequeueOptions) (RequeueResult, error) {
 	return a.requeue(ctx, queue, opts, nil)
 }
 
 // requeue is Requeue with a hook called after each message is enqueued and
-// before it is deleted from the poison queue; an error from it stops the
+// before it is deleted from where it waited; an error from it stops the
 // move there, as a crash would.
 func (a *Account) requeue(ctx context.Context, queue string, opts RequeueOptions, afterEnqueue func(QueuedMessage) error) (RequeueResult, error) {
-	if strings.HasSuffix(queue, PoisonSuffix) {
-		return RequeueResult{}, fmt.Errorf("storage: requeue: give the queue, not its poison queue (%s)", queue)
+	if strings.HasSuffix(queue, PoisonSuffix) || strings.HasSuffix(queue, ParkedSuffix) {
+		return RequeueResult{}, fmt.Errorf("storage: requeue: give the queue, not its parked or poison queue (%s)", queue)
 	}
-	poison := a.Queue.NewQueueClient(queue + PoisonSuffix)
-	props, err := poison.GetProperties(ctx, nil)
+	res, err := a.requeueSources(ctx, queue)
 	if err != nil {
-		if isCode(err, "QueueNotFound") {
-			return RequeueResult{}, fmt.Errorf("storage: requeue: there is no queue %s%s", queue, PoisonSuffix)
-		}
-		return RequeueResult{}, fmt.Errorf("storage: requeue: %s%s: %w", queue, PoisonSuffix, err)
-	}
-	res := RequeueResult{}
-	if props.ApproximateMessagesCount != nil {
-		res.Pending = int(*props.ApproximateMessagesCount)
+		return res, err
 	}
 	limit := opts.Count
 	if limit <= 0 {
 		limit = res.Pending
 	}
 	if opts.DryRun {
-		res.Messages, err = peek(ctx, poison, min(limit, maxMessagesPerCall))
-		return res, err
+		for _, src := range res.Sources {
+			shown, err := a.peek(ctx, src, min(limit-len(res.Messages), maxMessagesPerCall))
+			res.Messages = append(res.Messages, shown...)
+			if err != nil {
+				return res, err
+			}
+		}
+		return res, nil
 	}
 	if err := a.EnsureQueue(ctx, queue); err != nil {
 		return res, err
 	}
-	err = a.move(ctx, poison, queue, limit, opts.lease(), afterEnqueue, &res)
-	return res, err
+	for _, src := range res.Sources {
+		if err := a.move(ctx, src, queue, limit, opts.lease(), afterEnqueue, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// requeueSources finds which of <queue>-parked and <queue>-poison exist and
+// how many messages they hold.
+func (a *Account) requeueSources(ctx context.Context, queue string) (RequeueResult, error) {
+	var res RequeueResult
+	for _, src := range []string{queue + ParkedSuffix, queue + PoisonSuffix} {
+		props, err := a.Queue.NewQueueClient(src).GetProperties(ctx, nil)
+		if isCode(err, "QueueNotFound") {
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("storage: requeue: %s: %w", src, err)
+		}
+		res.Sources = append(res.Sources, src)
+		if props.ApproximateMessagesCount != nil {
+			res.Pending += int(*props.ApproximateMessagesCount)
+		}
+	}
+	if len(res.Sources) == 0 {
+		return res, fmt.Errorf("storage: requeue: there is no queue %s%s or %s%s", queue, ParkedSuffix, queue, PoisonSuffix)
+	}
+	return res, nil
 }
 
 func (o RequeueOptions) lease() time.Duration {
@@ -95,32 +126,37 @@ func (o RequeueOptions) lease() time.Duration {
 	return o.Lease
 }
 
-// move takes up to limit messages off the poison queue, a page at a time.
-func (a *Account) move(ctx context.Context, poison *azqueue.QueueClient, queue string, limit int, lease time.Duration,
+// move takes up to limit messages (counting those moved before) off src, a
+// page at a time.
+func (a *Account) move(ctx context.Context, src, queue string, limit int, lease time.Duration,
 	afterEnqueue func(QueuedMessage) error, res *RequeueResult) error {
+	from := a.Queue.NewQueueClient(src)
 	for len(res.Messages) < limit {
 		n := int32(min(limit-len(res.Messages), maxMessagesPerCall))
-		resp, err := poison.DequeueMessages(ctx, &azqueue.DequeueMessagesOptions{NumberOfMessages: &n,
+		resp, err := from.DequeueMessages(ctx, &azqueue.DequeueMessagesOptions{NumberOfMessages: &n,
 			VisibilityTimeout: ptr(int32(max(lease/time.Second, 1)))})
 		if err != nil {
-			return fmt.Errorf("storage: requeue: reading %s%s: %w", queue, PoisonSuffix, err)
+			return fmt.Errorf("storage: requeue: reading %s: %w", src, err)
 		}
 		if len(resp.Messages) == 0 {
 			return nil
 		}
 		for _, m := range resp.Messages {
-			msg := queuedMessage(m.MessageID, m.MessageText, m.InsertionTime, m.ExpirationTime, m.DequeueCount)
+			msg, err := queuedMessage(src, m.MessageID, m.MessageText, m.InsertionTime, m.ExpirationTime, m.DequeueCount)
+			if err != nil {
+				return err
+			}
 			if err := a.enqueueText(ctx, queue, msg.Text); err != nil {
-				return fmt.Errorf("storage: requeue: message %s stays on %s%s: %w", msg.ID, queue, PoisonSuffix, err)
+				return fmt.Errorf("storage: requeue: message %s stays on %s: %w", msg.ID, src, err)
 			}
 			if afterEnqueue != nil {
 				if err := afterEnqueue(msg); err != nil {
 					return err
 				}
 			}
-			if _, err := poison.DeleteMessage(ctx, *m.MessageID, *m.PopReceipt, nil); err != nil {
-				return fmt.Errorf("storage: requeue: message %s is back on %s but also still on %s%s: %w",
-					msg.ID, queue, queue, PoisonSuffix, err)
+			if _, err := from.DeleteMessage(ctx, *m.MessageID, *m.PopReceipt, nil); err != nil {
+				return fmt.Errorf("storage: requeue: message %s is back on %s but also still on %s: %w",
+					msg.ID, queue, src, err)
 			}
 			res.Messages = append(res.Messages, msg)
 		}
@@ -128,23 +164,40 @@ func (a *Account) move(ctx context.Context, poison *azqueue.QueueClient, queue s
 	return nil
 }
 
-func peek(ctx context.Context, q *azqueue.QueueClient, n int) ([]QueuedMessage, error) {
+// peek shows up to n messages at the front of src without taking them.
+func (a *Account) peek(ctx context.Context, src string, n int) ([]QueuedMessage, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	resp, err := q.PeekMessages(ctx, &azqueue.PeekMessagesOptions{NumberOfMessages: ptr(int32(n))})
+	resp, err := a.Queue.NewQueueClient(src).PeekMessages(ctx, &azqueue.PeekMessagesOptions{NumberOfMessages: ptr(int32(n))})
 	if err != nil {
-		return nil, fmt.Errorf("storage: requeue: peeking: %w", err)
+		return nil, fmt.Errorf("storage: requeue: peeking %s: %w", src, err)
 	}
 	out := make([]QueuedMessage, 0, len(resp.Messages))
 	for _, m := range resp.Messages {
-		out = append(out, queuedMessage(m.MessageID, m.MessageText, m.InsertionTime, m.ExpirationTime, m.DequeueCount))
+		msg, err := queuedMessage(src, m.MessageID, m.MessageText, m.InsertionTime, m.ExpirationTime, m.DequeueCount)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, msg)
 	}
 	return out, nil
 }
 
-func queuedMessage(id, text *string, inserted, expires *time.Time, dequeued *int64) QueuedMessage {
-	return QueuedMessage{ID: deref(id), Text: deref(text), Inserted: deref(inserted), Expires: deref(expires), DequeueCount: deref(dequeued)}
+// queuedMessage is a message taken from src; a parked one is unwrapped to
+// the original message (its text as first stored) and its last error.
+func queuedMessage(src string, id, text *string, inserted, expires *time.Time, dequeued *int64) (QueuedMessage, error) {
+	msg := QueuedMessage{ID: deref(id), Text: deref(text), From: src, Inserted: deref(inserted),
+		Expires: deref(expires), DequeueCount: deref(dequeued)}
+	if !strings.HasSuffix(src, ParkedSuffix) {
+		return msg, nil
+	}
+	p, err := ParseParked(msg.Text)
+	if err != nil {
+		return msg, fmt.Errorf("storage: requeue: message %s on %s is not a parked message (delete or move it by hand); stopped there: %w", msg.ID, src, err)
+	}
+	msg.Text, msg.Error, msg.DequeueCount = p.Message, p.Error, int64(p.DequeueCount)
+	return msg, nil
 }
 
 func deref[T any](p *T) T {

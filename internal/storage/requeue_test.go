@@ -150,11 +150,13 @@ func TestRequeueStoppedHalfWayLosesNothing(t *testing.T) {
 func TestRequeueRefusesWrongQueues(t *testing.T) {
 	acct := azuritetest.Start(t).Account
 	ctx := context.Background()
-	if _, err := acct.Requeue(ctx, "nothing-here", storage.RequeueOptions{}); err == nil || !strings.Contains(err.Error(), "no queue nothing-here-poison") {
+	if _, err := acct.Requeue(ctx, "nothing-here", storage.RequeueOptions{}); err == nil || !strings.Contains(err.Error(), "no queue nothing-here-parked or nothing-here-poison") {
 		t.Fatalf("missing poison queue: %v", err)
 	}
-	if _, err := acct.Requeue(ctx, "work-poison", storage.RequeueOptions{}); err == nil || !strings.Contains(err.Error(), "not its poison queue") {
-		t.Fatalf("a poison queue as the target: %v", err)
+	for _, q := range []string{"work-poison", "work-parked"} {
+		if _, err := acct.Requeue(ctx, q, storage.RequeueOptions{}); err == nil || !strings.Contains(err.Error(), "not its parked or poison queue") {
+			t.Fatalf("%s as the target: %v", q, err)
+		}
 	}
 }
 
