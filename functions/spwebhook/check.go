@@ -59,6 +59,9 @@ func Handshake(ctx context.Context, client *http.Client, notificationURL string)
 		return 0, fmt.Errorf("webhook at %s: %v", host, errors.Unwrap(err))
 	}
 	start := time.Now()
+	if client == nil {
+		client = http.DefaultClient
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		var uerr *url.Error
