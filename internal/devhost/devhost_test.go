@@ -197,7 +197,8 @@ func TestFireOnDemand(t *testing.T) {
 	if err := f.host.Fire(ctx, "NoSuchFunction"); err == nil {
 		t.Error("Fire on an unknown function succeeded")
 	}
-	want := []string{"EntraDeltaExport", "FtpRetrieve", "MimConfigBackup", "SharePointChangePoll", "SharePointCleanup"}
+	want := []string{"EntraDeltaExport", "FtpRetrieve", "MimConfigBackup", "SharePointChangePoll", "SharePointCleanup",
+		"SharePointWebhook", "SharePointWebhookPoll"}
 	if got := f.host.Functions(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Functions = %v, want %v", got, want)
 	}
