@@ -155,4 +155,3 @@ func TestMalformedRequestIsDiscarded(t *testing.T) {
 		t.Fatal("a malformed request was not discarded")
 	}
 }
-

@@ -129,4 +129,3 @@ func writeHTTPOutput(w http.ResponseWriter, out any) {
 		_, _ = w.Write(res.Body)
 	}
 }
-

@@ -132,12 +132,12 @@ func readQueueConfig(raw rawHostJSON) (queueConfig, error) {
 // rawFunctionJSON mirrors a function.json.
 type rawFunctionJSON struct {
 	Bindings []struct {
-		Name       string `json:"name"`
-		Type       string `json:"type"`
-		Direction  string `json:"direction"`
-		Schedule   string `json:"schedule"`
-		QueueName  string `json:"queueName"`
-		UseMonitor *bool  `json:"useMonitor"`
+		Name       string   `json:"name"`
+		Type       string   `json:"type"`
+		Direction  string   `json:"direction"`
+		Schedule   string   `json:"schedule"`
+		QueueName  string   `json:"queueName"`
+		UseMonitor *bool    `json:"useMonitor"`
 		Route      string   `json:"route"`
 		AuthLevel  string   `json:"authLevel"`
 		Methods    []string `json:"methods"`
