@@ -52,6 +52,8 @@ type Options struct {
 	// FunctionKey is the key HTTP functions with authLevel function want
 	// in ?code= or x-functions-key; empty accepts any (as Core Tools does).
 	FunctionKey string
+	// HTTPAddr is where HTTP triggers are served; default a free loopback port.
+	HTTPAddr string
 }
 
 // Result is the outcome of one invocation.

@@ -20,7 +20,11 @@ func (h *Host) startFront() error {
 	if !slices.ContainsFunc(h.triggers, func(tr trigger) bool { return tr.Type == "httpTrigger" }) {
 		return nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := h.opts.HTTPAddr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("devhost: HTTP triggers: %w", err)
 	}
