@@ -9,7 +9,7 @@ GOARCH  ?= $(shell $(GO) env GOARCH)
 EXE     := $(if $(filter windows,$(GOOS)),handler.exe,handler)
 DIST    := dist
 
-.PHONY: all build test demo bench package run lint clean deps docs
+.PHONY: all build test test-fresh demo bench package run lint clean deps docs
 
 all: build
 
@@ -34,6 +34,11 @@ node_modules/.bin/azurite: package.json package-lock.json
 ## test: every test, with the servers they start
 test: deps
 	$(GO) test -count=1 ./...
+
+## test-fresh: the newcomer's run on purpose: a clone of HEAD with empty Go and npm
+## caches, then make test and make demo there (.ci/fresh)
+test-fresh:
+	bash .ci/fresh
 
 ## demo: the main jobs end to end on local stand-ins and Azurite
 demo: deps build

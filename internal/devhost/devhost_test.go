@@ -56,12 +56,15 @@ type fixture struct {
 // startFixture runs Azurite and the built handler under the local host.
 func startFixture(t *testing.T, env map[string]string, background bool) *fixture {
 	t.Helper()
+	// The app is built (a cold compile can take minutes) and Azurite started
+	// before the start deadline begins: it bounds the handler's start alone.
+	app := builtApp(t)
 	f := &fixture{azurite: azuritetest.Start(t), out: &output{}, results: newResults()}
 	env["AzureWebJobsStorage"] = f.azurite.ConnectionString
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	host, err := Start(ctx, Options{
-		Dir: builtApp(t), Env: env, Storage: f.azurite.Account,
+		Dir: app, Env: env, Storage: f.azurite.Account,
 		Stdout: f.out, Stderr: f.out, RetryDelay: -1,
 		Background: background, OnResult: f.results.add,
 	})
