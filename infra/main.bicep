@@ -230,6 +230,22 @@ param spClientId string = ''
 @description('SPClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
 param spClientCertificate string
 
+// SharePoint webhook
+@secure()
+@description('SPWebhookUrl: the URL SharePoint notifies, SharePointWebhook\'s URL with its function key (https://<app>.azurewebsites.net/api/sharepoint/webhook?code=<key>); stored in Key Vault. Empty (the first deployment, before the key exists) = no webhook, the hourly poll alone.')
+param spWebhookUrl string
+
+@secure()
+@description('SPWebhookClientState: 32 to 255 characters SharePoint sends back with every notification; stored in Key Vault. Required when spWebhookUrl is set.')
+param spWebhookClientState string
+
+@description('SPPollRequestQueue: queue of read requests from SharePointWebhook; it and its -poison queue are created.')
+param spPollRequestQueue string = 'sp-poll-requests'
+
+@description('Always-ready instances for the HTTP functions (SharePointWebhook), so SharePoint\'s 5-second validation and notification limits are met without a cold start. BILLED whether or not requests come; 0 (the default) leaves it off: a cold start can fail a notification, which SharePoint retries and the hourly poll backs up.')
+@minValue(0)
+param httpAlwaysReady int = 0
+
 // Entra ID export
 @description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC.')
 param entraDeltaSchedule string = '0 */15 * * * *'
@@ -282,6 +298,8 @@ var storageAccountName = 'st${compactName}${token}'
 var keyVaultName = 'kv${compactName}${token}'
 var deploymentContainerName = 'deployment-package'
 var useCertificateForSharePoint = !empty(spClientId)
+// The webhook is on once its URL (with the function key, known after the first deployment) is given.
+var useWebhook = !empty(spWebhookUrl)
 var useCertificateForGraph = !empty(entraClientId)
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
 
@@ -299,6 +317,8 @@ var blobContainerNames = union([deploymentContainerName, spStateContainer, entra
 var queueNames = [
   spCleanupQueue
   '${spCleanupQueue}-poison'
+  spPollRequestQueue
+  '${spPollRequestQueue}-poison'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -341,6 +361,9 @@ module keyVault 'modules/keyvault.bicep' = {
     storeSpClientCertificate: useCertificateForSharePoint
     entraClientCertificate: entraClientCertificate
     storeEntraClientCertificate: useCertificateForGraph
+    spWebhookUrl: spWebhookUrl
+    spWebhookClientState: spWebhookClientState
+    storeSpWebhook: useWebhook
   }
 }
 
@@ -449,6 +472,11 @@ var appSettings = {
   SPClientCertificate: useCertificateForSharePoint ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spCertificateUri})' : ''
   SPManagedIdentityClientId: identity.properties.clientId
 
+  // SharePoint webhook
+  SPWebhookUrl: useWebhook ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookUrlUri})' : ''
+  SPWebhookClientState: useWebhook ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookClientStateUri})' : ''
+  SPPollRequestQueue: spPollRequestQueue
+
   // Entra ID export
   EntraDeltaSchedule: entraDeltaSchedule
   EntraUserAttributes: entraUserAttributes
@@ -473,6 +501,8 @@ var functionNames = [
   'FtpRetrieve'
   'SharePointChangePoll'
   'SharePointCleanup'
+  'SharePointWebhook'
+  'SharePointWebhookPoll'
   'EntraDeltaExport'
 ]
 
@@ -521,6 +551,30 @@ var figureLimits = [
     why: 'The SharePoint change token is over 45 days old; SharePoint keeps its change log for 60 days, after which deletes before the token are lost.'
   }
   {
+    function: 'SharePointChangePoll'
+    figure: 'subscriptionExpiryShortDays'
+    limit: 0
+    window: 'PT6H'
+    frequency: 'PT1H'
+    why: 'The SharePoint webhook subscription expires in under 14 days: renewal (from 30 days) has been failing; once it expires deletes wait for the hourly poll.'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'webhookUpkeepFailed'
+    limit: 0
+    window: 'PT2H'
+    frequency: 'PT1H'
+    why: 'SharePointChangePoll could not create or renew the webhook subscription (its error names why: the validation handshake, or the manage role on the site).'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'deletesMissedByWebhook'
+    limit: 0
+    window: 'PT2H'
+    frequency: 'PT1H'
+    why: 'The hourly poll found deletes over 30 minutes old: SharePoint notifications have stopped reaching SharePointWebhook while the list changes.'
+  }
+  {
     function: 'EntraDeltaExport'
     figure: 'deltaLinkAgeHours'
     limit: 120
@@ -556,6 +610,7 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    httpAlwaysReady: httpAlwaysReady
     subnetId: subnetId
     appSettings: appSettings
   }

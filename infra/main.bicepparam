@@ -54,6 +54,9 @@ param spSiteUrl = 'https://contoso.sharepoint.com/sites/projects'
 param spListTitle = 'Projects'
 param spCleanupTargets = 'Tasks:Project;Documents:ParentItem'
 param spClientCertificate = readEnvironmentVariable('SP_CLIENT_CERTIFICATE', '')
+// The webhook, once SharePointWebhook's function key exists (docs/operations.md, "SharePoint webhook").
+param spWebhookUrl = readEnvironmentVariable('SP_WEBHOOK_URL', '')
+param spWebhookClientState = readEnvironmentVariable('SP_WEBHOOK_CLIENT_STATE', '')
 
 // Entra ID export: change files to a folder on the MIM server, read by the PowerShell MA (docs/operations.md);
 // Graph through the app's managed identity. grantGraphPermissions needs a deployer with

@@ -41,6 +41,17 @@ param entraClientCertificate string
 @description('Store entraClientCertificate: true when EntraDeltaExport uses certificate auth.')
 param storeEntraClientCertificate bool
 
+@secure()
+@description('SharePointWebhook\'s URL with its function key, which SharePoint notifies; empty when there is no webhook.')
+param spWebhookUrl string
+
+@secure()
+@description('The client state SharePoint sends back with every webhook notification.')
+param spWebhookClientState string
+
+@description('Store spWebhookUrl and spWebhookClientState: true when the webhook is on.')
+param storeSpWebhook bool
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -89,6 +100,24 @@ resource spClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01
   }
 }
 
+resource spWebhookUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhook) {
+  parent: vault
+  name: 'SPWebhookUrl'
+  properties: {
+    value: spWebhookUrl
+    contentType: 'text/plain'
+  }
+}
+
+resource spWebhookClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhook) {
+  parent: vault
+  name: 'SPWebhookClientState'
+  properties: {
+    value: spWebhookClientState
+    contentType: 'text/plain'
+  }
+}
+
 resource entraClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeEntraClientCertificate) {
   parent: vault
   name: 'EntraClientCertificate'
@@ -112,3 +141,9 @@ output spCertificateUri string = storeSpClientCertificate ? '${vault.properties.
 
 @description('Unversioned URI of the EntraClientCertificate secret, or empty when no certificate was given.')
 output entraCertificateUri string = storeEntraClientCertificate ? '${vault.properties.vaultUri}secrets/EntraClientCertificate/' : ''
+
+@description('Unversioned URI of the SPWebhookUrl secret, or empty when there is no webhook.')
+output spWebhookUrlUri string = storeSpWebhook ? '${vault.properties.vaultUri}secrets/SPWebhookUrl/' : ''
+
+@description('Unversioned URI of the SPWebhookClientState secret, or empty when there is no webhook.')
+output spWebhookClientStateUri string = storeSpWebhook ? '${vault.properties.vaultUri}secrets/SPWebhookClientState/' : ''
