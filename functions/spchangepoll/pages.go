@@ -23,6 +23,7 @@ func (p *poller) pages(ctx context.Context, res Result, etag azcore.ETag) (Resul
 			res.OutOfTime = true
 			return res, etag, nil
 		}
+		asked := p.opts.Now().UTC()
 		changes, err := p.fetch(ctx, res.Token)
 		if err != nil {
 			return res, etag, err
@@ -31,6 +32,7 @@ func (p *poller) pages(ctx context.Context, res Result, etag azcore.ETag) (Resul
 			return res, etag, err
 		}
 		if len(changes) == 0 {
+			p.reachedEnd = asked
 			break
 		}
 		if etag, err = p.handlePage(ctx, page, changes, etag, &res); err != nil || res.LostRace {

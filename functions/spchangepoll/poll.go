@@ -43,7 +43,7 @@ type Options struct {
 	Figure func(name string, value any)
 	// RequestedAt, when set, is when a read was asked for (a webhook
 	// notification): the poll is skipped, without a SharePoint call, when
-	// a read that started after it has already reached the end of the log.
+	// a read has since reached the end of the log as it stood after it.
 	RequestedAt time.Time
 	// WaitForLease is how long the poll waits for another run's lease to
 	// end; 0 skips at once (that run reads to the end of the log anyway).
@@ -87,7 +87,7 @@ type Result struct {
 	TokenAge  time.Duration
 	Token     string
 	Late      int  // queued deletes older than Options.LateAfter
-	Skipped   bool // a read that started after RequestedAt had already covered it
+	Skipped   bool // a read that reached the end of the log after RequestedAt had already covered it
 	Busy      bool // another run holds the lease; this one read nothing
 	LostRace  bool // another poll advanced the token first; this one stopped
 	OutOfTime bool // stopped at PageBudget; the next run continues
@@ -100,12 +100,13 @@ type Result struct {
 var ErrStaleToken = errors.New("sharepoint change poll: the saved change token is no longer usable (older than the change log, or from a list since replaced)")
 
 type poller struct {
-	opts    Options
-	list    sharepoint.List
-	store   stateStore
-	started time.Time // when this poll started
-	runID   string    // this poll's lease owner name
-	prior   time.Time // ReadStarted of the state read
+	opts       Options
+	list       sharepoint.List
+	store      stateStore
+	started    time.Time // when this poll started
+	runID      string    // this poll's lease owner name
+	prior      time.Time // Covered of the state read
+	reachedEnd time.Time // when this poll asked for the page that came back empty
 }
 
 // leaseFor is how long a lease lasts without a write; every page's token
@@ -138,7 +139,7 @@ func Poll(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{TokenAge: age}, err
 	}
-	p.prior = st.ReadStarted
+	p.prior = st.Covered
 	if etag, err = p.store.write(ctx, p.state(st.ChangeToken), etag); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return p.lostRace(Result{Token: st.ChangeToken}), nil
@@ -153,9 +154,9 @@ func Poll(ctx context.Context, opts Options) (Result, error) {
 	return p.finish(ctx, res, etag)
 }
 
-// covered reports whether a completed read started after the request.
+// covered reports whether a complete read reached the end of the log after the request.
 func (p *poller) covered(st state) bool {
-	return !p.opts.RequestedAt.IsZero() && st.ReadStarted.After(p.opts.RequestedAt)
+	return !p.opts.RequestedAt.IsZero() && st.Covered.After(p.opts.RequestedAt)
 }
 
 // awaitLease reads the state, waiting up to WaitForLease while another run
@@ -176,7 +177,10 @@ func (p *poller) awaitLease(ctx context.Context) (state, azcore.ETag, bool, erro
 // finish records that the read reached the end of the log and releases the lease.
 func (p *poller) finish(ctx context.Context, res Result, etag azcore.ETag) (Result, error) {
 	st := p.state(res.Token)
-	st.ReadStarted, st.Lease, st.LeaseUntil = p.started, "", time.Time{}
+	st.Covered, st.Lease, st.LeaseUntil = p.reachedEnd, "", time.Time{}
+	if st.Covered.IsZero() { // stopped before the end of the log
+		st.Covered = p.prior
+	}
 	if _, err := p.store.write(ctx, st, etag); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return p.lostRace(res), nil
@@ -245,7 +249,7 @@ func (p *poller) firstRun(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	st := p.state(token)
-	st.ReadStarted, st.Lease, st.LeaseUntil = p.started, "", time.Time{}
+	st.Covered, st.Lease, st.LeaseUntil = p.started, "", time.Time{}
 	if _, err := p.store.write(ctx, st, ""); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return p.lostRace(Result{FirstRun: true}), nil
@@ -260,7 +264,7 @@ func (p *poller) firstRun(ctx context.Context) (Result, error) {
 func (p *poller) state(token string) state {
 	now := p.opts.Now().UTC()
 	return state{SiteURL: p.opts.Client.SiteURL(), ListTitle: p.opts.ListTitle, ChangeToken: token, Updated: now,
-		ReadStarted: p.prior, Lease: p.runID, LeaseUntil: now.Add(leaseFor)}
+		Covered: p.prior, Lease: p.runID, LeaseUntil: now.Add(leaseFor)}
 }
 
 func (p *poller) lostRace(res Result) Result {

@@ -23,9 +23,10 @@ type state struct {
 	ListTitle   string    `json:"listTitle"`
 	ChangeToken string    `json:"changeToken"`
 	Updated     time.Time `json:"updated"`
-	// ReadStarted is when the last read that reached the end of the change
-	// log started: a read request made before it is already covered.
-	ReadStarted time.Time `json:"readStarted,omitzero"`
+	// Covered is when the last complete read asked SharePoint for the
+	// page that came back empty: every change logged before it had been
+	// read, so a read request made before it is already covered.
+	Covered time.Time `json:"covered,omitzero"`
 	// Lease names the run reading the log now, until LeaseUntil: another
 	// run does not read alongside it, so no delete is queued twice.
 	Lease      string    `json:"lease,omitempty"`

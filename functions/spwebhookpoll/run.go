@@ -11,9 +11,13 @@ import (
 
 // Run limits: a run stays inside host.json's functionTimeout, and waits
 // this long for a read already running to finish before reading itself.
+// settle is how long after its notification a request is read: the
+// notifications of a burst gather into one read, which every request made
+// before it started then finds covered.
 const (
 	runTimeout   = 25 * time.Minute
 	waitForLease = 2 * time.Minute
+	settle       = time.Second
 )
 
 func run(ctx context.Context, inv *function.Invocation) error {
@@ -31,6 +35,9 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	}
 	opts.RequestedAt, opts.WaitForLease = req.Requested, waitForLease
 	inv.Figure("requestAgeSeconds", inv.Now().Sub(req.Requested).Round(time.Millisecond).Seconds())
+	if err := sleep(ctx, req.Requested.Add(settle).Sub(inv.Now())); err != nil {
+		return err
+	}
 	res, err := spchangepoll.Poll(ctx, opts)
 	if err != nil {
 		return err
@@ -52,4 +59,19 @@ func boolFigure(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// sleep waits d (nothing when d is not positive) or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -31,13 +31,14 @@ const clientState = "a-client-state-of-more-than-32-characters-0123456789"
 // chain is the webhook path on the stand-ins: SharePoint notifies the real
 // SharePointWebhook over HTTP, which queues read requests in Azurite.
 type chain struct {
+	hook    string // SharePointWebhook's URL, key included
 	env     settings.MapEnv
 	site    *sptest.Server
 	azurite *azuritetest.Server
 	client  *sharepoint.Client
 }
 
-func newChain(t testing.TB) *chain {
+func newChain(t testing.TB, notifyDelay time.Duration) *chain {
 	az := azuritetest.Start(t)
 	id, err := identitytest.Start(identitytest.Options{})
 	if err != nil {
@@ -46,13 +47,13 @@ func newChain(t testing.TB) *chain {
 	t.Cleanup(func() { _ = id.Close() })
 	t.Setenv("IDENTITY_ENDPOINT", id.IdentityEndpoint)
 	t.Setenv("IDENTITY_HEADER", id.IdentityHeader)
-	site, err := sptest.Start(sptest.Options{VerifyToken: id.Verify, NotifyDelay: 20 * time.Millisecond})
+	site, err := sptest.Start(sptest.Options{VerifyToken: id.Verify, NotifyDelay: notifyDelay})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = site.Close() })
 	site.AddList("Projects")
-	c := &chain{site: site, azurite: az, env: settings.MapEnv{"AzureWebJobsStorage": az.ConnectionString, "SPSiteUrl": site.SiteURL(),
+	c := &chain{site: site, azurite: az, hook: "", env: settings.MapEnv{"AzureWebJobsStorage": az.ConnectionString, "SPSiteUrl": site.SiteURL(),
 		"SPListTitle": "Projects", "SPWebhookClientState": clientState}}
 	cred, err := azcred.New(azcred.Options{})
 	if err != nil {
@@ -69,7 +70,8 @@ func newChain(t testing.TB) *chain {
 	srv := httptest.NewServer(httptrigger.Handler(spwebhook.Declaration, c.env, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	ref := spwebhook.StateRef{Account: az.Account, Container: "sp-changelog", SiteURL: site.SiteURL(), ListTitle: "Projects"}
-	if _, err := spwebhook.Upkeep(ctx, spwebhook.UpkeepOptions{Client: c.client, State: ref, NotificationURL: srv.URL + "/api/sharepoint/webhook?code=KEY",
+	c.hook = srv.URL + "/api/sharepoint/webhook?code=KEY"
+	if _, err := spwebhook.Upkeep(ctx, spwebhook.UpkeepOptions{Client: c.client, State: ref, NotificationURL: c.hook,
 		ClientState: clientState, Now: time.Now, Log: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func (c *chain) runPoll(t testing.TB, message string) *function.Invocation {
 // notify the webhook, whose one request makes the poll queue the delete;
 // the same request again (a duplicate notification) is skipped.
 func TestDeleteReachesCleanupThroughTheWebhook(t *testing.T) {
-	c := newChain(t)
+	c := newChain(t, 20*time.Millisecond)
 	ids, err := c.site.AddItems("Projects", 3, nil)
 	if err != nil {
 		t.Fatal(err)
