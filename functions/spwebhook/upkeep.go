@@ -84,17 +84,21 @@ func renew(ctx context.Context, opts UpkeepOptions, st *State) (UpkeepResult, bo
 		return UpkeepResult{}, false, fmt.Errorf("spwebhook: upkeep: reading our subscription: %w", err)
 	}
 	now := opts.Now()
-	if sub.ExpirationDateTime.Sub(now) >= renewBelow {
+	moved := ""
+	if sub.NotificationURL != "" && sub.NotificationURL != opts.NotificationURL {
+		moved = opts.NotificationURL // SPWebhookUrl changed, a rotated key say
+	}
+	if moved == "" && sub.ExpirationDateTime.Sub(now) >= renewBelow {
 		st.Expiration = sub.ExpirationDateTime
 		return UpkeepResult{Action: "kept", Expiration: sub.ExpirationDateTime}, false, nil
 	}
 	target := now.Add(sharepoint.MaxSubscriptionLife - expiryMargin).UTC().Truncate(time.Second)
-	if err := opts.Client.RenewSubscription(ctx, st.ListID, st.SubscriptionID, target); err != nil {
-		return UpkeepResult{}, false, fmt.Errorf("spwebhook: upkeep: renewing our subscription: %w", err)
+	if err := opts.Client.RenewSubscription(ctx, st.ListID, st.SubscriptionID, target, moved); err != nil {
+		return UpkeepResult{}, false, upkeepError(HostOf(opts.NotificationURL), "renewing", err)
 	}
-	st.Expiration, st.Updated = target, now.UTC()
-	opts.Log.Info("sharepoint webhook: subscription renewed", "list", opts.State.ListTitle,
-		"subscriptionId", st.SubscriptionID, "expiration", target.Format(time.RFC3339))
+	st.Expiration, st.Updated, st.NotificationHost = target, now.UTC(), HostOf(opts.NotificationURL)
+	opts.Log.Info("sharepoint webhook: subscription renewed", "list", opts.State.ListTitle, "subscriptionId", st.SubscriptionID,
+		"expiration", target.Format(time.RFC3339), "notificationUrlChanged", moved != "")
 	return UpkeepResult{Action: "renewed", Expiration: target}, false, nil
 }
 
@@ -106,7 +110,7 @@ func create(ctx context.Context, opts UpkeepOptions, st State, etag azcore.ETag,
 	target := opts.Now().Add(sharepoint.MaxSubscriptionLife - expiryMargin).UTC().Truncate(time.Second)
 	sub, err := opts.Client.CreateSubscription(ctx, st.ListID, opts.NotificationURL, target, opts.ClientState)
 	if err != nil {
-		return UpkeepResult{}, createError(host, err)
+		return UpkeepResult{}, upkeepError(host, "creating", err)
 	}
 	st.SubscriptionID, st.Expiration, st.NotificationHost, st.Updated = sub.ID, target, host, opts.Now().UTC()
 	if _, err := opts.State.Write(ctx, st, etag); err != nil {
@@ -121,18 +125,24 @@ func create(ctx context.Context, opts UpkeepOptions, st State, etag azcore.ETag,
 	return UpkeepResult{Action: action, Expiration: target}, nil
 }
 
-// createError says why SharePoint refused the subscription, naming the
-// URL's host, never the URL (SharePoint's own message quotes it, key included).
-func createError(host string, err error) error {
+// upkeepError says why SharePoint refused to create or renew (what) the
+// subscription, naming the URL's host, never the URL (SharePoint's own
+// message quotes it, key included).
+func upkeepError(host, what string, err error) error {
 	var spErr *sharepoint.Error
 	if errors.As(err, &spErr) && spErr.StatusCode == 400 {
-		return fmt.Errorf("spwebhook: SharePoint could not validate the webhook at %s: it must answer SharePoint's validation "+
-			"request (validationtoken) with 200 and the token within 5 seconds; run `handler check SharePointWebhook`, "+
-			"check the function key in SPWebhookUrl and the app's reachability (HTTP %d)", host, spErr.StatusCode)
+		return fmt.Errorf("spwebhook: %s the webhook subscription: SharePoint could not validate the webhook at %s: it must answer "+
+			"SharePoint's validation request (validationtoken) with 200 and the token within 5 seconds; run `handler check SharePointWebhook`, "+
+			"check the function key in SPWebhookUrl and the app's reachability (HTTP %d)", what, host, spErr.StatusCode)
 	}
 	if errors.As(err, &spErr) {
-		return fmt.Errorf("spwebhook: creating the webhook subscription for %s failed: HTTP %d %s (creating one needs the manage role on the site)",
-			host, spErr.StatusCode, spErr.Code)
+		return fmt.Errorf("spwebhook: %s the webhook subscription for %s failed: HTTP %d %s (it needs the manage role on the site)",
+			what, host, spErr.StatusCode, spErr.Code)
 	}
-	return fmt.Errorf("spwebhook: creating the webhook subscription for %s failed", host)
+	for _, ctxErr := range []error{context.DeadlineExceeded, context.Canceled} {
+		if errors.Is(err, ctxErr) {
+			return fmt.Errorf("spwebhook: %s the webhook subscription for %s: %w", what, host, ctxErr)
+		}
+	}
+	return fmt.Errorf("spwebhook: %s the webhook subscription for %s failed: SharePoint could not be reached", what, host)
 }

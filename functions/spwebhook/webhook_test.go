@@ -198,6 +198,7 @@ func TestUpkeep(t *testing.T) {
 			f.site.SetSubscriptionExpiration(st.SubscriptionID, time.Now().Add(10*24*time.Hour))
 		}, "renewed"},
 		{"a deleted one is re-created", func(st spwebhook.State) { f.site.DropSubscription(st.SubscriptionID) }, "recreated"},
+		{"a changed URL (a rotated key) is moved", func(spwebhook.State) { opts.NotificationURL += "-rotated" }, "renewed"},
 	}
 	for _, step := range steps {
 		st, _, _ := f.ref.Read(ctx)
@@ -217,6 +218,11 @@ func TestUpkeep(t *testing.T) {
 		}
 		if ours != 1 {
 			t.Fatalf("%s: %d subscriptions of ours, want 1", step.name, ours)
+		}
+	}
+	for _, s := range f.site.Subscriptions("Projects") {
+		if !s.Foreign && s.NotificationURL != opts.NotificationURL {
+			t.Fatalf("our subscription notifies %s, want the new URL", s.NotificationURL)
 		}
 	}
 	if f.site.ForeignTouches() != 0 || len(f.site.Subscriptions("Projects")) != 2 {
@@ -250,5 +256,38 @@ func TestHandshakeCheck(t *testing.T) {
 	_, err := spwebhook.Handshake(context.Background(), nil, bad.URL+"/x?code=SECRETKEY")
 	if err == nil || strings.Contains(err.Error(), "SECRETKEY") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestCheckRowNamesTheHostNotTheKey: handler check's row for the webhook
+// proves the handshake end to end and never shows the key.
+func TestCheckRowNamesTheHostNotTheKey(t *testing.T) {
+	f := newFixture(t)
+	good := f.upkeepOpts(t, time.Now).NotificationURL
+	bad := httptest.NewServer(nil)
+	t.Cleanup(bad.Close)
+	tests := []struct {
+		name, url string
+		wantOK    bool
+	}{
+		{"answers the handshake", good, true},
+		{"does not", bad.URL + "/api/sharepoint/webhook?code=KEY", false},
+		{"not set", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := settings.MapEnv{}
+			for k, v := range f.env {
+				env[k] = v
+			}
+			if tt.url != "" {
+				env["SPWebhookUrl"] = tt.url
+			}
+			rows := spwebhook.Declaration.Check(context.Background(), &function.Invocation{Env: env, Log: slog.New(slog.DiscardHandler)})
+			if len(rows) != 1 || rows[0].OK != tt.wantOK || strings.Contains(rows[0].Why, "KEY") ||
+				(tt.url != "" && !strings.Contains(rows[0].Why, spwebhook.HostOf(tt.url))) {
+				t.Fatalf("rows %+v", rows)
+			}
+		})
 	}
 }

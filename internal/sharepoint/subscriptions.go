@@ -65,9 +65,14 @@ func (c *Client) GetSubscription(ctx context.Context, listID, id string) (Subscr
 	return sub, nil
 }
 
-// RenewSubscription moves a subscription's expiry (PATCH, 204 No Content).
-func (c *Client) RenewSubscription(ctx context.Context, listID, id string, expiration time.Time) error {
-	body, err := json.Marshal(map[string]string{"expirationDateTime": expiration.UTC().Format(time.RFC3339)})
+// RenewSubscription moves a subscription's expiry and, when notificationURL
+// is not empty, its notification URL (PATCH, 204 No Content).
+func (c *Client) RenewSubscription(ctx context.Context, listID, id string, expiration time.Time, notificationURL string) error {
+	fields := map[string]string{"expirationDateTime": expiration.UTC().Format(time.RFC3339)}
+	if notificationURL != "" {
+		fields["notificationUrl"] = notificationURL
+	}
+	body, err := json.Marshal(fields)
 	if err != nil {
 		return fmt.Errorf("sharepoint: subscription: %w", err)
 	}

@@ -163,7 +163,7 @@ func TestSubscriptionGetRenewDeleteAndForeign(t *testing.T) {
 		t.Fatal(err)
 	}
 	renewed := time.Now().Add(100 * 24 * time.Hour).UTC().Truncate(time.Second)
-	if err := client.RenewSubscription(ctx, listID, sub.ID, renewed); err != nil {
+	if err := client.RenewSubscription(ctx, listID, sub.ID, renewed, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err := client.GetSubscription(ctx, listID, sub.ID)
