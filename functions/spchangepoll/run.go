@@ -33,6 +33,8 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if webhook {
 		upkeepErr = upkeep(ctx, inv, opts)
 		opts.LateAfter = lateAfter
+	} else if _, err := spwebhook.Retire(ctx, opts.Client, stateRef(opts), inv.Log); err != nil {
+		upkeepErr = fmt.Errorf("SharePointChangePoll: %w", err)
 	}
 	res, err := Poll(ctx, opts)
 	if webhook && err == nil {
@@ -46,7 +48,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 // a failure is returned for the run's record, after the poll has run.
 func upkeep(ctx context.Context, inv *function.Invocation, opts Options) error {
 	p := inv.Settings()
-	ref := spwebhook.StateRef{Account: opts.Storage, Container: opts.Container, SiteURL: opts.Client.SiteURL(), ListTitle: opts.ListTitle}
+	ref := stateRef(opts)
 	res, err := spwebhook.Upkeep(ctx, spwebhook.UpkeepOptions{Client: opts.Client, State: ref,
 		NotificationURL: p.String(settings.SPWebhookUrl), ClientState: p.String(spwebhook.ClientStateSetting), Now: inv.Now, Log: inv.Log})
 	if last, lerr := ref.LastNotified(ctx); lerr == nil && !last.IsZero() {
@@ -86,4 +88,9 @@ func Load(ctx context.Context, inv *function.Invocation) (Options, error) {
 	}
 	opts.Client, opts.Storage = client, account
 	return opts, nil
+}
+
+// stateRef names the list's webhook state in the poll's state container.
+func stateRef(opts Options) spwebhook.StateRef {
+	return spwebhook.StateRef{Account: opts.Storage, Container: opts.Container, SiteURL: opts.Client.SiteURL(), ListTitle: opts.ListTitle}
 }

@@ -146,3 +146,24 @@ func upkeepError(host, what string, err error) error {
 	}
 	return fmt.Errorf("spwebhook: %s the webhook subscription for %s failed: SharePoint could not be reached", what, host)
 }
+
+// Retire deletes our subscription once SPWebhookUrl is no longer set, so
+// SharePoint stops notifying an endpoint that is being given up; it does
+// nothing when the state blob names no subscription. It reports whether it
+// deleted one.
+func Retire(ctx context.Context, client *sharepoint.Client, ref StateRef, log *slog.Logger) (bool, error) {
+	st, etag, err := ref.Read(ctx)
+	if errors.Is(err, ErrNoState) || (err == nil && st.SubscriptionID == "") {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := client.DeleteSubscription(ctx, st.ListID, st.SubscriptionID); err != nil && !sharepoint.IsNotFound(err) {
+		return false, fmt.Errorf("spwebhook: deleting our subscription now that SPWebhookUrl is empty: %w", err)
+	}
+	log.Info("sharepoint webhook: SPWebhookUrl is empty; our subscription is deleted", "list", ref.ListTitle, "subscriptionId", st.SubscriptionID)
+	st.SubscriptionID, st.Expiration, st.NotificationHost = "", time.Time{}, ""
+	_, err = ref.Write(ctx, st, etag)
+	return true, err
+}

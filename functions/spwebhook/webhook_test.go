@@ -291,3 +291,27 @@ func TestCheckRowNamesTheHostNotTheKey(t *testing.T) {
 		})
 	}
 }
+
+// TestRetireDeletesOnlyOurs: with SPWebhookUrl emptied, our subscription is
+// deleted and another app's is left alone.
+func TestRetireDeletesOnlyOurs(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.site.AddForeignSubscription("Projects", "https://elsewhere.example/hook", "theirs", time.Now().Add(time.Hour))
+	if deleted, err := spwebhook.Retire(ctx, f.client, f.ref, slog.New(slog.DiscardHandler)); err != nil || deleted {
+		t.Fatalf("nothing to retire: %v, %v", deleted, err)
+	}
+	if _, err := spwebhook.Upkeep(ctx, f.upkeepOpts(t, time.Now)); err != nil {
+		t.Fatal(err)
+	}
+	if deleted, err := spwebhook.Retire(ctx, f.client, f.ref, slog.New(slog.DiscardHandler)); err != nil || !deleted {
+		t.Fatalf("retire: %v, %v", deleted, err)
+	}
+	subs := f.site.Subscriptions("Projects")
+	if len(subs) != 1 || !subs[0].Foreign || f.site.ForeignTouches() != 0 {
+		t.Fatalf("left %+v, foreign touched %d times", subs, f.site.ForeignTouches())
+	}
+	if st, _, _ := f.ref.Read(ctx); st.SubscriptionID != "" || st.ListID == "" {
+		t.Fatalf("state %+v", st)
+	}
+}
