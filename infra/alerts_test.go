@@ -13,15 +13,11 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/functions"
-	"github.com/tenantops/tenantops/internal/schedule"
 )
 
 // The alert rules: main.bicep's alert variables against the functions the code
 // declares, the queries in queries/*.kql against the operator's guide, and every
 // resource against Azure's published type definitions.
-
-// maxLogAlertWindow is the longest look-back of a log search alert rule.
-const maxLogAlertWindow = 48 * time.Hour
 
 // alertObjects returns the objects of one of main.bicep's alert array variables.
 func alertObjects(t *testing.T, tmpl template, name string) []map[string]string {
@@ -73,26 +69,12 @@ func parseISODuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// longestGap is the longest time between two firings of a schedule over a year.
+// longestGap is the longest time between two firings of a schedule.
 func longestGap(t *testing.T, expr string) time.Duration {
 	t.Helper()
-	s, err := schedule.Parse(expr)
+	gap, err := LongestGap(expr)
 	if err != nil {
 		t.Fatalf("schedule %q: %v", expr, err)
-	}
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	prev, ok := s.Next(start)
-	if !ok {
-		t.Fatalf("schedule %q never fires", expr)
-	}
-	var gap time.Duration
-	for prev.Before(start.AddDate(1, 0, 0)) {
-		next, ok := s.Next(prev)
-		if !ok {
-			break
-		}
-		gap = max(gap, next.Sub(prev))
-		prev = next
 	}
 	return gap
 }
@@ -193,7 +175,7 @@ func checkHeartbeat(t *testing.T, tmpl template, fn, setting string, beat map[st
 		return
 	}
 	gap := longestGap(t, param.Default)
-	low, high := min(2*gap, maxLogAlertWindow), min(5*gap/2, maxLogAlertWindow)
+	low, high := min(2*gap, MaxLogAlertWindow), min(max(5*gap/2, 2*gap+5*time.Minute), MaxLogAlertWindow)
 	if window < low || window > high {
 		t.Errorf("%s heartbeat: window %s for schedule %q (longest gap %s); want %s to %s",
 			fn, window, param.Default, gap, low, high)

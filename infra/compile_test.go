@@ -3,6 +3,8 @@ package infra
 import (
 	"os/exec"
 	"testing"
+
+	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // TestBicepCompilesWhereBicepIsInstalled runs the real compiler and linter when
@@ -14,8 +16,9 @@ func TestBicepCompilesWhereBicepIsInstalled(t *testing.T) {
 		t.Skip("bicep CLI not installed")
 	}
 	// main.bicepparam reads the secrets from the environment.
-	t.Setenv("MIM_SYNC_CRED_PASSWORD", "placeholder")
-	t.Setenv("FTP_PASSWORD", "placeholder")
+	for _, s := range secrets(settings.All()) {
+		t.Setenv(EnvVarName(s), "placeholder")
+	}
 	for _, args := range [][]string{
 		{"build", "main.bicep", "--stdout"},
 		{"lint", "main.bicep"},

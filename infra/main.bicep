@@ -7,8 +7,11 @@
 //
 //   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
 //
-// The app settings below mirror internal/settings/catalog.go: same names, same defaults.
-// infra/drift_test.go fails when the two disagree.
+// The regions between "BEGIN GENERATED" and "END GENERATED" are written by `make docs`
+// from the function declarations (functions/functions.go) and the settings catalog
+// (internal/settings/catalog.go): one parameter and app setting per setting, a Key Vault
+// secret per secret setting, the queues and containers, the alerts' function lists.
+// Do not edit them by hand: infra/generate_test.go fails until they are regenerated.
 
 // ---------------------------------------------------------------------------------------
 // Names and platform
@@ -38,6 +41,10 @@ param instanceMemoryMB int = 2048
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+@description('Always-ready instances for the HTTP functions (SharePointWebhook), so SharePoint\'s 5-second validation and notification limits are met without a cold start. BILLED whether or not requests come; 0 (the default) leaves it off: a cold start can fail a notification, which SharePoint retries and the hourly poll backs up.')
+@minValue(0)
+param httpAlwaysReady int = 0
 
 @description('Days Log Analytics keeps logs.')
 param logRetentionInDays int = 30
@@ -69,35 +76,38 @@ param integrationSubnetPrefix string = '10.0.250.0/27'
 @description('E-mail addresses that receive alerts (failed invocations, missed timer runs, poison messages, a change token or delta link close to expiry). Empty: no alert rules are created.')
 param alertEmails array = []
 
+// BEGIN GENERATED: heartbeat-params (make docs)
 @description('MimConfigBackup heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of mimBackupSchedule; log alerts look back at most P2D.')
 param mimBackupHeartbeatWindow string = 'P2D'
 
-@description('FtpRetrieve heartbeat window: about two intervals of ftpSchedule, at most P2D.')
+@description('FtpRetrieve heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of ftpSchedule; log alerts look back at most P2D.')
 param ftpHeartbeatWindow string = 'P2D'
 
-@description('SharePointChangePoll heartbeat window: about two intervals of spChangePollSchedule, at most P2D.')
+@description('SharePointChangePoll heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of spChangePollSchedule; log alerts look back at most P2D.')
 param spChangePollHeartbeatWindow string = 'PT2H15M'
 
-@description('EntraDeltaExport heartbeat window: about two intervals of entraDeltaSchedule, at most P2D.')
+@description('EntraDeltaExport heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of entraDeltaSchedule; log alerts look back at most P2D.')
 param entraDeltaHeartbeatWindow string = 'PT35M'
+// END GENERATED: heartbeat-params
 
 // ---------------------------------------------------------------------------------------
 // App settings: one parameter per setting, named after it, with the code's default.
 // ---------------------------------------------------------------------------------------
 
+// BEGIN GENERATED: setting-params (make docs)
 // time
-@description('OpsTimeZone: IANA or Windows zone for dated folder names and file-name tokens; empty = UTC. Schedules stay UTC on Flex.')
+@description('OpsTimeZone: IANA or Windows time zone for dated folders and file-name tokens; default WEBSITE_TIME_ZONE, else UTC.')
 param opsTimeZone string = ''
 
-// MIM server (WinRM)
-@description('MIMSyncServer: host name or address of the MIM Sync server, as reached from the integration subnet.')
+// MIM server
+@description('MIMSyncServer: host name or address of the MIM Sync server.')
 param mimSyncServer string
 
-@description('MIMSyncCredUser: WinRM account, DOMAIN\\user or user@domain.')
+@description('MIMSyncCredUser: account for WinRM (DOMAIN\\user or user@domain).')
 param mimSyncCredUser string
 
 @secure()
-@description('MIMSyncCredPassword: the WinRM account\'s password; stored in Key Vault.')
+@description('MIMSyncCredPassword: password of MIMSyncCredUser; stored in Key Vault, the app setting references it.')
 param mimSyncCredPassword string
 
 @description('MIMSyncWinRMPort: WinRM listener port.')
@@ -105,16 +115,16 @@ param mimSyncCredPassword string
 @maxValue(65535)
 param mimSyncWinRMPort int = 5986
 
-@description('MIMSyncWinRMUseHTTPS: use the HTTPS listener.')
+@description('MIMSyncWinRMUseHTTPS: HTTPS listener (false only when plain HTTP is really intended).')
 param mimSyncWinRMUseHTTPS bool = true
 
-@description('MIMSyncWinRMCACert: PEM certificate(s) the listener\'s certificate must chain to; empty = system roots.')
+@description('MIMSyncWinRMCACert: PEM certificate(s) that the listener\'s certificate must chain to; default the system roots.')
 param mimSyncWinRMCACert string = ''
 
-@description('MIMSyncWinRMInsecureSkipVerify: skip certificate validation (never in production).')
+@description('MIMSyncWinRMInsecureSkipVerify: skip certificate validation (logs a warning on every run).')
 param mimSyncWinRMInsecureSkipVerify bool = false
 
-@description('MIMSyncWinRMCertThumbprint: SHA-256 fingerprint (hex) of the listener\'s certificate; when set, only that certificate is accepted.')
+@description('MIMSyncWinRMCertThumbprint: SHA-256 fingerprint (hex; colons or spaces allowed) of the listener\'s certificate: only that certificate is accepted, no chain or name check.')
 param mimSyncWinRMCertThumbprint string = ''
 
 @description('MIMSyncWinRMTLSServerName: name to check the listener\'s certificate against when MIMSyncServer is an address or alias.')
@@ -124,13 +134,13 @@ param mimSyncWinRMTLSServerName string = ''
 @description('MIMBackupSchedule: NCRONTAB schedule of MimConfigBackup, in UTC.')
 param mimBackupSchedule string = '0 30 23 * * *'
 
-@description('MIMBackupRoot: folder on the MIM server holding the dated backups.')
+@description('MIMBackupRoot: folder on the MIM server that holds the dated backups.')
 param mimBackupRoot string = 'C:\\Backup'
 
-@description('MIMBackupFolderFormat: .NET date format of a backup folder\'s name.')
+@description('MIMBackupFolderFormat: .NET date format of the backup folder name.')
 param mimBackupFolderFormat string = 'yyyy-MM-dd-HHmm'
 
-@description('MIMServiceUri: MIM Service address for Export-FIMConfig, as seen from the MIM server.')
+@description('MIMServiceUri: MIM Service address for Export-FIMConfig.')
 param mimServiceUri string = 'http://localhost:5725'
 
 @description('MIMExtensionsPath: the Sync service\'s Extensions folder.')
@@ -140,10 +150,10 @@ param mimExtensionsPath string = 'C:\\Program Files\\Microsoft Forefront Identit
 @minValue(0)
 param mimBackupRetentionDays int = 30
 
-@description('MIMBackupContainer: blob container for a zipped off-server copy; empty = none. Created when set.')
+@description('MIMBackupContainer: optional blob container for a zipped off-server copy; created when named.')
 param mimBackupContainer string = ''
 
-@description('MIMBackupKeepMin: the newest complete backups always kept, however old (at least 1).')
+@description('MIMBackupKeepMin: the newest complete backups always kept, however old.')
 @minValue(1)
 param mimBackupKeepMin int = 7
 
@@ -155,32 +165,32 @@ param ftpServer string
 param ftpUsername string
 
 @secure()
-@description('FTPPassword: FTP password; stored in Key Vault.')
+@description('FTPPassword: FTP password; stored in Key Vault, the app setting references it.')
 param ftpPassword string
 
-@description('FTPSourceDirectory: directory to list on the FTP server.')
+@description('FTPSourceDirectory: directory to list on the server.')
 param ftpSourceDirectory string = '/'
 
-@description('FTPTargetDirectory: target folder (winrm: on the MIM server; local: on the app instance).')
+@description('FTPTargetDirectory: target folder (winrm: on the MIM server; local: on this machine).')
 param ftpTargetDirectory string = ''
 
 @description('FTPSchedule: NCRONTAB schedule of FtpRetrieve, in UTC.')
 param ftpSchedule string = '0 30 10 * * *'
 
-@description('FTPFilePattern: glob with .NET date tokens, e.g. HR_{yyyyMMdd}_*.csv.')
+@description('FTPFilePattern: glob with .NET date tokens, e.g. HR_{yyyyMMdd}_*.csv or {yyyyMMdd:-1d}.')
 param ftpFilePattern string = '*'
 
 @description('FTPTargetSubfolder: subfolder under the target, with date tokens; empty = none.')
 param ftpTargetSubfolder string = '{yyyy-MM-dd}'
 
-@description('FTPTarget: where downloaded files go.')
+@description('FTPTarget: where files go: the MIM server over WinRM, a blob container, or a folder on this machine.')
 @allowed(['winrm', 'blob', 'local'])
 param ftpTarget string = 'winrm'
 
-@description('FTPTargetContainer: blob container when FTPTarget is blob. Created when set.')
+@description('FTPTargetContainer: blob container of AzureWebJobsStorage to deliver into; created when named.')
 param ftpTargetContainer string = ''
 
-@description('FTPTLS: FTPS mode.')
+@description('FTPTLS: FTPS mode; none sends the password in clear text.')
 @allowed(['explicit', 'implicit', 'none'])
 param ftpTLS string = 'explicit'
 
@@ -188,13 +198,13 @@ param ftpTLS string = 'explicit'
 @minValue(1)
 param ftpMaxConnections int = 4
 
-@description('FTPMinFileAge: skip files modified more recently than this (Go duration, e.g. 2m).')
+@description('FTPMinFileAge: skip files modified more recently than this (still being written).')
 param ftpMinFileAge string = '2m'
 
-@description('FTPCACert: PEM certificate(s) the FTP server\'s certificate must chain to; empty = system roots.')
+@description('FTPCACert: PEM certificate(s) that the FTP server\'s certificate must chain to; default the system roots.')
 param ftpCACert string = ''
 
-@description('FTPTimeout: longest wait for any single read or write on an FTP connection (Go duration).')
+@description('FTPTimeout: longest wait for any single read or write on an FTP connection.')
 param ftpTimeout string = '1m'
 
 // SharePoint
@@ -213,40 +223,36 @@ param spCleanupQueue string = 'sp-deleted-items'
 @description('SPStateContainer: blob container holding the change token; created.')
 param spStateContainer string = 'sp-changelog'
 
-@description('SPCleanupTargets: List:LookupColumn pairs separated by ;, e.g. Tasks:Project;Documents:ParentItem.')
+@description('SPCleanupTargets: List:LookupColumn pairs separated by \';\', e.g. Tasks:Project;Documents:ParentItem.')
 param spCleanupTargets string = ''
 
-@description('SPCleanupMode: recycle (recoverable) or delete.')
+@description('SPCleanupMode: recycle (restorable from the recycle bin) or delete (permanent).')
 @allowed(['recycle', 'delete'])
 param spCleanupMode string = 'recycle'
 
-@description('SPTenantId: certificate auth only: Entra tenant id.')
+@description('SPTenantId: certificate auth: Entra tenant id.')
 param spTenantId string = ''
 
-@description('SPClientId: certificate auth only: app (client) id. When empty, SharePoint is reached with the app\'s managed identity.')
+@description('SPClientId: certificate auth: app (client) id.')
 param spClientId string = ''
 
 @secure()
-@description('SPClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
+@description('SPClientCertificate: certificate auth: PEM or base64 PFX with the private key; stored in Key Vault when given (pass an empty string for none).')
 param spClientCertificate string
 
 // SharePoint webhook
 @secure()
-@description('SPWebhookUrl: the URL SharePoint notifies, SharePointWebhook\'s URL with its function key (https://<app>.azurewebsites.net/api/sharepoint/webhook?code=<key>); stored in Key Vault. Empty (the first deployment, before the key exists) = no webhook, the hourly poll alone.')
+@description('SPWebhookUrl: the URL SharePoint notifies: SharePointWebhook\'s URL with its code key (a Key Vault reference); empty = poll only; stored in Key Vault when given (pass an empty string for none).')
 param spWebhookUrl string
 
 @secure()
-@description('SPWebhookClientState: 32 to 255 characters SharePoint sends back with every notification; stored in Key Vault. Required when spWebhookUrl is set.')
+@description('SPWebhookClientState: 32 to 255 characters SharePoint sends back with every notification; stored in Key Vault when given (pass an empty string for none).')
 param spWebhookClientState string
 
-@description('SPPollRequestQueue: queue of read requests from SharePointWebhook; it and its -poison queue are created.')
+@description('SPPollRequestQueue: queue of "read the change log now" requests from SharePointWebhook; it and its -poison queue are created.')
 param spPollRequestQueue string = 'sp-poll-requests'
 
-@description('Always-ready instances for the HTTP functions (SharePointWebhook), so SharePoint\'s 5-second validation and notification limits are met without a cold start. BILLED whether or not requests come; 0 (the default) leaves it off: a cold start can fail a notification, which SharePoint retries and the hourly poll backs up.')
-@minValue(0)
-param httpAlwaysReady int = 0
-
-// Entra ID export
+// Entra
 @description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC.')
 param entraDeltaSchedule string = '0 */15 * * * *'
 
@@ -256,11 +262,11 @@ param entraUserAttributes string = 'displayName,givenName,surname,userPrincipalN
 @description('EntraGroupAttributes: comma list of Graph group properties exported ($select); id and members always.')
 param entraGroupAttributes string = 'displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes'
 
-@description('EntraExportTarget: where the change files go: winrm (a folder on the MIM server), blob, or local.')
+@description('EntraExportTarget: where change files go: the MIM server over WinRM, a blob container, or a folder on this machine.')
 @allowed(['winrm', 'blob', 'local'])
 param entraExportTarget string = 'winrm'
 
-@description('EntraExportDirectory: folder of the change files (winrm: on the MIM server), the folder the MIM management agent reads.')
+@description('EntraExportDirectory: folder of the change files (winrm: on the MIM server; local: on this machine).')
 param entraExportDirectory string = ''
 
 @description('EntraExportContainer: blob container of the change files when EntraExportTarget=blob; created when named.')
@@ -270,20 +276,22 @@ param entraExportContainer string = ''
 param entraStateContainer string = 'entra-delta'
 
 @description('EntraExportRetentionDays: days to keep change files; the newest full file and those after it are always kept; 0 keeps all.')
+@minValue(0)
 param entraExportRetentionDays int = 14
 
 @description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
 param entraGraphEndpoint string = 'https://graph.microsoft.com'
 
-@description('EntraTenantId: certificate auth only: Entra tenant id.')
+@description('EntraTenantId: certificate auth: Entra tenant id.')
 param entraTenantId string = ''
 
-@description('EntraClientId: certificate auth only: app (client) id. When empty, Graph is reached with the app\'s managed identity.')
+@description('EntraClientId: certificate auth: app (client) id.')
 param entraClientId string = ''
 
 @secure()
-@description('EntraClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
+@description('EntraClientCertificate: certificate auth: PEM or base64 PFX with the private key; stored in Key Vault when given (pass an empty string for none).')
 param entraClientCertificate string
+// END GENERATED: setting-params
 
 @description('Grant the app\'s identity the Graph application permissions EntraDeltaExport needs (User.Read.All, GroupMember.Read.All) with the Microsoft Graph Bicep extension. The deploying identity needs AppRoleAssignment.ReadWrite.All and Application.Read.All in Entra ID; otherwise leave false and grant them as docs/operations.md shows.')
 param grantGraphPermissions bool = false
@@ -297,10 +305,6 @@ var compactName = take(toLower(replace(baseName, '-', '')), 9)
 var storageAccountName = 'st${compactName}${token}'
 var keyVaultName = 'kv${compactName}${token}'
 var deploymentContainerName = 'deployment-package'
-var useCertificateForSharePoint = !empty(spClientId)
-// The webhook is on once its URL (with the function key, known after the first deployment) is given.
-var useWebhook = !empty(spWebhookUrl)
-var useCertificateForGraph = !empty(entraClientId)
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
 
 // Containers whose names are fixed in the code: FtpRetrieve's record of delivered files,
@@ -310,8 +314,14 @@ var fixedContainerNames = [
   'tenantops-status'
 ]
 
+// BEGIN GENERATED: vars (make docs)
+var storeSpClientCertificate = !empty(spClientCertificate)
+var storeSpWebhookUrl = !empty(spWebhookUrl)
+var storeSpWebhookClientState = !empty(spWebhookClientState)
+var storeEntraClientCertificate = !empty(entraClientCertificate)
+
 // Every blob container tenantops uses, created up front; optional ones only when named.
-var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(mimBackupContainer) ? [] : [mimBackupContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
+var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(mimBackupContainer) ? [] : [mimBackupContainer], empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
 
 // Every queue tenantops uses, with the -poison queue the host moves failed messages to.
 var queueNames = [
@@ -320,6 +330,7 @@ var queueNames = [
   spPollRequestQueue
   '${spPollRequestQueue}-poison'
 ]
+// END GENERATED: vars
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-${baseName}-${token}'
@@ -355,15 +366,18 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     name: keyVaultName
+    // BEGIN GENERATED: keyvault-params (make docs)
     mimSyncCredPassword: mimSyncCredPassword
     ftpPassword: ftpPassword
     spClientCertificate: spClientCertificate
-    storeSpClientCertificate: useCertificateForSharePoint
-    entraClientCertificate: entraClientCertificate
-    storeEntraClientCertificate: useCertificateForGraph
+    storeSpClientCertificate: storeSpClientCertificate
     spWebhookUrl: spWebhookUrl
+    storeSpWebhookUrl: storeSpWebhookUrl
     spWebhookClientState: spWebhookClientState
-    storeSpWebhook: useWebhook
+    storeSpWebhookClientState: storeSpWebhookClientState
+    entraClientCertificate: entraClientCertificate
+    storeEntraClientCertificate: storeEntraClientCertificate
+    // END GENERATED: keyvault-params
   }
 }
 
@@ -418,13 +432,15 @@ var appSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
 
+  // Every setting of the catalog the template sets, from make docs.
+  // BEGIN GENERATED: app-settings (make docs)
   // time
   OpsTimeZone: opsTimeZone
 
   // MIM server
   MIMSyncServer: mimSyncServer
   MIMSyncCredUser: mimSyncCredUser
-  MIMSyncCredPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.mimSyncCredUri})'
+  MIMSyncCredPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.mimSyncCredPasswordUri})'
   MIMSyncWinRMPort: string(mimSyncWinRMPort)
   MIMSyncWinRMUseHTTPS: mimSyncWinRMUseHTTPS ? 'true' : 'false'
   MIMSyncWinRMCACert: mimSyncWinRMCACert
@@ -445,7 +461,7 @@ var appSettings = {
   // FTP
   FTPServer: ftpServer
   FTPUsername: ftpUsername
-  FTPPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.ftpCredUri})'
+  FTPPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.ftpPasswordUri})'
   FTPSourceDirectory: ftpSourceDirectory
   FTPTargetDirectory: ftpTargetDirectory
   FTPSchedule: ftpSchedule
@@ -469,15 +485,15 @@ var appSettings = {
   SPCleanupMode: spCleanupMode
   SPTenantId: spTenantId
   SPClientId: spClientId
-  SPClientCertificate: useCertificateForSharePoint ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spCertificateUri})' : ''
+  SPClientCertificate: storeSpClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spClientCertificateUri})' : ''
   SPManagedIdentityClientId: identity.properties.clientId
 
   // SharePoint webhook
-  SPWebhookUrl: useWebhook ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookUrlUri})' : ''
-  SPWebhookClientState: useWebhook ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookClientStateUri})' : ''
+  SPWebhookUrl: storeSpWebhookUrl ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookUrlUri})' : ''
+  SPWebhookClientState: storeSpWebhookClientState ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookClientStateUri})' : ''
   SPPollRequestQueue: spPollRequestQueue
 
-  // Entra ID export
+  // Entra
   EntraDeltaSchedule: entraDeltaSchedule
   EntraUserAttributes: entraUserAttributes
   EntraGroupAttributes: entraGroupAttributes
@@ -489,13 +505,15 @@ var appSettings = {
   EntraGraphEndpoint: entraGraphEndpoint
   EntraTenantId: entraTenantId
   EntraClientId: entraClientId
-  EntraClientCertificate: useCertificateForGraph ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraCertificateUri})' : ''
+  EntraClientCertificate: storeEntraClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraClientCertificateUri})' : ''
   EntraManagedIdentityClientId: identity.properties.clientId
+  // END GENERATED: app-settings
 }
 
 // Alerts: one "failed invocation" rule per function, one heartbeat per timer function, and
-// limits on figures from the run summary lines. infra/alerts_test.go keeps the heartbeat
-// windows in step with the schedules' defaults.
+// limits on figures from the run summary lines. Each heartbeat's window defaults to about
+// two intervals of its schedule's default.
+// BEGIN GENERATED: alerts (make docs)
 var functionNames = [
   'MimConfigBackup'
   'FtpRetrieve'
@@ -532,6 +550,7 @@ var heartbeats = [
     frequency: 'PT15M'
   }
 ]
+// END GENERATED: alerts
 
 var figureLimits = [
   {

@@ -13,37 +13,41 @@ import (
 // Queues and containers: every one the code uses must be created by main.bicep
 // up front (through storage.bicep), named by the parameter of the setting that
 // names it, so a changed name or default in the code cannot leave the app
-// without its queue or container.
+// without its queue or container. make docs writes those lists from the
+// settings' kinds; these checks hold the generator to it.
 
-// queueSettings returns the settings that name a queue: every %Setting% a queue
-// binding of a function declaration refers to, and every setting named *Queue.
-func queueSettings(specs []settings.Spec) []settings.Spec {
-	names := map[string]bool{}
-	for _, d := range functions.All() {
-		for _, b := range d.Bindings() {
-			if b.QueueName != "" {
-				names[strings.Trim(b.QueueName, "%")] = true
-			}
-		}
-	}
+// queueSettings returns the settings that name a queue: their kind says so.
+func queueSettings(specs []settings.Spec) []settings.Spec { return ofKind(specs, settings.QueueName) }
+
+// containerSettings returns the settings that name a blob container.
+func containerSettings(specs []settings.Spec) []settings.Spec {
+	return ofKind(specs, settings.ContainerName)
+}
+
+func ofKind(specs []settings.Spec, kind settings.Kind) []settings.Spec {
 	var out []settings.Spec
 	for _, s := range specs {
-		if names[s.Name] || strings.HasSuffix(s.Name, "Queue") {
+		if s.Kind == kind {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// containerSettings returns the settings that name a blob container (named *Container).
-func containerSettings(specs []settings.Spec) []settings.Spec {
-	var out []settings.Spec
-	for _, s := range specs {
-		if strings.HasSuffix(s.Name, "Container") {
-			out = append(out, s)
+// TestEveryQueueTriggerIsAQueueSetting: a queue binding's %Setting% is a
+// setting of kind QueueName, so the template creates its queue.
+func TestEveryQueueTriggerIsAQueueSetting(t *testing.T) {
+	for _, d := range functions.All() {
+		for _, b := range d.Bindings() {
+			if b.QueueName == "" {
+				continue
+			}
+			s, ok := settings.ByName(strings.Trim(b.QueueName, "%"))
+			if !ok || s.Kind != settings.QueueName {
+				t.Errorf("%s: binding %s names queue %s, which is not a catalog setting of kind QueueName", d.Name, b.Name, b.QueueName)
+			}
 		}
 	}
-	return out
 }
 
 // createdStorage reports the queue and container settings whose parameter does
@@ -108,8 +112,8 @@ func TestEveryQueueAndContainerIsCreated(t *testing.T) {
 func TestStorageCheckReportsAQueueOrContainerAddedOnlyToTheCode(t *testing.T) {
 	tmpl := loadTemplate(t)
 	for _, probe := range []settings.Spec{
-		{Name: "DriftProbeQueue", Default: "probe-items"},
-		{Name: "DriftProbeContainer", Default: "probe-state"},
+		{Name: "DriftProbeQueue", Kind: settings.QueueName, Default: "probe-items"},
+		{Name: "DriftProbeContainer", Kind: settings.ContainerName, Default: "probe-state"},
 	} {
 		t.Run(probe.Name, func(t *testing.T) {
 			specs := append(codeSettings(), probe)

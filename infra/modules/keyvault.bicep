@@ -19,38 +19,43 @@ param name string
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
 
+// BEGIN GENERATED: secret-params (make docs)
 @secure()
-@description('Password of the WinRM account on the MIM Sync server.')
+@description('MIMSyncCredPassword: password of MIMSyncCredUser.')
 param mimSyncCredPassword string
 
 @secure()
-@description('FTP password.')
+@description('FTPPassword: FTP password.')
 param ftpPassword string
 
 @secure()
-@description('SharePoint client certificate (PEM, or base64 PFX) with its private key; empty when the managed identity is used instead.')
+@description('SPClientCertificate: certificate auth: PEM or base64 PFX with the private key.')
 param spClientCertificate string
 
-@description('Store spClientCertificate: true when SharePoint uses certificate auth.')
+@description('Store spClientCertificate: true when it is given.')
 param storeSpClientCertificate bool
 
 @secure()
-@description('Graph client certificate for EntraDeltaExport (PEM, or base64 PFX) with its private key; empty when the managed identity is used instead.')
-param entraClientCertificate string
-
-@description('Store entraClientCertificate: true when EntraDeltaExport uses certificate auth.')
-param storeEntraClientCertificate bool
-
-@secure()
-@description('SharePointWebhook\'s URL with its function key, which SharePoint notifies; empty when there is no webhook.')
+@description('SPWebhookUrl: the URL SharePoint notifies: SharePointWebhook\'s URL with its code key (a Key Vault reference); empty = poll only.')
 param spWebhookUrl string
 
+@description('Store spWebhookUrl: true when it is given.')
+param storeSpWebhookUrl bool
+
 @secure()
-@description('The client state SharePoint sends back with every webhook notification.')
+@description('SPWebhookClientState: 32 to 255 characters SharePoint sends back with every notification.')
 param spWebhookClientState string
 
-@description('Store spWebhookUrl and spWebhookClientState: true when the webhook is on.')
-param storeSpWebhook bool
+@description('Store spWebhookClientState: true when it is given.')
+param storeSpWebhookClientState bool
+
+@secure()
+@description('EntraClientCertificate: certificate auth: PEM or base64 PFX with the private key.')
+param entraClientCertificate string
+
+@description('Store entraClientCertificate: true when it is given.')
+param storeEntraClientCertificate bool
+// END GENERATED: secret-params
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -73,6 +78,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
+@description('Key Vault name.')
+output name string = vault.name
+
+// One secret per secret setting of the catalog, named after it, and its URI.
+// BEGIN GENERATED: secrets (make docs)
 resource mimSyncCredPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: 'MIMSyncCredPassword'
@@ -100,7 +110,7 @@ resource spClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01
   }
 }
 
-resource spWebhookUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhook) {
+resource spWebhookUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhookUrl) {
   parent: vault
   name: 'SPWebhookUrl'
   properties: {
@@ -109,7 +119,7 @@ resource spWebhookUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if 
   }
 }
 
-resource spWebhookClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhook) {
+resource spWebhookClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhookClientState) {
   parent: vault
   name: 'SPWebhookClientState'
   properties: {
@@ -127,23 +137,21 @@ resource entraClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07
   }
 }
 
-@description('Key Vault name.')
-output name string = vault.name
-
 @description('Unversioned URI of the MIMSyncCredPassword secret.')
-output mimSyncCredUri string = '${vault.properties.vaultUri}secrets/${mimSyncCredPasswordSecret.name}/'
+output mimSyncCredPasswordUri string = '${vault.properties.vaultUri}secrets/${mimSyncCredPasswordSecret.name}/'
 
 @description('Unversioned URI of the FTPPassword secret.')
-output ftpCredUri string = '${vault.properties.vaultUri}secrets/${ftpPasswordSecret.name}/'
+output ftpPasswordUri string = '${vault.properties.vaultUri}secrets/${ftpPasswordSecret.name}/'
 
-@description('Unversioned URI of the SPClientCertificate secret, or empty when no certificate was given.')
-output spCertificateUri string = storeSpClientCertificate ? '${vault.properties.vaultUri}secrets/SPClientCertificate/' : ''
+@description('Unversioned URI of the SPClientCertificate secret, or empty when none was given.')
+output spClientCertificateUri string = storeSpClientCertificate ? '${vault.properties.vaultUri}secrets/SPClientCertificate/' : ''
 
-@description('Unversioned URI of the EntraClientCertificate secret, or empty when no certificate was given.')
-output entraCertificateUri string = storeEntraClientCertificate ? '${vault.properties.vaultUri}secrets/EntraClientCertificate/' : ''
+@description('Unversioned URI of the SPWebhookUrl secret, or empty when none was given.')
+output spWebhookUrlUri string = storeSpWebhookUrl ? '${vault.properties.vaultUri}secrets/SPWebhookUrl/' : ''
 
-@description('Unversioned URI of the SPWebhookUrl secret, or empty when there is no webhook.')
-output spWebhookUrlUri string = storeSpWebhook ? '${vault.properties.vaultUri}secrets/SPWebhookUrl/' : ''
+@description('Unversioned URI of the SPWebhookClientState secret, or empty when none was given.')
+output spWebhookClientStateUri string = storeSpWebhookClientState ? '${vault.properties.vaultUri}secrets/SPWebhookClientState/' : ''
 
-@description('Unversioned URI of the SPWebhookClientState secret, or empty when there is no webhook.')
-output spWebhookClientStateUri string = storeSpWebhook ? '${vault.properties.vaultUri}secrets/SPWebhookClientState/' : ''
+@description('Unversioned URI of the EntraClientCertificate secret, or empty when none was given.')
+output entraClientCertificateUri string = storeEntraClientCertificate ? '${vault.properties.vaultUri}secrets/EntraClientCertificate/' : ''
+// END GENERATED: secrets
