@@ -3,7 +3,6 @@ package infra
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -261,22 +260,5 @@ func TestAlertQueriesReadWhatTheHostAndHandlerWrite(t *testing.T) {
 		if table != "requests" && table != "traces" {
 			t.Errorf("%s: reads %s; the host writes requests, the handler's summary lines are traces", title, table)
 		}
-	}
-}
-
-// bicepcheck is the checker of Bicep resources against Azure's published type
-// definitions, beside the repository in shared/.
-var bicepcheck = filepath.Join("..", "..", "shared", "tools", "bicepcheck", "bicepcheck.py")
-
-func TestResourcesMatchAzureTypeDefinitions(t *testing.T) {
-	if _, err := os.Stat(bicepcheck); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("bicepcheck not found at %s: %v", bicepcheck, err)
-		}
-		t.Skipf("bicepcheck not found at %s", bicepcheck)
-	}
-	out, err := exec.Command("python3", bicepcheck, ".").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), " 0 findings") {
-		t.Errorf("bicepcheck: %v\n%s", err, out)
 	}
 }

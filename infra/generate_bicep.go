@@ -225,6 +225,8 @@ func deploymentVars(src Source) (string, error) {
 	for _, s := range parameterized(src.Settings) {
 		p := ParamName(s)
 		switch {
+		case s.BackupAccount:
+			continue
 		case s.Kind == settings.QueueName:
 			queues = append(queues, "  "+p, "  '${"+p+"}-poison'")
 		case s.Kind == settings.ContainerName && (s.Required || s.Default != ""):
@@ -233,7 +235,7 @@ func deploymentVars(src Source) (string, error) {
 			optional = append(optional, "empty("+p+") ? [] : ["+p+"]")
 		}
 	}
-	b.WriteString("\n// Every blob container tenantops uses, created up front; optional ones only when named.\n")
+	b.WriteString("\n// Every blob container tenantops uses on the host account, created up front; optional ones\n// only when named. A backup container is in the backup account instead.\n")
 	lists := append([]string{"[" + strings.Join(append([]string{"deploymentContainerName"}, always...), ", ") + "]", "fixedContainerNames"}, optional...)
 	b.WriteString("var blobContainerNames = union(" + strings.Join(lists, ", ") + ")\n")
 	b.WriteString("\n// Every queue tenantops uses, with the -poison queue the host moves failed messages to.\n")

@@ -1,6 +1,7 @@
 // tenantops on Azure Functions Flex Consumption (Linux), deployed into one resource group:
-// a user-assigned identity with five narrowly scoped roles, a storage account without
-// shared keys, Log Analytics + Application Insights with Entra-only ingestion, a Key Vault
+// a user-assigned identity with five roles scoped to containers and queues where Azure
+// allows, a storage account without shared keys, a second one for the off-site backups
+// (immutable, geo-redundant), Log Analytics + Application Insights with Entra-only ingestion, a Key Vault
 // (RBAC, soft delete, purge protection) for the secrets, optional VNet integration so
 // WinRM reaches the MIM server on its private address, and the Function App itself with
 // every app setting tenantops reads.
@@ -68,6 +69,12 @@ param integrationSubnetName string = 'snet-tenantops'
 
 @description('Address prefix of the new integration subnet, inside vnetName\'s address space; /27 or larger.')
 param integrationSubnetPrefix string = '10.0.250.0/27'
+
+@description('integrationSubnetId already has the Microsoft.Storage service endpoint: close both storage accounts\' firewalls to all but it (a subnet this template creates gets the endpoint and closed firewalls anyway).')
+param integrationSubnetHasStorageEndpoint bool = false
+
+@description('Public IP ranges (CIDR) the closed storage firewalls also admit, e.g. the operators\' addresses for handler status and requeue.')
+param storageAllowedIpRanges array = []
 
 // ---------------------------------------------------------------------------------------
 // Alerts (optional). With no e-mail receivers no alert rule is created.
@@ -150,7 +157,7 @@ param mimExtensionsPath string = 'C:\\Program Files\\Microsoft Forefront Identit
 @minValue(0)
 param mimBackupRetentionDays int = 30
 
-@description('MIMBackupContainer: optional blob container for a zipped off-server copy; created when named.')
+@description('MIMBackupContainer: blob container of the backup storage account (MIMBackupBlobServiceUri) for a zipped off-server copy; empty = none; created when named.')
 param mimBackupContainer string = ''
 
 @description('MIMBackupKeepMin: the newest complete backups always kept, however old.')
@@ -282,6 +289,9 @@ param entraExportRetentionDays int = 14
 @description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
 param entraGraphEndpoint string = 'https://graph.microsoft.com'
 
+@description('EntraAuthorityHost: Entra sign-in authority of the certificate credential, the pair of EntraGraphEndpoint (national clouds differ).')
+param entraAuthorityHost string = 'https://login.microsoftonline.com'
+
 @description('EntraTenantId: certificate auth: Entra tenant id.')
 param entraTenantId string = ''
 
@@ -293,6 +303,22 @@ param entraClientId string = ''
 param entraClientCertificate string
 // END GENERATED: setting-params
 
+// ---------------------------------------------------------------------------------------
+// Backup storage: MimConfigBackup's off-site copies, in an account of their own.
+// ---------------------------------------------------------------------------------------
+
+@description('Redundancy of the backup storage account.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS', 'Standard_RAGRS', 'Standard_RAGZRS'])
+param backupStorageRedundancy string = 'Standard_GRS'
+
+@description('Days each off-site backup stays immutable (no delete, no change, by anyone) after it is written; default the retention, 365 when mimBackupRetentionDays keeps all.')
+@minValue(1)
+@maxValue(146000)
+param mimBackupImmutabilityDays int = mimBackupRetentionDays > 0 ? mimBackupRetentionDays : 365
+
+@description('Lock the backup account\'s time-based retention policy: then not even an owner of the subscription can shorten it or delete a backup before its time. Irreversible.')
+param lockBackupImmutabilityPolicy bool = false
+
 @description('Grant the app\'s identity the Graph application permissions EntraDeltaExport needs (User.Read.All, GroupMember.Read.All) with the Microsoft Graph Bicep extension. The deploying identity needs AppRoleAssignment.ReadWrite.All and Application.Read.All in Entra ID; otherwise leave false and grant them as docs/operations.md shows.')
 param grantGraphPermissions bool = false
 
@@ -303,6 +329,8 @@ param grantGraphPermissions bool = false
 var token = uniqueString(resourceGroup().id, baseName)
 var compactName = take(toLower(replace(baseName, '-', '')), 9)
 var storageAccountName = 'st${compactName}${token}'
+var backupStorageAccountName = 'bk${compactName}${token}'
+var backupContainerName = empty(mimBackupContainer) ? 'mim-config-backups' : mimBackupContainer
 var keyVaultName = 'kv${compactName}${token}'
 var deploymentContainerName = 'deployment-package'
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
@@ -314,14 +342,22 @@ var fixedContainerNames = [
   'tenantops-status'
 ]
 
+// The Functions host's own containers (leases and timer state; keys), created up front so
+// that the identity's blob role can be scoped to each container instead of the account.
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+
 // BEGIN GENERATED: vars (make docs)
 var storeSpClientCertificate = !empty(spClientCertificate)
 var storeSpWebhookUrl = !empty(spWebhookUrl)
 var storeSpWebhookClientState = !empty(spWebhookClientState)
 var storeEntraClientCertificate = !empty(entraClientCertificate)
 
-// Every blob container tenantops uses, created up front; optional ones only when named.
-var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(mimBackupContainer) ? [] : [mimBackupContainer], empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
+// Every blob container tenantops uses on the host account, created up front; optional ones
+// only when named. A backup container is in the backup account instead.
+var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
 
 // Every queue tenantops uses, with the -poison queue the host moves failed messages to.
 var queueNames = [
@@ -355,8 +391,26 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     name: storageAccountName
-    containerNames: blobContainerNames
+    containerNames: union(hostContainerNames, blobContainerNames)
     queueNames: queueNames
+    allowedSubnetId: storageFirewallSubnetId
+    allowedIpRanges: storageAllowedIpRanges
+  }
+}
+
+module backupStorage 'modules/backupstorage.bicep' = {
+  name: 'backupstorage'
+  params: {
+    location: location
+    tags: tags
+    name: backupStorageAccountName
+    containerName: backupContainerName
+    redundancy: backupStorageRedundancy
+    immutabilityDays: mimBackupImmutabilityDays
+    lockPolicy: lockBackupImmutabilityPolicy
+    deleteAfterDays: mimBackupRetentionDays
+    allowedSubnetId: storageFirewallSubnetId
+    allowedIpRanges: storageAllowedIpRanges
   }
 }
 
@@ -386,6 +440,10 @@ module roles 'modules/roles.bicep' = {
   params: {
     principalId: identity.properties.principalId
     storageAccountName: storage.outputs.name
+    containerNames: union(hostContainerNames, blobContainerNames)
+    queueNames: queueNames
+    backupStorageAccountName: backupStorage.outputs.name
+    backupContainerName: backupStorage.outputs.containerName
     appInsightsName: monitoring.outputs.appInsightsName
     keyVaultName: keyVault.outputs.name
   }
@@ -413,6 +471,10 @@ module graphPermissions 'modules/graphpermissions.bicep' = if (grantGraphPermiss
 
 var subnetId = !empty(integrationSubnetId) ? integrationSubnetId : (createSubnet ? network.outputs.subnetId : '')
 
+// The subnet the storage firewalls admit (empty: firewalls open): the subnet created here,
+// which has the Microsoft.Storage service endpoint, or a given one said to have it.
+var storageFirewallSubnetId = createSubnet ? network.outputs.subnetId : (integrationSubnetHasStorageEndpoint ? integrationSubnetId : '')
+
 // Settings the code reads that this template leaves unset on purpose. drift_test.go reads
 // this block: each line is "optional-setting NAME: why".
 //
@@ -427,6 +489,9 @@ var appSettings = {
   AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
   AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+
+  // The backup account's blob endpoint, reached with the same identity (MimConfigBackup's off-site copy).
+  MIMBackupBlobServiceUri: backupStorage.outputs.blobEndpoint
 
   // Telemetry with Entra authentication (local auth is off on the component).
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
@@ -503,6 +568,7 @@ var appSettings = {
   EntraStateContainer: entraStateContainer
   EntraExportRetentionDays: string(entraExportRetentionDays)
   EntraGraphEndpoint: entraGraphEndpoint
+  EntraAuthorityHost: entraAuthorityHost
   EntraTenantId: entraTenantId
   EntraClientId: entraClientId
   EntraClientCertificate: storeEntraClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraClientCertificateUri})' : ''
@@ -657,6 +723,9 @@ output identityPrincipalId string = identity.properties.principalId
 
 @description('Storage account name (queues, state, poison messages).')
 output storageAccountName string = storage.outputs.name
+
+@description('Backup storage account name (off-site MIM configuration backups).')
+output backupStorageAccountName string = backupStorage.outputs.name
 
 @description('Key Vault name (secret rotation).')
 output keyVaultName string = keyVault.outputs.name

@@ -52,10 +52,10 @@ func TestEveryQueueTriggerIsAQueueSetting(t *testing.T) {
 
 // createdStorage reports the queue and container settings whose parameter does
 // not feed main.bicep's queueNames / blobContainerNames (and a queue's -poison
-// companion).
+// companion), or, for the backup container, backupContainerName.
 func createdStorage(queues, containers []settings.Spec, t template) []string {
 	queueNames := variable(t.Code, "queueNames")
-	containerNames := variable(t.Code, "blobContainerNames")
+	containerNames := variable(t.Code, "blobContainerNames") + " " + variable(t.Code, "backupContainerName")
 	var problems []string
 	check := func(s settings.Spec, expr, what string) (bicepParam, bool) {
 		p, ok := t.boundParam(s.Name)
@@ -85,8 +85,12 @@ func createdStorage(queues, containers []settings.Spec, t template) []string {
 func storageModuleCreatesLists(mainCode, storageCode string) []string {
 	var problems []string
 	call := objectEntries(block(block(mainCode, `(?m)^module storage 'modules/storage\.bicep'`), `params:`))
-	if call["queueNames"] != "queueNames" || call["containerNames"] != "blobContainerNames" {
+	if call["queueNames"] != "queueNames" || !identifiers(call["containerNames"])["blobContainerNames"] {
 		problems = append(problems, fmt.Sprintf("main.bicep passes queueNames=%q containerNames=%q to storage.bicep, want queueNames and blobContainerNames", call["queueNames"], call["containerNames"]))
+	}
+	backup := objectEntries(block(block(mainCode, `(?m)^module backupStorage 'modules/backupstorage\.bicep'`), `params:`))
+	if backup["containerName"] != "backupContainerName" {
+		problems = append(problems, fmt.Sprintf("main.bicep passes containerName=%q to backupstorage.bicep, want backupContainerName", backup["containerName"]))
 	}
 	for _, want := range []string{
 		`'Microsoft\.Storage/storageAccounts/queueServices/queues@[^']+'\s*=\s*\[\s*for (\w+) in queueNames:`,
@@ -121,5 +125,25 @@ func TestStorageCheckReportsAQueueOrContainerAddedOnlyToTheCode(t *testing.T) {
 				t.Errorf("%s, named only in the code, was not reported", probe.Name)
 			}
 		})
+	}
+}
+
+// TestRolesCoverEveryQueueAndContainer: the identity's blob and queue roles
+// are scoped to the very lists storage.bicep creates, so a queue or
+// container added to main.bicep gets its role with it.
+func TestRolesCoverEveryQueueAndContainer(t *testing.T) {
+	code := loadTemplate(t).Code
+	created := objectEntries(block(block(code, `(?m)^module storage 'modules/storage\.bicep'`), `params:`))
+	granted := objectEntries(block(block(code, `(?m)^module roles 'modules/roles\.bicep'`), `params:`))
+	for _, list := range []string{"containerNames", "queueNames"} {
+		if created[list] == "" || created[list] != granted[list] {
+			t.Errorf("storage.bicep creates %s = %q, roles.bicep grants on %q: want the same list", list, created[list], granted[list])
+		}
+	}
+	roles := stripComments(readFile(t, "modules/roles.bicep"))
+	for _, loop := range []string{`for name in containerNames:`, `for name in queueNames:`, `for (name, i) in containerNames:`, `for (name, i) in queueNames:`} {
+		if !strings.Contains(roles, loop) {
+			t.Errorf("roles.bicep has no %s loop", loop)
+		}
 	}
 }

@@ -15,9 +15,9 @@ var Declaration = function.Declaration{
 	Name:    "EntraDeltaExport",
 	Trigger: function.Timer("timer", settings.EntraDeltaSchedule),
 	Settings: []settings.Spec{
-		settings.Storage, settings.EntraDeltaSchedule, settings.EntraUserAttributes, settings.EntraGroupAttributes,
+		settings.Storage, settings.EntraDeltaSchedule, userAttributesSetting, groupAttributesSetting,
 		settings.EntraExportTarget, settings.EntraExportDirectory, settings.EntraExportContainer,
-		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraGraphEndpoint,
+		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraGraphEndpoint, settings.EntraAuthorityHost,
 		settings.EntraTenantId, settings.EntraClientId, clientCertificateSetting, settings.EntraManagedIdentityClientId,
 		mimServerSetting, mimUserSetting, mimPasswordSetting,
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,

@@ -14,6 +14,16 @@ var (
 		return err
 	})
 
+	// The attribute lists: property names delta can export (no other
+	// navigation property than manager and owners, nothing it cannot
+	// track), checked by handler check and before every run.
+	userAttributesSetting = settings.EntraUserAttributes.WithCheck(func(value string) error {
+		return checkAttributes("users", value)
+	})
+	groupAttributesSetting = settings.EntraGroupAttributes.WithCheck(func(value string) error {
+		return checkAttributes("groups", value)
+	})
+
 	winrmTarget        = settings.Condition{Setting: settings.EntraExportTarget.Name, Values: []string{"winrm"}}
 	mimServerSetting   = settings.MIMSyncServer.RequiredOnlyWhen(winrmTarget)
 	mimUserSetting     = settings.MIMSyncCredUser.RequiredOnlyWhen(winrmTarget)

@@ -19,7 +19,7 @@ var Declaration = function.Declaration{
 		settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
 		settings.MIMBackupSchedule, settings.MIMBackupRoot, settings.MIMBackupFolderFormat,
 		settings.MIMServiceUri, settings.MIMExtensionsPath, settings.MIMBackupRetentionDays,
-		settings.MIMBackupContainer, settings.MIMBackupKeepMin,
+		settings.MIMBackupContainer, settings.MIMBackupKeepMin, settings.MIMBackupBlobServiceURI,
 	},
 	Run:   run,
 	Check: check,

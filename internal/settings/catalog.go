@@ -53,9 +53,14 @@ var (
 	MIMServiceUri          = Spec{Name: "MIMServiceUri", Kind: HTTPURL, Default: "http://localhost:5725", Area: "backup", Help: "MIM Service address for Export-FIMConfig"}
 	MIMExtensionsPath      = Spec{Name: "MIMExtensionsPath", Default: `C:\Program Files\Microsoft Forefront Identity Manager\2010\Synchronization Service\Extensions`, Area: "backup", Help: "the Sync service's Extensions folder"}
 	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Kind: Int, Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
-	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, Area: "backup", Help: "optional blob container for a zipped off-server copy"}
+	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, BackupAccount: true, Area: "backup", Help: "blob container of the backup storage account (MIMBackupBlobServiceUri) for a zipped off-server copy; empty = none"}
 	MIMBackupKeepMin       = Spec{Name: "MIMBackupKeepMin", Kind: Int, Min: 1, Default: "7", Area: "backup", Help: "the newest complete backups always kept, however old"}
 )
+
+// MIMBackupBlobServiceURI points MimConfigBackup's off-site copy at the backup
+// storage account, an account of its own (infra/modules/backupstorage.bicep).
+var MIMBackupBlobServiceURI = Spec{Name: "MIMBackupBlobServiceUri", Kind: HTTPURL, Deploy: DeployTemplate, Area: "backup",
+	Help: "blob endpoint of the backup storage account that holds MIMBackupContainer, reached with the AzureWebJobsStorage identity; empty = the AzureWebJobsStorage account"}
 
 // FTP retrieval.
 var (
@@ -115,6 +120,8 @@ var (
 		Help: "days to keep change files; the newest full file and those after it are always kept; 0 keeps all"}
 	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Kind: HTTPSURL, Default: "https://graph.microsoft.com", Area: "Entra",
 		Help: "Microsoft Graph endpoint (national clouds differ)"}
+	EntraAuthorityHost = Spec{Name: "EntraAuthorityHost", Kind: HTTPSURL, Default: "https://login.microsoftonline.com", Area: "Entra",
+		Help: "Entra sign-in authority of the certificate credential, the pair of EntraGraphEndpoint (national clouds differ)"}
 	EntraTenantId                = Spec{Name: "EntraTenantId", RequiredWhen: []Condition{{Setting: "EntraClientId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: Entra tenant id"}
 	EntraClientId                = Spec{Name: "EntraClientId", RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: app (client) id"}
 	EntraClientCertificate       = Spec{Name: "EntraClientCertificate", Secret: true, RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientId"}}, Area: "Entra", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
@@ -129,14 +136,14 @@ func All() []Spec {
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
 		MIMSyncWinRMCertThumbprint, MIMSyncWinRMTLSServerName,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
-		MIMBackupKeepMin,
+		MIMBackupKeepMin, MIMBackupBlobServiceURI,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
 		SPWebhookUrl, SPWebhookClientState, SPPollRequestQueue,
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
-		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint,
+		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint, EntraAuthorityHost,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
 	}
 }

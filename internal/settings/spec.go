@@ -41,6 +41,9 @@ type Spec struct {
 	// Param names that parameter where lower-camel-casing Name does not give
 	// the name operators know it by (FTPTLS is ftpTLS, not ftptls).
 	Param string
+	// BackupAccount marks a container setting whose container lives in the
+	// backup storage account the template creates for it, not in the host's.
+	BackupAccount bool
 }
 
 // Deploy is how the deployment template sets a setting.
