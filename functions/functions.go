@@ -7,6 +7,8 @@ import (
 	"github.com/tenantops/tenantops/functions/mimconfigbackup"
 	"github.com/tenantops/tenantops/functions/spchangepoll"
 	"github.com/tenantops/tenantops/functions/spcleanup"
+	"github.com/tenantops/tenantops/functions/spwebhook"
+	"github.com/tenantops/tenantops/functions/spwebhookpoll"
 	"github.com/tenantops/tenantops/internal/function"
 )
 
@@ -17,6 +19,8 @@ func All() []function.Declaration {
 		ftpretrieve.Declaration,
 		spchangepoll.Declaration,
 		spcleanup.Declaration,
+		spwebhook.Declaration,
+		spwebhookpoll.Declaration,
 		entradelta.Declaration,
 	}
 }

@@ -123,7 +123,7 @@ func (r *runner) invoke(ctx context.Context, decl function.Declaration, id strin
 		err = errors.New(r.redactor.String(err.Error()))
 		fmt.Fprintf(r.stderr, "%s %s %s: %s\n", time.Now().UTC().Format(time.RFC3339), decl.Name, id, err)
 	}
-	r.records.summarize(ctx, log, runrecord.New(decl.Name, id, start, time.Since(start), inv.Figures(), err))
+	r.records.summarize(ctx, log, runrecord.New(decl.Name, id, start, time.Since(start), inv.Figures(), err), !inv.RecordSkipped())
 	res.Response.Logs = capture.Lines()
 	if res.Settled == parked {
 		return res, nil // the run failed, and is recorded so; the message is safe, so the host must not poison it

@@ -120,6 +120,11 @@ func TestBuiltBinaryWritesTheGoldenManifest(t *testing.T) {
 			if trigger["connection"] != "AzureWebJobsStorage" {
 				t.Errorf("%s: connection %v", name, trigger["connection"])
 			}
+		case "httpTrigger":
+			// An HTTP function needs a key, and answers through the http output "res".
+			if trigger["authLevel"] != "function" || len(doc.Bindings) != 2 || doc.Bindings[1]["type"] != "http" || doc.Bindings[1]["name"] != "res" {
+				t.Errorf("%s: HTTP bindings %v", name, doc.Bindings)
+			}
 		default:
 			t.Errorf("%s: trigger type %v", name, trigger["type"])
 		}
@@ -168,7 +173,7 @@ func TestHostJSON(t *testing.T) {
 	}{
 		{"version", doc.Version, "2.0"},
 		{"customHandler.description.defaultExecutablePath", doc.CustomHandler.Description.DefaultExecutablePath, "handler"},
-		{"customHandler.enableForwardingHttpRequest (no HTTP functions)", doc.CustomHandler.EnableForwardingHTTPRequest == nil, true},
+		{"customHandler.enableForwardingHttpRequest (the webhook needs Data.req, not a forwarded request)", doc.CustomHandler.EnableForwardingHTTPRequest == nil, true},
 		{"extensionBundle.id", doc.ExtensionBundle.ID, "Microsoft.Azure.Functions.ExtensionBundle"},
 		{"extensionBundle.version", doc.ExtensionBundle.Version, "[4.*, 5.0.0)"},
 		{"extensions.queues.maxDequeueCount", doc.Extensions.Queues.MaxDequeueCount, 5},

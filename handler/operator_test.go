@@ -139,6 +139,8 @@ func TestCheckFirstRowNamesEachBadValue(t *testing.T) {
 		{"EntraGraphEndpoint", "http://graph.microsoft.com", "want an absolute https URL"},
 		{"EntraExportTarget", "ftp", "want one of winrm, blob, local"},
 		{"MIMSyncWinRMCertThumbprint", "AB:CD", "SHA-256"},
+		{"SPWebhookClientState", "too short", "want 32 to 255 characters, got 9"},
+		{"SPWebhookUrl", "http://app.example/api/sharepoint/webhook?code=k", "want an absolute https URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.setting+"="+tt.value, func(t *testing.T) {

@@ -46,13 +46,16 @@ func (rec *recorder) account() (*storage.Account, error) {
 
 // summarize ends an invocation: one "run summary" line of fixed shape
 // (outcome, seconds, the function's figures, the error of a failed run), and
-// the same as a run record in the status container.
-func (rec *recorder) summarize(ctx context.Context, log *slog.Logger, r runrecord.Record) {
+// the same as a run record in the status container unless keep is false.
+func (rec *recorder) summarize(ctx context.Context, log *slog.Logger, r runrecord.Record, keep bool) {
 	attrs := []any{"outcome", r.Outcome, "seconds", r.Seconds, "figures", r.Figures}
 	if r.OK() {
 		log.Info("run summary", attrs...)
 	} else {
 		log.Error("run summary", append(attrs, "error", r.Error)...)
+	}
+	if !keep {
+		return
 	}
 	store, err := rec.load()
 	if err != nil {

@@ -43,6 +43,10 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Always-ready instances for the HTTP functions (SharePointWebhook), so SharePoint\'s 5-second validation and notification limits are met without a cold start. BILLED whether or not requests come; 0 (the default) leaves it off: a cold start can fail a notification, which SharePoint retries and the hourly poll backs up.')
+@minValue(0)
+param httpAlwaysReady int = 0
+
 @description('Days Log Analytics keeps logs.')
 param logRetentionInDays int = 30
 
@@ -247,6 +251,18 @@ param spClientId string = ''
 @description('SPClientCertificate: certificate auth: PEM or base64 PFX with the private key; stored in Key Vault when given (pass an empty string for none).')
 param spClientCertificate string
 
+// SharePoint webhook
+@secure()
+@description('SPWebhookUrl: the URL SharePoint notifies: SharePointWebhook\'s URL with its code key (a Key Vault reference); empty = poll only; stored in Key Vault when given (pass an empty string for none).')
+param spWebhookUrl string
+
+@secure()
+@description('SPWebhookClientState: 32 to 255 characters SharePoint sends back with every notification; stored in Key Vault when given (pass an empty string for none).')
+param spWebhookClientState string
+
+@description('SPPollRequestQueue: queue of "read the change log now" requests from SharePointWebhook; it and its -poison queue are created.')
+param spPollRequestQueue string = 'sp-poll-requests'
+
 // Entra
 @description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC.')
 param entraDeltaSchedule string = '0 */15 * * * *'
@@ -344,6 +360,8 @@ var hostContainerNames = [
 
 // BEGIN GENERATED: vars (make docs)
 var storeSpClientCertificate = !empty(spClientCertificate)
+var storeSpWebhookUrl = !empty(spWebhookUrl)
+var storeSpWebhookClientState = !empty(spWebhookClientState)
 var storeEntraClientCertificate = !empty(entraClientCertificate)
 
 // Every blob container tenantops uses on the host account, created up front; optional ones
@@ -356,6 +374,9 @@ var queueNames = [
   spCleanupQueue
   '${spCleanupQueue}-poison'
   '${spCleanupQueue}-parked'
+  spPollRequestQueue
+  '${spPollRequestQueue}-poison'
+  '${spPollRequestQueue}-parked'
 ]
 // END GENERATED: vars
 
@@ -416,6 +437,10 @@ module keyVault 'modules/keyvault.bicep' = {
     ftpPassword: ftpPassword
     spClientCertificate: spClientCertificate
     storeSpClientCertificate: storeSpClientCertificate
+    spWebhookUrl: spWebhookUrl
+    storeSpWebhookUrl: storeSpWebhookUrl
+    spWebhookClientState: spWebhookClientState
+    storeSpWebhookClientState: storeSpWebhookClientState
     entraClientCertificate: entraClientCertificate
     storeEntraClientCertificate: storeEntraClientCertificate
     // END GENERATED: keyvault-params
@@ -544,6 +569,11 @@ var appSettings = {
   SPClientCertificate: storeSpClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spClientCertificateUri})' : ''
   SPManagedIdentityClientId: identity.properties.clientId
 
+  // SharePoint webhook
+  SPWebhookUrl: storeSpWebhookUrl ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookUrlUri})' : ''
+  SPWebhookClientState: storeSpWebhookClientState ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spWebhookClientStateUri})' : ''
+  SPPollRequestQueue: spPollRequestQueue
+
   // Entra
   EntraDeltaSchedule: entraDeltaSchedule
   EntraUserAttributes: entraUserAttributes
@@ -574,6 +604,8 @@ var functionNames = [
   'FtpRetrieve'
   'SharePointChangePoll'
   'SharePointCleanup'
+  'SharePointWebhook'
+  'SharePointWebhookPoll'
   'EntraDeltaExport'
 ]
 
@@ -655,6 +687,30 @@ var figureLimits = [
     why: 'FtpRetrieve listings have had lines it cannot read in ${ftpUnparsedRunsLimit} runs in a row: a file on such a line is never fetched.'
   }
   {
+    function: 'SharePointChangePoll'
+    figure: 'subscriptionExpiryShortDays'
+    limit: 0
+    window: 'PT6H'
+    frequency: 'PT1H'
+    why: 'The SharePoint webhook subscription expires in under 14 days: renewal (from 30 days) has been failing; once it expires deletes wait for the hourly poll.'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'webhookUpkeepFailed'
+    limit: 0
+    window: 'PT2H'
+    frequency: 'PT1H'
+    why: 'SharePointChangePoll could not create or renew the webhook subscription (its error names why: the validation handshake, or the manage role on the site).'
+  }
+  {
+    function: 'SharePointChangePoll'
+    figure: 'deletesMissedByWebhook'
+    limit: 0
+    window: 'PT2H'
+    frequency: 'PT1H'
+    why: 'The hourly poll found deletes over 30 minutes old: SharePoint notifications have stopped reaching SharePointWebhook while the list changes.'
+  }
+  {
     function: 'EntraDeltaExport'
     figure: 'deltaLinkAgeHours'
     limit: 120
@@ -698,6 +754,7 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    httpAlwaysReady: httpAlwaysReady
     subnetId: subnetId
     appSettings: appSettings
   }

@@ -65,5 +65,7 @@ param grantGraphPermissions = false
 param mimSyncCredPassword = readEnvironmentVariable('MIM_SYNC_CRED_PASSWORD')
 param ftpPassword = readEnvironmentVariable('FTP_PASSWORD')
 param spClientCertificate = readEnvironmentVariable('SP_CLIENT_CERTIFICATE', '')
+param spWebhookUrl = readEnvironmentVariable('SP_WEBHOOK_URL', '')
+param spWebhookClientState = readEnvironmentVariable('SP_WEBHOOK_CLIENT_STATE', '')
 param entraClientCertificate = readEnvironmentVariable('ENTRA_CLIENT_CERTIFICATE', '')
 // END GENERATED: required-params

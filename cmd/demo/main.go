@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +60,11 @@ func run(ctx context.Context, dist string, verbose bool, out io.Writer) (bool, e
 	}
 	defer azurite.Close()
 
-	stages, env, err := setUp(ctx, scratch, azurite)
+	httpAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return false, err
+	}
+	stages, env, err := setUp(ctx, scratch, azurite, "http://"+httpAddr)
 	defer cleanUp(stages)
 	if err != nil {
 		return false, err
@@ -74,6 +79,7 @@ func run(ctx context.Context, dist string, verbose bool, out io.Writer) (bool, e
 		Dir: dist, Env: env, Storage: azurite.Account,
 		Stdout: handlerOut, Stderr: handlerOut,
 		RetryDelay: -1, OnResult: tally.add,
+		HTTPAddr: httpAddr, FunctionKey: demoFunctionKey,
 	})
 	if err != nil {
 		return false, err
@@ -104,7 +110,7 @@ type staged struct {
 
 // setUp runs every scenario's Setup and merges the app settings they need,
 // plus the storage connection and the operations time zone.
-func setUp(ctx context.Context, scratch string, azurite *azuritetest.Server) ([]staged, map[string]string, error) {
+func setUp(ctx context.Context, scratch string, azurite *azuritetest.Server, httpURL string) ([]staged, map[string]string, error) {
 	env := map[string]string{"OpsTimeZone": demoTimeZone}
 	var stages []staged
 	for _, sc := range scenarios {
@@ -112,6 +118,7 @@ func setUp(ctx context.Context, scratch string, azurite *azuritetest.Server) ([]
 			Dir:               filepath.Join(scratch, sc.Name),
 			StorageConnection: azurite.ConnectionString,
 			Storage:           azurite.Account,
+			HTTPURL:           httpURL,
 		}
 		stages = append(stages, staged{scenario: sc, stage: st})
 		if err := os.MkdirAll(st.Dir, 0o755); err != nil {
@@ -130,6 +137,20 @@ func setUp(ctx context.Context, scratch string, azurite *azuritetest.Server) ([]
 	}
 	env["AzureWebJobsStorage"] = azurite.ConnectionString
 	return stages, env, nil
+}
+
+// demoFunctionKey is the key the local host wants for HTTP functions.
+const demoFunctionKey = "demo-function-key"
+
+// freeLoopbackAddr picks a free loopback port for the HTTP triggers, known
+// before the host starts so that settings can name it.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // cleanUp runs the stages' cleanups, last registered first.

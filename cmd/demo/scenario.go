@@ -24,6 +24,7 @@ type Stage struct {
 	Dir               string           // a scratch folder of the scenario's own
 	StorageConnection string           // Azurite's connection string (also in AzureWebJobsStorage)
 	Storage           *storage.Account // Azurite, opened
+	HTTPURL           string           // where the local host serves HTTP functions (+ /api/<route>)
 	cleanups          []func()
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tenantops/tenantops/functions/spwebhook"
 	"github.com/tenantops/tenantops/internal/settings"
 	"github.com/tenantops/tenantops/internal/testonly/identitytest"
 	"github.com/tenantops/tenantops/internal/testonly/sptest"
@@ -33,7 +34,7 @@ func setUpSharePoint(ctx context.Context, st *Stage) (map[string]string, error) 
 		return nil, err
 	}
 	st.Cleanup(func() { _ = identity.Close() })
-	site, err := sptest.Start(sptest.Options{VerifyToken: identity.Verify})
+	site, err := sptest.Start(sptest.Options{VerifyToken: identity.Verify, NotifyDelay: webhookBatchDelay})
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +60,9 @@ func setUpSharePoint(ctx context.Context, st *Stage) (map[string]string, error) 
 		"SPCleanupMode":     "recycle",
 		"IDENTITY_ENDPOINT": identity.IdentityEndpoint,
 		"IDENTITY_HEADER":   identity.IdentityHeader,
+		// The webhook scenario's: SharePointChangePoll subscribes this URL.
+		"SPWebhookUrl":         st.HTTPURL + "/api/" + spwebhook.Route + "?code=" + demoFunctionKey,
+		"SPWebhookClientState": demoClientState,
 	}, nil
 }
 

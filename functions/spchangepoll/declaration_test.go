@@ -3,6 +3,7 @@ package spchangepoll_test
 import (
 	"context"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +51,35 @@ func TestRunNamesEveryBadSetting(t *testing.T) {
 	rows := spchangepoll.Declaration.Check(context.Background(), inv)
 	if len(rows) != 1 || rows[0].OK {
 		t.Fatalf("check = %+v", rows)
+	}
+}
+
+// TestUpkeepFailureLeavesThePollRunning: SharePoint cannot validate the
+// webhook URL, so the subscription is not created; the run still queues the
+// deletes, records the failure as a figure and fails naming the URL's host,
+// never its key.
+func TestUpkeepFailureLeavesThePollRunning(t *testing.T) {
+	f := newFixture(t)
+	dead := httptest.NewServer(nil) // answers 404 to the handshake
+	t.Cleanup(dead.Close)
+	env := settings.MapEnv{"AzureWebJobsStorage": azurite.ConnectionString, "SPSiteUrl": f.site.SiteURL(),
+		"SPListTitle": "Projects", "SPCleanupQueue": f.queue + "-up", "SPStateContainer": f.queue + "-up",
+		"SPWebhookUrl": dead.URL + "/api/sharepoint/webhook?code=SECRETKEY", "SPWebhookClientState": strings.Repeat("c", 40)}
+	inv := func() *function.Invocation {
+		return &function.Invocation{ID: "test", Function: spchangepoll.Declaration.Name, Env: env, Log: f.logs.logger(), Clock: time.Now}
+	}
+	_ = spchangepoll.Declaration.Run(context.Background(), inv())
+	f.addAndDelete(t, 3)
+	run := inv()
+	err := spchangepoll.Declaration.Run(context.Background(), run)
+	host := strings.TrimPrefix(dead.URL, "http://")
+	if err == nil || !strings.Contains(err.Error(), host) || strings.Contains(err.Error(), "SECRETKEY") {
+		t.Fatalf("err = %v", err)
+	}
+	if figs := run.Figures(); figs["deletesQueued"] != 3 || figs["webhookUpkeepFailed"] != 1 {
+		t.Fatalf("figures %v", figs)
+	}
+	if len(f.site.Subscriptions("Projects")) != 0 {
+		t.Fatal("a subscription was created")
 	}
 }

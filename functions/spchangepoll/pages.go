@@ -14,38 +14,40 @@ import (
 // pages fetches the change log page by page from the saved token
 // (res.Token) until a page is empty: enqueue the page's deletes, then save
 // the page's last token with If-Match on the ETag read.
-func (p *poller) pages(ctx context.Context, res Result, etag azcore.ETag) (Result, error) {
+func (p *poller) pages(ctx context.Context, res Result, etag azcore.ETag) (Result, azcore.ETag, error) {
 	deadline := p.opts.Now().Add(p.opts.PageBudget)
 	for page := 1; ; page++ {
 		if p.opts.Now().After(deadline) {
 			p.opts.Log.Warn("sharepoint change poll: page budget spent; the next run continues from the saved token",
 				"list", p.opts.ListTitle, "pages", res.Pages)
 			res.OutOfTime = true
-			return res, nil
+			return res, etag, nil
 		}
+		asked := p.opts.Now().UTC()
 		changes, err := p.fetch(ctx, res.Token)
 		if err != nil {
-			return res, err
+			return res, etag, err
 		}
 		if err := p.checkpoint(checkpoint{Step: stepPageFetched, Page: page}); err != nil {
-			return res, err
+			return res, etag, err
 		}
 		if len(changes) == 0 {
+			p.reachedEnd = asked
 			break
 		}
 		if etag, err = p.handlePage(ctx, page, changes, etag, &res); err != nil || res.LostRace {
-			return res, err
+			return res, etag, err
 		}
 	}
 	if res.Pages == 0 {
 		var err error
-		if res, err = p.refreshIdle(ctx, res, etag); err != nil || res.LostRace {
-			return res, err
+		if res, etag, err = p.refreshIdle(ctx, res, etag); err != nil || res.LostRace {
+			return res, etag, err
 		}
 	}
 	p.opts.Log.Info("sharepoint change poll: done", "list", p.opts.ListTitle, "pages", res.Pages,
 		"deletes", res.Deletes, "restoresSkipped", res.RestoresSkipped, "changeToken", res.Token)
-	return res, nil
+	return res, etag, nil
 }
 
 func (p *poller) fetch(ctx context.Context, token string) ([]sharepoint.Change, error) {
@@ -78,6 +80,7 @@ func (p *poller) handlePage(ctx context.Context, page int, changes []sharepoint.
 	}
 	res.Pages++
 	res.Deletes += len(messages)
+	res.Late += p.late(messages)
 	res.RestoresSkipped += restored
 	res.Token = next
 	p.figure("deletesQueued", res.Deletes)
@@ -130,27 +133,43 @@ func (p *poller) messages(changes []sharepoint.Change) ([]deleteditem.Message, i
 // token once it is RefreshAfter old, so it never ages out of the change log.
 // The current token is read first, then the log is checked still empty:
 // no delete can fall between the two.
-func (p *poller) refreshIdle(ctx context.Context, res Result, etag azcore.ETag) (Result, error) {
+func (p *poller) refreshIdle(ctx context.Context, res Result, etag azcore.ETag) (Result, azcore.ETag, error) {
 	token, err := sharepoint.ParseChangeToken(res.Token)
 	if err != nil || p.opts.Now().Sub(token.Time) < p.opts.RefreshAfter {
-		return res, nil
+		return res, etag, nil
 	}
 	current, err := p.opts.Client.CurrentChangeToken(ctx, p.list)
 	if err != nil {
-		return res, err
+		return res, etag, err
 	}
 	changes, err := p.fetch(ctx, res.Token)
 	if err != nil || len(changes) > 0 {
-		return res, err
+		return res, etag, err
 	}
-	if _, err := p.store.write(ctx, p.state(current), etag); err != nil {
+	newETag, err := p.store.write(ctx, p.state(current), etag)
+	if err != nil {
 		if errors.Is(err, storage.ErrConflict) {
-			return p.lostRace(res), nil
+			return p.lostRace(res), etag, nil
 		}
-		return res, err
+		return res, etag, err
 	}
 	p.opts.Log.Info("sharepoint change poll: no deletes; moved the idle token to the current one",
 		"list", p.opts.ListTitle, "changeToken", current)
 	res.Token, res.Refreshed = current, true
-	return res, nil
+	return res, newETag, nil
+}
+
+// late counts the messages whose delete was logged more than LateAfter
+// before the poll started.
+func (p *poller) late(messages []deleteditem.Message) int {
+	if p.opts.LateAfter <= 0 {
+		return 0
+	}
+	n := 0
+	for _, m := range messages {
+		if m.Time.Before(p.started.Add(-p.opts.LateAfter)) {
+			n++
+		}
+	}
+	return n
 }

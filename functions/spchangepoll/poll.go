@@ -8,6 +8,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/storage"
 )
@@ -39,6 +41,17 @@ type Options struct {
 	// Figure, when set, receives the poll's key figures as soon as each is
 	// known: deletesQueued, restoresSkipped and tokenAgeHours.
 	Figure func(name string, value any)
+	// RequestedAt, when set, is when a read was asked for (a webhook
+	// notification): the poll is skipped, without a SharePoint call, when
+	// a read has since reached the end of the log as it stood after it.
+	RequestedAt time.Time
+	// WaitForLease is how long the poll waits for another run's lease to
+	// end; 0 skips at once (that run reads to the end of the log anyway).
+	WaitForLease time.Duration
+	// LateAfter, when set, counts the queued deletes logged more than this
+	// long before the poll started (Result.Late): deletes a webhook should
+	// have brought in already.
+	LateAfter time.Duration
 
 	// hook is called at each checkpoint of the poll; an error it returns
 	// ends the poll there, as a crash would. Only tests set it.
@@ -73,6 +86,9 @@ type Result struct {
 	// TokenAge is how old the saved token was when the poll started (0 on a first run).
 	TokenAge  time.Duration
 	Token     string
+	Late      int  // queued deletes older than Options.LateAfter
+	Skipped   bool // a read that reached the end of the log after RequestedAt had already covered it
+	Busy      bool // another run holds the lease; this one read nothing
 	LostRace  bool // another poll advanced the token first; this one stopped
 	OutOfTime bool // stopped at PageBudget; the next run continues
 	Refreshed bool // idle token moved to the current token
@@ -84,10 +100,18 @@ type Result struct {
 var ErrStaleToken = errors.New("sharepoint change poll: the saved change token is no longer usable (older than the change log, or from a list since replaced)")
 
 type poller struct {
-	opts  Options
-	list  sharepoint.List
-	store stateStore
+	opts       Options
+	list       sharepoint.List
+	store      stateStore
+	started    time.Time // when this poll started
+	runID      string    // this poll's lease owner name
+	prior      time.Time // Covered of the state read
+	reachedEnd time.Time // when this poll asked for the page that came back empty
 }
+
+// leaseFor is how long a lease lasts without a write; every page's token
+// write extends it.
+const leaseFor = 5 * time.Minute
 
 // Poll reads the list's change log from the saved token and queues one
 // message per deleted item, advancing the token page by page, each time only
@@ -96,18 +120,93 @@ func Poll(ctx context.Context, opts Options) (Result, error) {
 	p := newPoller(opts)
 	p.figure("deletesQueued", 0)
 	p.figure("restoresSkipped", 0)
-	st, etag, found, err := p.store.read(ctx)
-	if err != nil {
+	st, etag, found, err := p.awaitLease(ctx)
+	if err != nil || !found {
+		if err == nil {
+			return p.firstRun(ctx)
+		}
 		return Result{}, err
 	}
-	if !found {
-		return p.firstRun(ctx)
+	if p.covered(st) {
+		return Result{Skipped: true, Token: st.ChangeToken}, nil
+	}
+	if st.leased(p.opts.Now()) {
+		p.opts.Log.Info("sharepoint change poll: another run is reading the change log; this one leaves it to that run",
+			"list", p.opts.ListTitle)
+		return Result{Busy: true, Token: st.ChangeToken}, nil
 	}
 	age, err := p.checkAge(st)
 	if err != nil {
 		return Result{TokenAge: age}, err
 	}
-	return p.pages(ctx, Result{Token: st.ChangeToken, TokenAge: age}, etag)
+	p.prior = st.Covered
+	if etag, err = p.store.write(ctx, p.state(st.ChangeToken), etag); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return p.lostRace(Result{Token: st.ChangeToken}), nil
+		}
+		return Result{}, err
+	}
+	res, etag, err := p.pages(ctx, Result{Token: st.ChangeToken, TokenAge: age}, etag)
+	if err != nil || res.LostRace {
+		p.release(ctx, res.Token, etag)
+		return res, err
+	}
+	return p.finish(ctx, res, etag)
+}
+
+// covered reports whether a complete read reached the end of the log after the request.
+func (p *poller) covered(st state) bool {
+	return !p.opts.RequestedAt.IsZero() && st.Covered.After(p.opts.RequestedAt)
+}
+
+// awaitLease reads the state, waiting up to WaitForLease while another run
+// holds the lease and has not yet covered the request.
+func (p *poller) awaitLease(ctx context.Context) (state, azcore.ETag, bool, error) {
+	deadline := p.opts.Now().Add(p.opts.WaitForLease)
+	for {
+		st, etag, found, err := p.store.read(ctx)
+		if err != nil || !found || !st.leased(p.opts.Now()) || p.covered(st) || !p.opts.Now().Before(deadline) {
+			return st, etag, found, err
+		}
+		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+			return st, etag, found, err
+		}
+	}
+}
+
+// finish records that the read reached the end of the log and releases the lease.
+func (p *poller) finish(ctx context.Context, res Result, etag azcore.ETag) (Result, error) {
+	st := p.state(res.Token)
+	st.Covered, st.Lease, st.LeaseUntil = p.reachedEnd, "", time.Time{}
+	if st.Covered.IsZero() { // stopped before the end of the log
+		st.Covered = p.prior
+	}
+	if _, err := p.store.write(ctx, st, etag); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return p.lostRace(res), nil
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// release gives the lease up after a failed or lost run, best effort (an
+// unreleased lease ends on its own after leaseFor).
+func (p *poller) release(ctx context.Context, token string, etag azcore.ETag) {
+	st := p.state(token)
+	st.Lease, st.LeaseUntil = "", time.Time{}
+	_, _ = p.store.write(context.WithoutCancel(ctx), st, etag)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // figure passes one key figure on, when the caller wants them.
@@ -139,7 +238,7 @@ func newPoller(opts Options) *poller {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &poller{opts: opts, list: sharepoint.ListByTitle(opts.ListTitle), store: stateStore{
+	return &poller{opts: opts, started: opts.Now().UTC(), runID: newRunID(), list: sharepoint.ListByTitle(opts.ListTitle), store: stateStore{
 		account: opts.Storage, container: opts.Container, name: blobName(opts.Client.SiteURL(), opts.ListTitle)}}
 }
 
@@ -149,7 +248,9 @@ func (p *poller) firstRun(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if _, err := p.store.write(ctx, p.state(token), ""); err != nil {
+	st := p.state(token)
+	st.Covered, st.Lease, st.LeaseUntil = p.started, "", time.Time{}
+	if _, err := p.store.write(ctx, st, ""); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return p.lostRace(Result{FirstRun: true}), nil
 		}
@@ -161,7 +262,9 @@ func (p *poller) firstRun(ctx context.Context) (Result, error) {
 }
 
 func (p *poller) state(token string) state {
-	return state{SiteURL: p.opts.Client.SiteURL(), ListTitle: p.opts.ListTitle, ChangeToken: token, Updated: p.opts.Now().UTC()}
+	now := p.opts.Now().UTC()
+	return state{SiteURL: p.opts.Client.SiteURL(), ListTitle: p.opts.ListTitle, ChangeToken: token, Updated: now,
+		Covered: p.prior, Lease: p.runID, LeaseUntil: now.Add(leaseFor)}
 }
 
 func (p *poller) lostRace(res Result) Result {

@@ -138,12 +138,13 @@ func TestCrashAtEachStepLosesNoDelete(t *testing.T) {
 	}
 }
 
-// TestOverlappingPollsNeverBothAdvance holds poll A before its token write
-// while poll B runs from the same token to the end; A's write then loses.
-func TestOverlappingPollsNeverBothAdvance(t *testing.T) {
+// TestOverlappingPollsNeverQueueTwice holds poll A before its first token
+// write while poll B starts: B finds A's lease and reads nothing, A
+// finishes, and every delete is on the queue once.
+func TestOverlappingPollsNeverQueueTwice(t *testing.T) {
 	f := newFixture(t)
 	f.poll(t, f.options())
-	f.addAndDelete(t, 30)
+	ids := f.addAndDelete(t, 30)
 	pausedA, resumeA := make(chan struct{}), make(chan struct{})
 	optsA := f.options()
 	optsA.FetchLimit = 10
@@ -165,14 +166,63 @@ func TestOverlappingPollsNeverBothAdvance(t *testing.T) {
 	resB := f.poll(t, f.options())
 	close(resumeA)
 	<-done
-	if errA != nil || !resA.LostRace || resA.Pages != 0 {
-		t.Fatalf("poll A: %+v, %v; want a lost race and no page saved", resA, errA)
+	if !resB.Busy || resB.Deletes != 0 {
+		t.Fatalf("poll B: %+v; want busy, nothing read", resB)
 	}
-	if resB.Deletes != 30 || f.savedToken(t) != resB.Token {
-		t.Fatalf("poll B: %+v, saved %q", resB, f.savedToken(t))
+	if errA != nil || resA.Deletes != 30 || f.savedToken(t) != resA.Token {
+		t.Fatalf("poll A: %+v, %v", resA, errA)
 	}
-	if n := f.logs.count("another poll advanced the change token first"); n != 1 {
-		t.Fatalf("%d lost-race log lines, want 1", n)
+	seen := map[int]int{}
+	for _, m := range f.drain(t) {
+		seen[m.ItemID]++
+	}
+	for _, id := range ids {
+		if seen[id] != 1 {
+			t.Fatalf("item %d queued %d times, want once", id, seen[id])
+		}
+	}
+}
+
+// TestCoveredRequestIsSkipped: a read request made before the last
+// completed read started costs no SharePoint call; one made after runs.
+func TestCoveredRequestIsSkipped(t *testing.T) {
+	f := newFixture(t)
+	f.poll(t, f.options())
+	before := time.Now()
+	f.addAndDelete(t, 3)
+	f.poll(t, f.options())
+	f.drain(t)
+	f.site.ResetRequests()
+	opts := f.options()
+	opts.RequestedAt = before
+	if res := f.poll(t, opts); !res.Skipped || f.site.RequestCount() != 0 {
+		t.Fatalf("covered request: %+v, %d SharePoint requests", res, f.site.RequestCount())
+	}
+	f.addAndDelete(t, 2)
+	opts.RequestedAt = time.Now()
+	if res := f.poll(t, opts); res.Skipped || res.Deletes != 2 {
+		t.Fatalf("new request: %+v; want 2 deletes read", res)
+	}
+}
+
+// TestLateDeletesAreCounted: with LateAfter set, deletes logged longer ago
+// than that count as late (the webhook should have brought them in).
+func TestLateDeletesAreCounted(t *testing.T) {
+	f := newFixture(t)
+	f.poll(t, f.options())
+	f.addAndDelete(t, 4)
+	opts := f.options()
+	opts.LateAfter = time.Hour
+	opts.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	opts.MaxTokenAge = 24 * time.Hour
+	if res := f.poll(t, opts); res.Late != 4 {
+		t.Fatalf("Late = %d, want 4", res.Late)
+	}
+	f.addAndDelete(t, 1)
+	opts = f.options()
+	opts.LateAfter = time.Hour
+	if res := f.poll(t, opts); res.Deletes != 1 || res.Late != 0 {
+		t.Fatalf("fresh delete: %+v", res)
 	}
 }
 

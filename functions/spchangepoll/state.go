@@ -2,6 +2,8 @@ package spchangepoll
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +23,19 @@ type state struct {
 	ListTitle   string    `json:"listTitle"`
 	ChangeToken string    `json:"changeToken"`
 	Updated     time.Time `json:"updated"`
+	// Covered is when the last complete read asked SharePoint for the
+	// page that came back empty: every change logged before it had been
+	// read, so a read request made before it is already covered.
+	Covered time.Time `json:"covered,omitzero"`
+	// Lease names the run reading the log now, until LeaseUntil: another
+	// run does not read alongside it, so no delete is queued twice.
+	Lease      string    `json:"lease,omitempty"`
+	LeaseUntil time.Time `json:"leaseUntil,omitzero"`
+}
+
+// leased reports whether another run holds a live lease at now.
+func (st state) leased(now time.Time) bool {
+	return st.Lease != "" && now.Before(st.LeaseUntil)
 }
 
 // stateStore reads and writes one list's token blob, guarded by its ETag.
@@ -72,4 +87,11 @@ func (s stateStore) write(ctx context.Context, st state, etag azcore.ETag) (azco
 		return "", fmt.Errorf("sharepoint change poll: token blob: %w", err)
 	}
 	return newETag, err
+}
+
+// newRunID names one poll as a lease owner.
+func newRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -36,6 +36,9 @@ param maximumInstanceCount int
 @description('Resource id of the integration subnet (delegated to Microsoft.App/environments), or empty for no VNet integration.')
 param subnetId string
 
+@description('Always-ready instances of the HTTP group (billed); 0 for none.')
+param httpAlwaysReady int
+
 @description('App settings, name to value.')
 param appSettings object
 
@@ -86,6 +89,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: httpAlwaysReady > 0 ? [
+          {
+            name: 'http'
+            instanceCount: httpAlwaysReady
+          }
+        ] : []
       }
       runtime: {
         name: 'custom'

@@ -36,6 +36,20 @@ param spClientCertificate string
 param storeSpClientCertificate bool
 
 @secure()
+@description('SPWebhookUrl: the URL SharePoint notifies: SharePointWebhook\'s URL with its code key (a Key Vault reference); empty = poll only.')
+param spWebhookUrl string
+
+@description('Store spWebhookUrl: true when it is given.')
+param storeSpWebhookUrl bool
+
+@secure()
+@description('SPWebhookClientState: 32 to 255 characters SharePoint sends back with every notification.')
+param spWebhookClientState string
+
+@description('Store spWebhookClientState: true when it is given.')
+param storeSpWebhookClientState bool
+
+@secure()
 @description('EntraClientCertificate: certificate auth: PEM or base64 PFX with the private key.')
 param entraClientCertificate string
 
@@ -96,6 +110,24 @@ resource spClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01
   }
 }
 
+resource spWebhookUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhookUrl) {
+  parent: vault
+  name: 'SPWebhookUrl'
+  properties: {
+    value: spWebhookUrl
+    contentType: 'text/plain'
+  }
+}
+
+resource spWebhookClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeSpWebhookClientState) {
+  parent: vault
+  name: 'SPWebhookClientState'
+  properties: {
+    value: spWebhookClientState
+    contentType: 'text/plain'
+  }
+}
+
 resource entraClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeEntraClientCertificate) {
   parent: vault
   name: 'EntraClientCertificate'
@@ -113,6 +145,12 @@ output ftpPasswordUri string = '${vault.properties.vaultUri}secrets/${ftpPasswor
 
 @description('Unversioned URI of the SPClientCertificate secret, or empty when none was given.')
 output spClientCertificateUri string = storeSpClientCertificate ? '${vault.properties.vaultUri}secrets/SPClientCertificate/' : ''
+
+@description('Unversioned URI of the SPWebhookUrl secret, or empty when none was given.')
+output spWebhookUrlUri string = storeSpWebhookUrl ? '${vault.properties.vaultUri}secrets/SPWebhookUrl/' : ''
+
+@description('Unversioned URI of the SPWebhookClientState secret, or empty when none was given.')
+output spWebhookClientStateUri string = storeSpWebhookClientState ? '${vault.properties.vaultUri}secrets/SPWebhookClientState/' : ''
 
 @description('Unversioned URI of the EntraClientCertificate secret, or empty when none was given.')
 output entraClientCertificateUri string = storeEntraClientCertificate ? '${vault.properties.vaultUri}secrets/EntraClientCertificate/' : ''

@@ -76,6 +76,6 @@ func readAnswer(resp *http.Response, text []byte, res *Result) {
 	case jsonErr != nil:
 		res.Error = fmt.Sprintf("devhost: answer is not a JSON object: %v", jsonErr)
 	default:
-		res.Logs = a.Logs
+		res.Logs, res.Outputs = a.Logs, a.Outputs
 	}
 }

@@ -6,7 +6,8 @@
 // and the app settings in its environment, waits until GET / answers, reads
 // each <Function>/function.json, fires timer triggers on their NCRONTAB
 // schedule or on demand, and delivers messages from storage queues with the
-// host's retry and poison-queue behaviour. Schedules run in UTC, as on Linux
+// host's retry and poison-queue behaviour, and serves HTTP triggers at
+// /api/<route> on a loopback port of its own. Schedules run in UTC, as on Linux
 // Consumption and Flex Consumption plans.
 package devhost
 
@@ -48,6 +49,11 @@ type Options struct {
 	Background bool
 	// OnResult, when set, is called after every invocation.
 	OnResult func(Result)
+	// FunctionKey is the key HTTP functions with authLevel function want
+	// in ?code= or x-functions-key; empty accepts any (as Core Tools does).
+	FunctionKey string
+	// HTTPAddr is where HTTP triggers are served; default a free loopback port.
+	HTTPAddr string
 }
 
 // Result is the outcome of one invocation.
@@ -61,6 +67,7 @@ type Result struct {
 	Logs         []string
 	Error        string // the failure, "" on success
 	Poisoned     bool   // the message went to <queue>-poison after this try
+	Outputs      map[string]any
 }
 
 // OK reports whether the invocation succeeded.
@@ -77,6 +84,9 @@ type Host struct {
 
 	mu       sync.Mutex
 	lastFire map[string]time.Time // timer function -> last scheduled time (ScheduleStatus.Last)
+
+	front *http.Server // HTTP triggers, at /api/<route>
+	http  string       // the front end's base URL
 
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
@@ -109,6 +119,10 @@ func Start(ctx context.Context, opts Options) (*Host, error) {
 		_ = h.proc.stop(5 * time.Second)
 		return nil, err
 	}
+	if err := h.startFront(); err != nil {
+		_ = h.proc.stop(5 * time.Second)
+		return nil, err
+	}
 	opts.Log.Info("handler ready", "port", h.proc.port, "functions", len(triggers))
 	if opts.Background {
 		h.startBackground()
@@ -129,6 +143,9 @@ func (h *Host) Functions() []string {
 // waits for it to exit (killing it after 30 s). It returns the handler's
 // exit error, if any.
 func (h *Host) Close() error {
+	if h.front != nil {
+		_ = h.front.Close()
+	}
 	if h.stopBackground != nil {
 		h.stopBackground()
 		h.background.Wait()

@@ -42,6 +42,9 @@ type trigger struct {
 	Expression string // the resolved schedule text
 	Queue      string // the resolved queue name
 	UseMonitor bool
+	Route      string   // httpTrigger: the path under /api/
+	AuthLevel  string   // httpTrigger: anonymous, function or admin
+	Methods    []string // httpTrigger: lower-cased; empty allows any
 }
 
 // rawHostJSON mirrors host.json.
@@ -129,12 +132,15 @@ func readQueueConfig(raw rawHostJSON) (queueConfig, error) {
 // rawFunctionJSON mirrors a function.json.
 type rawFunctionJSON struct {
 	Bindings []struct {
-		Name       string `json:"name"`
-		Type       string `json:"type"`
-		Direction  string `json:"direction"`
-		Schedule   string `json:"schedule"`
-		QueueName  string `json:"queueName"`
-		UseMonitor *bool  `json:"useMonitor"`
+		Name       string   `json:"name"`
+		Type       string   `json:"type"`
+		Direction  string   `json:"direction"`
+		Schedule   string   `json:"schedule"`
+		QueueName  string   `json:"queueName"`
+		UseMonitor *bool    `json:"useMonitor"`
+		Route      string   `json:"route"`
+		AuthLevel  string   `json:"authLevel"`
+		Methods    []string `json:"methods"`
 	} `json:"bindings"`
 }
 
@@ -190,6 +196,14 @@ func readTrigger(path string, env map[string]string) (trigger, error) {
 			if !queueName.MatchString(tr.Queue) || strings.Contains(tr.Queue, "--") {
 				return trigger{}, fmt.Errorf("devhost: %s: queue name %q is not valid: 3-63 lowercase letters, digits "+
 					"and single hyphens, starting and ending with a letter or digit", name, tr.Queue)
+			}
+		case "httpTrigger":
+			tr.Route, tr.AuthLevel = strings.Trim(b.Route, "/"), strings.ToLower(b.AuthLevel)
+			if tr.Route == "" {
+				tr.Route = name
+			}
+			for _, m := range b.Methods {
+				tr.Methods = append(tr.Methods, strings.ToLower(m))
 			}
 		default:
 			return trigger{}, fmt.Errorf("devhost: %s: trigger type %s is not one the local host runs", name, b.Type)

@@ -104,6 +104,9 @@ func (h *Host) startBackground() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stopBackground = cancel
 	for _, tr := range h.triggers {
+		if tr.Type == "httpTrigger" {
+			continue // served by the HTTP front end from Start
+		}
 		if tr.Type == "queueTrigger" && h.opts.Storage == nil {
 			h.opts.Log.Warn("no storage: queue trigger not polled", "function", tr.Function, "queue", tr.Queue)
 			continue

@@ -16,14 +16,30 @@ import (
 
 // Binding is one entry of function.json's "bindings" array.
 type Binding struct {
-	Name       string `json:"name"`
-	Type       string `json:"type"`
-	Direction  string `json:"direction"`
-	Schedule   string `json:"schedule,omitempty"`
-	QueueName  string `json:"queueName,omitempty"`
-	Connection string `json:"connection,omitempty"`
-	DataType   string `json:"dataType,omitempty"`
-	UseMonitor *bool  `json:"useMonitor,omitempty"`
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	Direction  string   `json:"direction"`
+	Schedule   string   `json:"schedule,omitempty"`
+	QueueName  string   `json:"queueName,omitempty"`
+	Connection string   `json:"connection,omitempty"`
+	DataType   string   `json:"dataType,omitempty"`
+	UseMonitor *bool    `json:"useMonitor,omitempty"`
+	AuthLevel  string   `json:"authLevel,omitempty"`
+	Route      string   `json:"route,omitempty"`
+	Methods    []string `json:"methods,omitempty"`
+}
+
+// HTTP returns an HTTP trigger binding with authLevel function (the caller
+// needs the function's key) on route (under /api/), for the given methods.
+func HTTP(name, route string, methods ...string) Binding {
+	return Binding{Name: name, Type: "httpTrigger", Direction: "in", AuthLevel: "function",
+		Route: route, Methods: methods}
+}
+
+// HTTPOut returns the http output binding that carries an HTTP trigger's
+// answer: Outputs[name] = {statusCode, headers, body}.
+func HTTPOut(name string) Binding {
+	return Binding{Name: name, Type: "http", Direction: "out"}
 }
 
 // Timer returns a timer trigger binding whose schedule is the %Setting% reference.
@@ -96,6 +112,23 @@ type Invocation struct {
 
 	figuresMu sync.Mutex
 	figures   map[string]any
+	noRecord  bool
+}
+
+// SkipRecord asks the handler to keep no run record of this invocation (its
+// summary line is still logged): for an answer that must not wait on
+// storage, such as a webhook's validation handshake.
+func (inv *Invocation) SkipRecord() {
+	inv.figuresMu.Lock()
+	defer inv.figuresMu.Unlock()
+	inv.noRecord = true
+}
+
+// RecordSkipped reports whether SkipRecord was called.
+func (inv *Invocation) RecordSkipped() bool {
+	inv.figuresMu.Lock()
+	defer inv.figuresMu.Unlock()
+	return inv.noRecord
 }
 
 // Figure records one of the run's key figures (files delivered, deletes

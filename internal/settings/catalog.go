@@ -112,6 +112,17 @@ var (
 	SPManagedIdentityClientId = Spec{Name: "SPManagedIdentityClientId", Deploy: DeployIdentity, Area: "SharePoint", Help: "client id of a user-assigned managed identity (else system-assigned)"}
 )
 
+// SharePoint webhook (SharePointWebhook, SharePointWebhookPoll, and the
+// subscription upkeep in SharePointChangePoll).
+var (
+	SPWebhookUrl = Spec{Name: "SPWebhookUrl", Kind: HTTPSURL, Secret: true, Area: "SharePoint webhook",
+		Help: "the URL SharePoint notifies: SharePointWebhook's URL with its code key (a Key Vault reference); empty = poll only"}
+	SPWebhookClientState = Spec{Name: "SPWebhookClientState", Secret: true, RequiredWhen: []Condition{{Setting: "SPWebhookUrl"}},
+		Area: "SharePoint webhook", Help: "32 to 255 characters SharePoint sends back with every notification (a Key Vault reference)"}
+	SPPollRequestQueue = Spec{Name: "SPPollRequestQueue", Kind: QueueName, Default: "sp-poll-requests", Area: "SharePoint webhook",
+		Help: "queue of \"read the change log now\" requests from SharePointWebhook"}
+)
+
 // Entra ID export (EntraDeltaExport).
 var (
 	EntraDeltaSchedule       = Spec{Name: "EntraDeltaSchedule", Kind: Schedule, Default: "0 */15 * * * *", Area: "Entra", Help: "NCRONTAB schedule of EntraDeltaExport"}
@@ -146,6 +157,7 @@ func All() []Spec {
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout, FTPUnparsedRunsLimit,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
+		SPWebhookUrl, SPWebhookClientState, SPPollRequestQueue,
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
 		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint, EntraAuthorityHost,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,

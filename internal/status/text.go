@@ -94,6 +94,8 @@ func age(f Function, now time.Time) string {
 
 func scheduleText(f Function) string {
 	switch {
+	case f.Trigger == "http":
+		return "http"
 	case f.Trigger != "timer":
 		return "queue"
 	case f.Overdue:

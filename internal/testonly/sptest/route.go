@@ -134,6 +134,12 @@ func (s *Server) routeList(w http.ResponseWriter, r *http.Request, f format, seg
 	if byTitle {
 		l = s.site.listByTitle(ref)
 	}
+	if l != nil && len(rest) >= 1 && rest[0].name == "subscriptions" {
+		s.mu.Unlock() // creating one calls the notification URL
+		defer s.mu.Lock()
+		s.serveSubscriptions(w, r, f, l, rest)
+		return
+	}
 	if l == nil {
 		writeError(w, f, http.StatusNotFound, "-1, System.ArgumentException",
 			fmt.Sprintf("List '%s' does not exist at site with URL '%s'.", ref, s.siteURL))

@@ -58,6 +58,8 @@ type site struct {
 	changes    []change
 	lastNumber int64
 	recycleBin []Recycled
+	// onChange is told the list of every change logged (webhook notifications).
+	onChange func(listID string)
 }
 
 // Change types written to the log (Microsoft.SharePoint.Client.ChangeType).
@@ -94,6 +96,9 @@ func (st *site) log(l *list, item *Item, changeType int, at time.Time) {
 	st.lastNumber++
 	st.changes = append(st.changes, change{number: st.lastNumber, listID: l.id, itemID: item.ID,
 		uniqueID: item.UniqueID, changeType: changeType, time: at})
+	if st.onChange != nil {
+		st.onChange(l.id)
+	}
 }
 
 // numberAt is the number of the last change logged at or before t (0 when none).

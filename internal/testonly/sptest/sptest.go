@@ -5,7 +5,9 @@
 // CurrentChangeToken, $filter on lookup ids with next links, items by id,
 // list columns with their LookupList, recycle and DELETE, the site's
 // recycle bin with Restore (logged as a Restore change), $batch with
-// changesets and per-operation statuses, contextinfo —
+// changesets and per-operation statuses, contextinfo, list webhook
+// subscriptions (with the validation handshake and notifications after
+// changes, batched and retried as SharePoint does) —
 // with bearer-token checks, injectable throttling and failures, and request
 // counting.
 package sptest
@@ -30,6 +32,15 @@ type Options struct {
 	Retention time.Duration
 	// Clock is the server's time; default time.Now.
 	Clock func() time.Time
+	// WebhookClient calls notification URLs (validation and
+	// notifications); default a plain http.Client.
+	WebhookClient *http.Client
+	// NotifyDelay is how long changes gather before a notification goes
+	// out (SharePoint's is up to a minute); default 0, at once.
+	NotifyDelay time.Duration
+	// RetryInterval is the wait between tries of a failed notification;
+	// default 5 minutes, as SharePoint's.
+	RetryInterval time.Duration
 }
 
 // Server is a running stand-in.
@@ -45,6 +56,8 @@ type Server struct {
 	faults     []*Fault
 	requests   []string
 	userAgents map[string]int
+	webhooks   subscriptionsState
+	closed     bool
 }
 
 // Start listens on a free loopback port and serves until Close.
@@ -58,11 +71,19 @@ func Start(opts Options) (*Server, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	if opts.WebhookClient == nil {
+		opts.WebhookClient = &http.Client{}
+	}
+	if opts.RetryInterval == 0 {
+		opts.RetryInterval = 5 * time.Minute
+	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("sptest: listen: %w", err)
 	}
-	s := &Server{opts: opts, listener: listener, site: newSite(), userAgents: map[string]int{}}
+	s := &Server{opts: opts, listener: listener, site: newSite(), userAgents: map[string]int{},
+		webhooks: subscriptionsState{subs: map[string]*Subscription{}, pending: map[string]bool{}}}
+	s.site.onChange = s.changedLocked
 	s.origin = "http://" + listener.Addr().String()
 	s.siteURL = s.origin + opts.SitePath
 	s.http = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
@@ -78,6 +99,9 @@ func (s *Server) Origin() string { return s.origin }
 
 // Close stops the server.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return s.http.Shutdown(ctx)
