@@ -102,6 +102,8 @@ var (
 	EntraStateContainer      = Spec{Name: "EntraStateContainer", Kind: ContainerName, Default: "entra-delta", Area: "Entra", Help: "blob container holding the delta links, the replica and staged files"}
 	EntraExportRetentionDays = Spec{Name: "EntraExportRetentionDays", Kind: Int, Default: "14", Area: "Entra",
 		Help: "days to keep change files; the newest full file and those after it are always kept; 0 keeps all"}
+	EntraFullFileDays = Spec{Name: "EntraFullFileDays", Kind: Int, Min: 1, Default: "7", Area: "Entra",
+		Help: "age of the newest full file at which a checkpoint full file is written from the replica (no Graph full round; a Delta Import passes over it), so retention can prune the files before it"}
 	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Kind: HTTPSURL, Default: "https://graph.microsoft.com", Area: "Entra",
 		Help: "Microsoft Graph endpoint (national clouds differ)"}
 	EntraTenantId                = Spec{Name: "EntraTenantId", RequiredWhen: []Condition{{Setting: "EntraClientId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: Entra tenant id"}
@@ -124,7 +126,7 @@ func All() []Spec {
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
-		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint,
+		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraFullFileDays, EntraGraphEndpoint,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
 	}
 }
