@@ -25,6 +25,8 @@ func headerReason(saved string) string {
 		return saved
 	case "first run":
 		return reasonFirst
+	case "EntraUserAttributes or EntraGroupAttributes changed":
+		return reasonAttributes
 	}
 	return reasonResync
 }
