@@ -245,15 +245,11 @@ func readObjects(path string, fn func(line []byte, o objectLine) error) (header,
 			}
 			continue
 		}
-		var o struct {
-			ObjectClass string `json:"objectClass"`
-			ID          string `json:"id"`
-			ChangeType  string `json:"changeType"`
-		}
-		if err := json.Unmarshal(line, &o); err != nil {
+		o, err := lineIdentity(line)
+		if err != nil {
 			return h, fmt.Errorf("entra delta export: %s: %w", path, err)
 		}
-		if err := fn(line, objectLine{ObjectClass: o.ObjectClass, ID: o.ID, ChangeType: o.ChangeType}); err != nil {
+		if err := fn(line, o); err != nil {
 			return h, err
 		}
 	}

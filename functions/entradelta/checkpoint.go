@@ -2,7 +2,6 @@ package entradelta
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -105,8 +104,8 @@ func dumpShard(sh *shard, w *fileWriter) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		var o objectLine
-		if err := json.Unmarshal(sh.lines[id], &o); err != nil {
+		o, err := lineIdentity(sh.lines[id])
+		if err != nil {
 			return fmt.Errorf("entra delta export: replica record %s: %w", id, err)
 		}
 		if err := w.addRaw(sh.lines[id], o); err != nil {
