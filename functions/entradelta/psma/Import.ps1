@@ -33,7 +33,7 @@ function Get-ChangeFiles([string]$Folder) {
     $files = New-Object System.Collections.ArrayList
     foreach ($item in Get-ChildItem -LiteralPath $Folder -File) {
         if ($item.Name -cmatch '^([0-9]{12})-(full|delta)\.jsonl\z') {
-            [void]$files.Add([pscustomobject]@{ Seq = [long]$Matches[1]; Kind = $Matches[2]; Path = $item.FullName })
+            [void]$files.Add([pscustomobject]@{ Seq = [long]$Matches[1]; Kind = $Matches[2]; Path = $item.FullName; Objects = '' })
         }
     }
     , @($files | Sort-Object Seq)
@@ -65,7 +65,7 @@ function Read-Header($File) {
 }
 
 # Test-Chain checks that the files follow each other seq by seq and that each header names its own file and
-# the file before it. $Previous is the seq the first file must follow, or -1 when any will do (Full Import).
+# the file before it, and notes each file's object count. $Previous is the seq the first file must follow, or -1 when any will do (Full Import).
 # It returns the files to read, newest first: a Delta Import passes over a checkpoint full file and stops at a
 # full file of any other reason.
 function Test-Chain($Plan, [long]$Previous, [bool]$Full) {
@@ -83,6 +83,7 @@ function Test-Chain($Plan, [long]$Previous, [bool]$Full) {
             throw ('{0}: broken chain: the header says previous {1}, but the file before it is seq {2}.' -f $file.Path, $header.previous, $Previous)
         }
         $Previous = $file.Seq
+        $file.Objects = [string]$header.objects
         if (-not $Full -and $file.Kind -eq 'full') {
             if ([string]$header.reason -ne 'checkpoint') {
                 throw ('Delta Import: a new full round (reason {2}) started at seq {0}, after the last imported seq {1}. Run a Full Import.' -f $file.Seq, $after, $header.reason)
@@ -128,11 +129,11 @@ function Restore-Run([string]$Key, $Files, [long]$End, [long]$Seq, [long]$Offset
     throw ('The change files of this run changed while it ran (seq {0} or {1} is gone). Run the import again.' -f $Seq, $End)
 }
 
-# Test-Count checks that a file holds as many object lines as its header says, once its last line is read.
+# Test-Count checks that a file holds as many object lines as its header says (Test-Chain noted it), once its
+# last line is read.
 function Test-Count($File, [long]$Lines) {
-    $header = Read-Header $File
-    if ([string]$header.objects -ne [string]$Lines) {
-        throw ('{0}: the header says {1} objects, the file holds {2}: it is incomplete.' -f $File.Path, $header.objects, $Lines)
+    if ($File.Objects -ne [string]$Lines) {
+        throw ('{0}: the header says {1} objects, the file holds {2}: it is incomplete.' -f $File.Path, $File.Objects, $Lines)
     }
 }
 
