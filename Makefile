@@ -48,7 +48,7 @@ demo: deps build
 ## bench: speed and memory figures, ending with a table of every figure beside its goal
 bench: deps build
 	$(GO) build -o $(DIST)/.benchtable ./cmd/benchtable
-	( $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./... && \
+	( $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./... && \
 	  cd bench/winrmcp && $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./... ) 2>&1 | $(DIST)/.benchtable
 
 ## package: tenantops.zip for zip deploy / Flex one-deploy: dist/ built for Linux amd64,

@@ -290,6 +290,10 @@ param entraStateContainer string = 'entra-delta'
 @minValue(0)
 param entraExportRetentionDays int = 14
 
+@description('EntraFullFileDays: age of the newest full file at which a checkpoint full file is written from the replica (no Graph full round; a Delta Import passes over it), so retention can prune the files before it.')
+@minValue(1)
+param entraFullFileDays int = 7
+
 @description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
 param entraGraphEndpoint string = 'https://graph.microsoft.com'
 
@@ -583,6 +587,7 @@ var appSettings = {
   EntraExportContainer: entraExportContainer
   EntraStateContainer: entraStateContainer
   EntraExportRetentionDays: string(entraExportRetentionDays)
+  EntraFullFileDays: string(entraFullFileDays)
   EntraGraphEndpoint: entraGraphEndpoint
   EntraAuthorityHost: entraAuthorityHost
   EntraTenantId: entraTenantId

@@ -57,7 +57,7 @@ func benchFull(b *testing.B, f *fixture, pop graphtest.Population) {
 	for range b.N {
 		f.graph.ResetRequests()
 		start := time.Now()
-		res, peakKB := runChild(b, f)
+		res, peakKB := runChild(b, f, true)
 		wall := time.Since(start)
 		if res.Kind != "full" || res.Objects != pop.Users+pop.Groups {
 			b.Fatalf("full round: %+v", res)
@@ -149,15 +149,24 @@ func replicaSize(b *testing.B, f *fixture) int64 {
 
 // childReport is the last line the child prints.
 type childReport struct {
-	Result entradelta.Result
-	PeakKB int64
+	Result  entradelta.Result
+	PeakKB  int64
+	Seconds float64 // the export's own time, without the process start
 }
 
-// runChild runs TestExportChild (a full round) against the fixture.
-func runChild(b *testing.B, f *fixture) (entradelta.Result, int64) {
+// runChild runs TestExportChild (a full round, or the round the state
+// calls for) against the fixture.
+func runChild(b *testing.B, f *fixture, full bool) (entradelta.Result, int64) {
+	report := runChildReport(b, f, full)
+	return report.Result, report.PeakKB
+}
+
+// runChildReport runs TestExportChild and returns its whole report.
+func runChildReport(b *testing.B, f *fixture, full bool) childReport {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestExportChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"=1", "AzureWebJobsStorage="+azurite.ConnectionString,
-		"CHILD_GRAPH="+f.graph.URL(), "CHILD_CONTAINER="+f.container, "CHILD_DIR="+f.dir)
+		"CHILD_GRAPH="+f.graph.URL(), "CHILD_CONTAINER="+f.container, "CHILD_DIR="+f.dir,
+		"CHILD_FULL="+fmt.Sprint(full))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -176,11 +185,12 @@ func runChild(b *testing.B, f *fixture) (entradelta.Result, int64) {
 	if report.PeakKB == 0 {
 		report.PeakKB = cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
 	}
-	return report.Result, report.PeakKB
+	return report
 }
 
-// TestExportChild is the benchmark's child process: one full round, the
-// result as the last line of stdout. It does nothing in a normal test run.
+// TestExportChild is the benchmarks' child process: one round (full unless
+// CHILD_FULL=false), the result as the last line of stdout. It does nothing
+// in a normal test run.
 func TestExportChild(t *testing.T) {
 	if os.Getenv(childEnv) == "" {
 		t.Skip("runs only as the child of BenchmarkEntraDeltaExport")
@@ -199,13 +209,15 @@ func TestExportChild(t *testing.T) {
 	}
 	defer local.Close()
 	var report childReport
+	start := time.Now()
 	report.Result, err = entradelta.Export(context.Background(), entradelta.Options{Graph: client, Storage: account,
 		Container: os.Getenv("CHILD_CONTAINER"), Sink: local, Lister: local, UserAttributes: userAttrs,
-		GroupAttributes: groupAttrs, RetentionDays: 14, Full: true, ReadBudget: time.Hour,
+		GroupAttributes: groupAttrs, RetentionDays: 14, Full: os.Getenv("CHILD_FULL") != "false", ReadBudget: time.Hour,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
+	report.Seconds = time.Since(start).Seconds()
 	report.PeakKB = peakmem.VmHWM()
 	line, _ := json.Marshal(report)
 	fmt.Printf("\n%s\n", line)

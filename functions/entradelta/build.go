@@ -95,7 +95,7 @@ func finalLine(class, id string, e *entry, base *record) (objectLine, bool, erro
 	}
 	members := baseMembers
 	if e.HasMembers {
-		members = applyOps(baseMembers, e.Ops)
+		members = applyMemberOps(baseMembers, e.Ops)
 	}
 	if members == nil {
 		members = []string{}

@@ -24,6 +24,17 @@ const (
 	changeDelete = "delete"
 )
 
+// Why a full file was written: the "reason" of its header. Every reason but
+// reasonCheckpoint asks MIM for a Full Import; a checkpoint holds the same
+// state as the chain before it, so a Delta Import passes over it.
+const (
+	reasonFirst      = "first"      // the first round of the export
+	reasonResync     = "resync"     // Graph asked for a resync, or the saved state was lost
+	reasonRequested  = "requested"  // an operator asked for a full round
+	reasonAttributes = "attributes" // EntraUserAttributes or EntraGroupAttributes changed
+	reasonCheckpoint = "checkpoint" // written from the replica once the newest full file was old
+)
+
 // header is line 1 of a change file.
 type header struct {
 	Format   string `json:"format"`
@@ -32,6 +43,7 @@ type header struct {
 	Previous int64  `json:"previous"`
 	Created  string `json:"created"`
 	Objects  int    `json:"objects"`
+	Reason   string `json:"reason,omitempty"` // full files only
 }
 
 // objectLine is one object of a change file, whole; the replica keeps the
@@ -114,6 +126,25 @@ func (w *fileWriter) add(line objectLine) error {
 	if err := w.enc.Encode(line); err != nil {
 		return fmt.Errorf("entra delta export: %s %s: %w", line.ObjectClass, line.ID, err)
 	}
+	w.tally(line)
+	return nil
+}
+
+// addRaw writes one object line that is already encoded (a replica
+// record); o is its decoded identity.
+func (w *fileWriter) addRaw(line []byte, o objectLine) error {
+	if _, err := w.buf.Write(line); err != nil {
+		return fmt.Errorf("entra delta export: %s %s: %w", o.ObjectClass, o.ID, err)
+	}
+	if err := w.buf.WriteByte('\n'); err != nil {
+		return fmt.Errorf("entra delta export: %s %s: %w", o.ObjectClass, o.ID, err)
+	}
+	w.tally(o)
+	return nil
+}
+
+// tally counts one object line.
+func (w *fileWriter) tally(line objectLine) {
 	w.count++
 	switch {
 	case line.ChangeType == changeDelete:
@@ -123,7 +154,6 @@ func (w *fileWriter) add(line objectLine) error {
 	default:
 		w.stats.Users++
 	}
-	return nil
 }
 
 // abort drops the body.
@@ -133,7 +163,7 @@ func (w *fileWriter) abort() {
 }
 
 // finish writes the change file and returns it; the body is removed.
-func (w *fileWriter) finish(seq int64, kind string, previous int64, created time.Time) (*changeFile, error) {
+func (w *fileWriter) finish(seq int64, kind, reason string, previous int64, created time.Time) (*changeFile, error) {
 	defer w.abort()
 	if err := w.buf.Flush(); err != nil {
 		return nil, fmt.Errorf("entra delta export: temporary file: %w", err)
@@ -147,7 +177,7 @@ func (w *fileWriter) finish(seq int64, kind string, previous int64, created time
 	}
 	f := &changeFile{Path: out.Name(), Name: fileName(seq, kind), Seq: seq, Previous: previous, Kind: kind, Objects: w.count}
 	if err := writeWhole(out, w.body, header{Format: formatV1, Seq: seq, Kind: kind, Previous: previous,
-		Created: created.UTC().Format(time.RFC3339), Objects: w.count}, f); err != nil {
+		Created: created.UTC().Format(time.RFC3339), Objects: w.count, Reason: reason}, f); err != nil {
 		out.Close()
 		f.Remove()
 		return nil, err
@@ -216,15 +246,11 @@ func readObjects(path string, fn func(line []byte, o objectLine) error) (header,
 			}
 			continue
 		}
-		var o struct {
-			ObjectClass string `json:"objectClass"`
-			ID          string `json:"id"`
-			ChangeType  string `json:"changeType"`
-		}
-		if err := json.Unmarshal(line, &o); err != nil {
+		o, err := lineIdentity(line)
+		if err != nil {
 			return h, fmt.Errorf("entra delta export: %s: %w", path, err)
 		}
-		if err := fn(line, objectLine{ObjectClass: o.ObjectClass, ID: o.ID, ChangeType: o.ChangeType}); err != nil {
+		if err := fn(line, o); err != nil {
 			return h, err
 		}
 	}

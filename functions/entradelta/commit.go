@@ -50,17 +50,27 @@ func (x *exporter) write(ctx context.Context, st *state, etag azcore.ETag, pr *p
 		w.abort()
 		return x.noChange(ctx, st, etag, pr, res)
 	}
-	seq := st.Seq + 1
-	f, err := w.finish(seq, pr.Kind, st.Seq, x.opts.Now())
+	p := &pending{Kind: pr.Kind, UsersLink: pr.Users.Link, GroupsLink: pr.Groups.Link, LinksTime: pr.Started,
+		Selection: pr.Selection, Replica: st.Replica}
+	if pr.Kind == kindFull {
+		p.Reason = headerReason(pr.Reason)
+	}
+	return x.commit(ctx, st, etag, w, p, pr.Parts, res)
+}
+
+// commit finishes the file w holds as the next seq, stages it and records
+// it as pending (steps 2 to 5); p brings the links and selection the
+// state takes with it.
+func (x *exporter) commit(ctx context.Context, st *state, etag azcore.ETag, w *fileWriter, p *pending, parts []string, res Result) (Result, error) {
+	p.Seq, p.Previous, p.Created = st.Seq+1, st.Seq, x.opts.Now().UTC()
+	f, err := w.finish(p.Seq, p.Kind, p.Reason, p.Previous, p.Created)
 	if err != nil {
 		return res, err
 	}
 	defer f.Remove()
-	p := &pending{Seq: seq, Kind: pr.Kind, Reason: pr.Reason, Name: f.Name, Previous: st.Seq, Objects: f.Objects, Size: f.Size,
-		SHA256: f.SHA256, UsersLink: pr.Users.Link, GroupsLink: pr.Groups.Link, LinksTime: pr.Started,
-		Selection: pr.Selection, Replica: st.Replica, Stats: w.stats}
-	if pr.Kind == kindFull {
-		p.Replica = replicaInfo{Gen: generationName(seq), Shards: shardCount(f.Size, x.opts.ShardBytes)}
+	p.Name, p.Objects, p.Size, p.SHA256, p.Stats = f.Name, f.Objects, f.Size, f.SHA256, w.stats
+	if p.Kind == kindFull && p.Reason != reasonCheckpoint {
+		p.Replica = replicaInfo{Gen: generationName(p.Seq), Shards: shardCount(f.Size, x.opts.ShardBytes)}
 	}
 	p.Blob = "pending/" + f.Name + "." + f.SHA256[:16]
 	if err := x.stage(ctx, f.Path, p.Blob); err != nil {
@@ -73,7 +83,7 @@ func (x *exporter) write(ctx context.Context, st *state, etag azcore.ETag, pr *p
 	if err := x.hook(StepStaged); err != nil {
 		return res, err
 	}
-	return x.finish(ctx, st, etag, f, pr.Parts, res)
+	return x.finish(ctx, st, etag, f, parts, res)
 }
 
 // stage copies the local file into the state container.
@@ -104,12 +114,9 @@ func (x *exporter) finish(ctx context.Context, st *state, etag azcore.ETag, f *c
 	if err := x.hook(StepDelivered); err != nil {
 		return res, err
 	}
-	applying := x.opts.Now()
-	if err := x.replica(p.Replica).apply(ctx, f); err != nil {
+	if err := x.applyReplica(ctx, f, p); err != nil {
 		return res, err
 	}
-	x.opts.Log.Info("entra delta export: replica updated", "generation", p.Replica.Gen, "shards", p.Replica.Shards,
-		"bytesWritten", x.written.Load(), "seconds", roundTo(x.opts.Now().Sub(applying).Seconds(), 1))
 	if err := x.hook(StepReplica); err != nil {
 		return res, err
 	}
@@ -117,7 +124,10 @@ func (x *exporter) finish(ctx context.Context, st *state, etag azcore.ETag, f *c
 	st.Seq, st.UsersLink, st.GroupsLink, st.LinksTime = p.Seq, p.UsersLink, p.GroupsLink, p.LinksTime
 	st.Selection, st.Replica, st.Pending = p.Selection, p.Replica, nil
 	if p.Kind == kindFull {
-		st.LastFull = p.Seq
+		st.LastFull, st.LastFullTime, st.LastFullReason = p.Seq, p.Created, p.Reason
+		if st.LastFullTime.IsZero() {
+			st.LastFullTime = x.opts.Now().UTC()
+		}
 	}
 	if _, err := x.store.write(ctx, st, etag, x.opts.Now()); err != nil {
 		return res, err
@@ -129,6 +139,21 @@ func (x *exporter) finish(ctx context.Context, st *state, etag azcore.ETag, f *c
 	x.cleanUp(ctx, p, old, parts)
 	res.Pruned = x.prune(ctx, st)
 	return res, nil
+}
+
+// applyReplica brings the replica to the state after f; a checkpoint was
+// written from the replica and leaves it as it is.
+func (x *exporter) applyReplica(ctx context.Context, f *changeFile, p *pending) error {
+	if p.Reason == reasonCheckpoint {
+		return nil
+	}
+	applying := x.opts.Now()
+	if err := x.replica(p.Replica).apply(ctx, f); err != nil {
+		return err
+	}
+	x.opts.Log.Info("entra delta export: replica updated", "generation", p.Replica.Gen, "shards", p.Replica.Shards,
+		"bytesWritten", x.written.Load(), "seconds", roundTo(x.opts.Now().Sub(applying).Seconds(), 1))
+	return nil
 }
 
 // deliver puts the file through the sink under its final name.
@@ -153,7 +178,15 @@ func (x *exporter) report(res *Result, p *pending) {
 	x.opts.Figure("usersChanged", p.Stats.Users)
 	x.opts.Figure("groupsChanged", p.Stats.Groups)
 	x.opts.Figure("deletes", p.Stats.Deletes)
-	if p.Kind == kindFull {
+	x.opts.Figure("fullFileReason", p.Reason)
+	x.opts.Figure("fullImportRequired", boolFigure(p.Kind == kindFull && p.Reason != reasonCheckpoint))
+	switch {
+	case p.Reason == reasonCheckpoint:
+		x.opts.Log.Info("entra delta export: wrote a checkpoint full file from the replica; a Delta Import passes over it, "+
+			"a Full Import starts from it, and retention can now prune the files before it", "file", x.opts.Sink.Where(p.Name),
+			"objects", p.Objects)
+		return
+	case p.Kind == kindFull:
 		x.opts.Log.Warn(describeFull(p.Name, p.Reason), "file", x.opts.Sink.Where(p.Name), "objects", p.Objects)
 		return
 	}
@@ -168,11 +201,12 @@ func (x *exporter) noChange(ctx context.Context, st *state, etag azcore.ETag, pr
 		return res, err
 	}
 	res.Kind = ""
-	for _, name := range []string{"objectsChanged", "usersChanged", "groupsChanged", "deletes"} {
+	for _, name := range []string{"objectsChanged", "usersChanged", "groupsChanged", "deletes", "fullImportRequired"} {
 		x.opts.Figure(name, 0)
 	}
 	x.opts.Figure("kind", "none")
 	x.opts.Figure("fileName", "")
+	x.opts.Figure("fullFileReason", "")
 	x.opts.Log.Info("entra delta export: no changes; no file written")
 	if len(pr.Parts) > 0 {
 		x.cleanUp(ctx, nil, replicaInfo{}, pr.Parts)

@@ -17,7 +17,7 @@ var Declaration = function.Declaration{
 	Settings: []settings.Spec{
 		settings.Storage, settings.EntraDeltaSchedule, userAttributesSetting, groupAttributesSetting,
 		settings.EntraExportTarget, settings.EntraExportDirectory, settings.EntraExportContainer,
-		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraGraphEndpoint, settings.EntraAuthorityHost,
+		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraFullFileDays, settings.EntraGraphEndpoint, settings.EntraAuthorityHost,
 		settings.EntraTenantId, settings.EntraClientId, clientCertificateSetting, settings.EntraManagedIdentityClientId,
 		mimServerSetting, mimUserSetting, mimPasswordSetting,
 		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,

@@ -53,14 +53,16 @@ func TestDeclarationRuns(t *testing.T) {
 			}
 			figures := first.Figures()
 			if figures["kind"] != "full" || figures["fileName"] != "000000000001-full.jsonl" || figures["objectsChanged"] != 2 ||
-				figures["usersChanged"] != 1 || figures["groupsChanged"] != 1 || figures["deletes"] != 0 {
+				figures["usersChanged"] != 1 || figures["groupsChanged"] != 1 || figures["deletes"] != 0 ||
+				figures["fullFileReason"] != "first" || figures["fullImportRequired"] != 1 {
 				t.Errorf("figures %v", figures)
 			}
 			again := inv(`{"full":true}`)
 			if err := entradelta.Declaration.Run(context.Background(), again); err != nil {
 				t.Fatal(err)
 			}
-			if f := again.Figures(); f["kind"] != "full" || f["fileName"] != "000000000002-full.jsonl" || f["deltaLinkAgeHours"] == nil {
+			if f := again.Figures(); f["kind"] != "full" || f["fileName"] != "000000000002-full.jsonl" || f["deltaLinkAgeHours"] == nil ||
+				f["fullFileReason"] != "requested" || f["fullImportRequired"] != 1 {
 				t.Errorf("a requested full round: figures %v", f)
 			}
 			checkStatus(t, inv("{}"))
@@ -99,17 +101,27 @@ func TestBadSettingsAreNamed(t *testing.T) {
 }
 
 // checkStatus holds the status of fresh delta links (fine) and of the same
-// links six days on (flagged: a day from Graph's 7-day limit).
+// links six days on (flagged: a day from Graph's 7-day limit), and the
+// newest full file's age and reason: fine when new, flagged when no
+// checkpoint followed it in EntraFullFileDays and a day.
 func checkStatus(t *testing.T, inv *function.Invocation) {
 	t.Helper()
 	items := entradelta.Declaration.Status(context.Background(), inv)
-	if len(items) != 1 || items[0].Bad || items[0].Value > 0.1 || items[0].Unit != "days" {
+	if len(items) != 2 || items[0].Bad || items[0].Value > 0.1 || items[0].Unit != "days" {
 		t.Errorf("status of fresh links: %+v", items)
+	}
+	if len(items) == 2 && (items[1].Bad || items[1].Value > 0.1 || !strings.Contains(items[1].Note, "reason requested")) {
+		t.Errorf("status of a new full file: %+v", items[1])
 	}
 	inv.Clock = func() time.Time { return time.Now().Add(6 * 24 * time.Hour) }
 	items = entradelta.Declaration.Status(context.Background(), inv)
-	if len(items) != 1 || !items[0].Bad || items[0].Value < 5.9 {
+	if len(items) != 2 || !items[0].Bad || items[0].Value < 5.9 || items[1].Bad {
 		t.Errorf("status of links six days old: %+v", items)
+	}
+	inv.Clock = func() time.Time { return time.Now().Add(9 * 24 * time.Hour) }
+	items = entradelta.Declaration.Status(context.Background(), inv)
+	if len(items) != 2 || !items[1].Bad || items[1].Value < 8.9 || !strings.Contains(items[1].Note, "no checkpoint") {
+		t.Errorf("status of a full file nine days old: %+v", items)
 	}
 }
 

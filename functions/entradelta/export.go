@@ -38,6 +38,10 @@ type Options struct {
 	UserAttributes, GroupAttributes []string
 	// RetentionDays prunes files older than this; 0 keeps all.
 	RetentionDays int
+	// FullFileDays is the newest full file's age at which a run writes a
+	// checkpoint full file from the replica instead of reading Graph; 0
+	// writes none.
+	FullFileDays int
 	// Full asks for a full round.
 	Full bool
 	// ReadBudget is how long the run reads pages; when it is spent, the
@@ -167,35 +171,39 @@ func (x *exporter) run(ctx context.Context) (Result, error) {
 		x.opts.Figure("deltaLinkAgeHours", roundTo(x.opts.Now().Sub(st.LinksTime).Hours(), 2))
 	}
 	pr, reason := x.plan(st)
+	if pr.Kind == kindDelta && checkpointDue(st, x.opts.Now(), x.opts.FullFileDays) {
+		return x.checkpoint(ctx, st, etag, res)
+	}
 	return x.round(ctx, st, etag, pr, reason, res)
 }
 
 // plan returns the round to read: the saved progress, a delta round from
-// the saved links, or a full round and why.
+// the saved links, or a full round and why (in words, for the log).
 func (x *exporter) plan(st *state) (*progress, string) {
-	reason := ""
+	code, why := "", ""
 	switch {
 	case x.opts.Full:
-		reason = "requested"
+		code, why = reasonRequested, "requested"
 	case st.Seq == 0:
-		reason = "first run"
+		code, why = reasonFirst, "first run"
 	case st.Replica.Gen == "":
-		reason = "no replica of what was exported"
+		code, why = reasonResync, "no replica of what was exported"
 	case st.Selection != x.selection:
-		reason = "EntraUserAttributes or EntraGroupAttributes changed"
+		code, why = reasonAttributes, "EntraUserAttributes or EntraGroupAttributes changed"
 	case st.UsersLink == "" || st.GroupsLink == "":
-		reason = "no saved delta links"
+		code, why = reasonResync, "no saved delta links"
 	}
-	if pr := st.Progress; pr != nil && pr.Selection == x.selection && (pr.Kind == kindFull || reason == "") {
+	if pr := st.Progress; pr != nil && pr.Selection == x.selection && (pr.Kind == kindFull || code == "") {
 		return pr, pr.Reason
 	}
-	if reason != "" {
-		return x.fullProgress(reason), reason
+	if code != "" {
+		return x.fullProgress(code), why
 	}
 	return &progress{ID: newRoundID(x.opts.Now()), Kind: kindDelta, Selection: x.selection, Started: x.opts.Now().UTC(),
 		Users: stream{Link: st.UsersLink}, Groups: stream{Link: st.GroupsLink}}, ""
 }
 
+// fullProgress starts a full round; reason is its header's reason.
 func (x *exporter) fullProgress(reason string) *progress {
 	return &progress{ID: newRoundID(x.opts.Now()), Kind: kindFull, Reason: reason, Selection: x.selection, Started: x.opts.Now().UTC(),
 		Users:  stream{Link: x.opts.Graph.DeltaURL("users", x.opts.UserAttributes)},
@@ -232,10 +240,6 @@ func (x *exporter) round(ctx context.Context, st *state, etag azcore.ETag, pr *p
 	res.Kind, res.Reason = pr.Kind, reason
 	return x.write(ctx, st, etag, pr, prior, res)
 }
-
-// reasonResync is the full file's reason when Graph refused the saved
-// position (an expired or invalid delta state).
-const reasonResync = "resync"
 
 // resync replaces the round Graph refused with a full round, saying so
 // plainly in the log and the run's figures. A full round that has read

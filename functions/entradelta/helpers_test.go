@@ -143,6 +143,7 @@ type header struct {
 	Previous int64  `json:"previous"`
 	Created  string `json:"created"`
 	Objects  int    `json:"objects"`
+	Reason   string `json:"reason"`
 }
 
 // readFile reads a change file of dir.

@@ -116,10 +116,8 @@ func (r *replica) readShard(ctx context.Context, k int) (*shard, error) {
 			sh.seq = h.Seq
 			continue
 		}
-		var id struct {
-			ID string `json:"id"`
-		}
-		if err := json.Unmarshal(line, &id); err != nil || id.ID == "" {
+		id, err := lineIdentity(line)
+		if err != nil || id.ID == "" {
 			return nil, fmt.Errorf("entra delta export: replica shard %s: bad record", r.blobName(k))
 		}
 		sh.lines[id.ID] = bytes.Clone(line)

@@ -40,6 +40,7 @@ type config struct {
 	container             string // blob
 	stateContainer        string
 	retentionDays         int
+	fullFileDays          int
 	graph                 clients.GraphConfig
 }
 
@@ -52,6 +53,7 @@ func loadConfig(env settings.Env) (*config, error) {
 		target:         p.OneOf(settings.EntraExportTarget, targetWinRM, targetBlob, targetLocal),
 		stateContainer: p.String(settings.EntraStateContainer),
 		retentionDays:  p.Int(settings.EntraExportRetentionDays),
+		fullFileDays:   p.Int(settings.EntraFullFileDays),
 		graph:          clients.GraphConfigFrom(p),
 	}
 	if c.retentionDays < 0 {
@@ -152,7 +154,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	defer closeSink()
 	_, err = Export(ctx, Options{Graph: client, Storage: account, Container: c.stateContainer, Sink: target,
 		Lister: lister, UserAttributes: c.userAttrs, GroupAttributes: c.groupAttrs, RetentionDays: c.retentionDays,
-		Full: runFull(inv), ReadBudget: readBudget, Now: inv.Now, Log: inv.Log, Figure: inv.Figure})
+		FullFileDays: c.fullFileDays, Full: runFull(inv), ReadBudget: readBudget, Now: inv.Now, Log: inv.Log, Figure: inv.Figure})
 	return err
 }
 

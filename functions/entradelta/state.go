@@ -19,14 +19,18 @@ const stateBlob = "state.json"
 // the last seq, the replica generation, and work in flight. It is written
 // with its ETag, so two overlapping runs cannot both advance from it.
 type state struct {
-	V          int         `json:"v"`
-	Seq        int64       `json:"seq"`      // the last change file committed; 0 none
-	LastFull   int64       `json:"lastFull"` // the newest full file's seq
-	UsersLink  string      `json:"usersLink,omitempty"`
-	GroupsLink string      `json:"groupsLink,omitempty"`
-	LinksTime  time.Time   `json:"linksTime,omitzero"` // when the links were read
-	Selection  string      `json:"selection,omitempty"`
-	Replica    replicaInfo `json:"replica"`
+	V        int   `json:"v"`
+	Seq      int64 `json:"seq"`      // the last change file committed; 0 none
+	LastFull int64 `json:"lastFull"` // the newest full file's seq
+	// LastFullTime and LastFullReason are when and why the newest full
+	// file was written; a checkpoint is due EntraFullFileDays after it.
+	LastFullTime   time.Time   `json:"lastFullTime,omitzero"`
+	LastFullReason string      `json:"lastFullReason,omitempty"`
+	UsersLink      string      `json:"usersLink,omitempty"`
+	GroupsLink     string      `json:"groupsLink,omitempty"`
+	LinksTime      time.Time   `json:"linksTime,omitzero"` // when the links were read
+	Selection      string      `json:"selection,omitempty"`
+	Replica        replicaInfo `json:"replica"`
 	// Pending is a change file staged and about to be delivered: a run
 	// that finds it delivers exactly that file (its bytes are kept in the
 	// state container) and commits it before anything else.
@@ -43,6 +47,7 @@ type pending struct {
 	Reason     string      `json:"reason,omitempty"` // why a full round
 	Name       string      `json:"name"`
 	Previous   int64       `json:"previous"`
+	Created    time.Time   `json:"created,omitzero"` // the header's created time
 	Objects    int         `json:"objects"`
 	Size       int64       `json:"size"`
 	SHA256     string      `json:"sha256"`

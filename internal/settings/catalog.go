@@ -134,6 +134,8 @@ var (
 	EntraStateContainer      = Spec{Name: "EntraStateContainer", Kind: ContainerName, Default: "entra-delta", Area: "Entra", Help: "blob container holding the delta links, the replica and staged files"}
 	EntraExportRetentionDays = Spec{Name: "EntraExportRetentionDays", Kind: Int, Default: "14", Area: "Entra",
 		Help: "days to keep change files; the newest full file and those after it are always kept; 0 keeps all"}
+	EntraFullFileDays = Spec{Name: "EntraFullFileDays", Kind: Int, Min: 1, Default: "7", Area: "Entra",
+		Help: "age of the newest full file at which a checkpoint full file is written from the replica (no Graph full round; a Delta Import passes over it), so retention can prune the files before it"}
 	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Kind: HTTPSURL, Default: "https://graph.microsoft.com", Area: "Entra",
 		Help: "Microsoft Graph endpoint (national clouds differ)"}
 	EntraAuthorityHost = Spec{Name: "EntraAuthorityHost", Kind: HTTPSURL, Default: "https://login.microsoftonline.com", Area: "Entra",
@@ -159,7 +161,7 @@ func All() []Spec {
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
 		SPWebhookUrl, SPWebhookClientState, SPPollRequestQueue,
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
-		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint, EntraAuthorityHost,
+		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraFullFileDays, EntraGraphEndpoint, EntraAuthorityHost,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
 		SPCleanupConcurrency, TenantopsAlertsConfigured,
 	}

@@ -41,6 +41,7 @@ type header struct {
 	Previous int64  `json:"previous"`
 	Created  string `json:"created"`
 	Objects  int    `json:"objects"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // exportFolder is the folder the function delivers into, and the seq of the
@@ -54,26 +55,39 @@ type exportFolder struct {
 
 // round is one file as the writer meant it.
 type round struct {
-	Seq     int64
-	Kind    string
-	Objects []object
+	Seq        int64
+	Kind       string
+	Checkpoint bool // a full file that holds the state of the files before it
+	Objects    []object
 }
 
 func newExportFolder(t testing.TB) *exportFolder {
 	return &exportFolder{t: t, dir: t.TempDir()}
 }
 
-// write adds the next file of the sequence and returns its seq.
+// write adds the next file of the sequence and returns its seq: kind is
+// delta, full (reason requested, or first for seq 1), or checkpoint (a full
+// file of reason checkpoint, which should hold the state before it).
 func (f *exportFolder) write(kind string, objects ...object) int64 {
+	checkpoint := kind == "checkpoint"
 	h := header{Format: changeFileFormat, Seq: f.seq + 1, Kind: kind, Previous: f.seq,
 		Created: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC).Add(time.Duration(f.seq) * 15 * time.Minute).Format(time.RFC3339), Objects: len(objects)}
+	switch {
+	case checkpoint:
+		h.Kind, h.Reason = "full", "checkpoint"
+	case kind == "full" && f.seq == 0:
+		h.Reason = "first"
+	case kind == "full":
+		h.Reason = "requested"
+	}
+	kind = h.Kind
 	lines := []any{h}
 	for _, o := range objects {
 		lines = append(lines, o)
 	}
 	f.writeLines(f.name(h.Seq, kind), lines...)
 	f.seq = h.Seq
-	f.rounds = append(f.rounds, round{Seq: h.Seq, Kind: kind, Objects: objects})
+	f.rounds = append(f.rounds, round{Seq: h.Seq, Kind: kind, Checkpoint: checkpoint, Objects: objects})
 	return h.Seq
 }
 

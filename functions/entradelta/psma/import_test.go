@@ -14,6 +14,17 @@ import (
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
+// sessions are the two ways the MA may call the script page after page: in
+// one PowerShell session, which keeps $global:EntraImportRun, and in a new
+// session each page, which rebuilds the run from the files.
+var sessions = []struct {
+	name  string
+	hooks []between
+}{
+	{"one session", nil},
+	{"a new session each page", []between{func(int) { importRunCache = nil }}},
+}
+
 // pageSizes are the MA page sizes every scenario runs with; 0 is an MA
 // without paged import (one call returns everything).
 var pageSizes = []int{1, 2, 100, 0}
@@ -38,11 +49,12 @@ func expectFull(f *exportFolder) map[string]string {
 }
 
 // expectDelta is what a Delta Import after seq watermark must bring: each
-// object changed since, once, in its last state, deletes included.
+// object changed since, once, in its last state, deletes included;
+// checkpoints add nothing.
 func expectDelta(f *exportFolder, watermark int64) map[string]string {
 	changes := map[string]string{}
 	for _, r := range f.rounds {
-		if r.Seq <= watermark {
+		if r.Seq <= watermark || r.Checkpoint {
 			continue
 		}
 		for _, o := range r.Objects {
@@ -112,12 +124,14 @@ func TestFullImportReadsTheNewestFullFileAndTheDeltasAfterIt(t *testing.T) {
 	if len(want) != 4 {
 		t.Fatalf("the fixture's final state has %d objects: %v", len(want), want)
 	}
-	for _, size := range pageSizes {
-		run, err := runImport(f.dir, "Full", "17", size)
-		if err != nil {
-			t.Fatalf("page size %d: %v", size, err)
+	for _, session := range sessions {
+		for _, size := range pageSizes {
+			run, err := runImport(f.dir, "Full", "17", size, session.hooks...)
+			if err != nil {
+				t.Fatalf("%s, page size %d: %v", session.name, size, err)
+			}
+			checkRun(t, fmt.Sprintf("%s, page size %d", session.name, size), run, want, f.seq, size)
 		}
-		checkRun(t, fmt.Sprintf("page size %d", size), run, want, f.seq, size)
 	}
 }
 
@@ -190,7 +204,7 @@ func TestDeltaImportRefusesWhatItCannotContinue(t *testing.T) {
 			f.write("full", user("u1", "Ann"), user("u2", "Bob"))
 			f.write("delta", user("u3", "Cat"))
 			return "1"
-		}, "a new full round started at seq 3, after the last imported seq 1. Run a Full Import."},
+		}, "a new full round (reason requested) started at seq 3, after the last imported seq 1. Run a Full Import."},
 		{"export started over", func(f *exportFolder) string {
 			return "40"
 		}, "older than the last imported seq 40: the export started over. Run a Full Import."},
@@ -262,8 +276,9 @@ func TestTheSameObjectInSeveralFilesIsImportedOnceInItsLastState(t *testing.T) {
 	f.write("delta", user("u1", "v3"), deleted("user", "u2"), deleted("user", "u5"))
 	f.write("delta", user("u2", "Bob again"), group("g1", "G", "u2"), user("u6", "Fay"))
 	f.write("delta", user("u1", "v5"), deleted("user", "u6"))
-	for _, size := range pageSizes {
-		full, err := runImport(f.dir, "Full", "", size)
+	for i, size := range append(pageSizes, pageSizes...) {
+		session := sessions[i/len(pageSizes)]
+		full, err := runImport(f.dir, "Full", "", size, session.hooks...)
 		if err != nil {
 			t.Fatalf("page size %d: %v", size, err)
 		}
@@ -271,7 +286,7 @@ func TestTheSameObjectInSeveralFilesIsImportedOnceInItsLastState(t *testing.T) {
 		if got := imported(t, full)["u1"]; got != "user v5 []" {
 			t.Errorf("u1 is %q after a full import, want its last state v5", got)
 		}
-		delta, err := runImport(f.dir, "Delta", "1", size)
+		delta, err := runImport(f.dir, "Delta", "1", size, session.hooks...)
 		if err != nil {
 			t.Fatalf("page size %d: %v", size, err)
 		}
@@ -294,8 +309,8 @@ func TestPagesHoldPageSizeObjectsAndResumeWhereTheyStopped(t *testing.T) {
 	}
 	f.write("full", append(everyone, group("all", "Everyone", ids...))...)
 	f.write("delta", user("u007", "changed"), deleted("user", "u008"))
-	for _, size := range []int{1, 2, 100} {
-		run, err := runImport(f.dir, "Full", "", size)
+	for i, size := range []int{1, 2, 100, 1, 2, 100} {
+		run, err := runImport(f.dir, "Full", "", size, sessions[i/3].hooks...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -348,25 +363,28 @@ func TestARunStaysOnTheFilesItStartedWith(t *testing.T) {
 	checkRun(t, "full import", run, want, 2, 1)
 
 	_, err = runImport(f.dir, "Delta", run.Kept, 1)
-	if err == nil || !strings.Contains(err.Error(), "a new full round started at seq 4") {
+	if err == nil || !strings.Contains(err.Error(), "started at seq 4") {
 		t.Fatalf("the next delta import: %v, want the new full round refused", err)
 	}
 }
 
 func TestAFailedRunKeepsTheOldSeq(t *testing.T) {
-	f := newExportFolder(t)
-	f.write("full", user("u1", "Ann"))
-	f.write("delta", user("u2", "Bob"), user("u3", "Cat"), user("u4", "Dan"))
-	f.write("delta", user("u5", "Eve"))
-	// Seq 3 is pruned after the first page: the run fails and MIM keeps 1.
-	prune := func(call int) {
-		if call == 1 {
-			f.remove(3, "delta")
+	for _, session := range sessions {
+		f := newExportFolder(t)
+		f.write("full", user("u1", "Ann"))
+		f.write("delta", user("u2", "Bob"), user("u3", "Cat"), user("u4", "Dan"))
+		f.write("delta", user("u5", "Eve"))
+		// Seq 2, read last (newest first), is pruned after the first page:
+		// the run fails and MIM keeps 1.
+		prune := func(call int) {
+			if call == 1 {
+				f.remove(2, "delta")
+			}
 		}
-	}
-	run, err := runImport(f.dir, "Delta", "1", 1, prune)
-	if err == nil || !strings.Contains(err.Error(), "changed while it ran (seq 2 or 3 is gone)") || run.Kept != "1" {
-		t.Fatalf("error %v, kept %q; want an error and the old seq 1 kept", err, run.Kept)
+		run, err := runImport(f.dir, "Delta", "1", 1, append([]between{prune}, session.hooks...)...)
+		if err == nil || !strings.Contains(err.Error(), "changed while it ran (seq 2 or 3 is gone)") || run.Kept != "1" {
+			t.Errorf("%s: error %v, kept %q; want an error and the old seq 1 kept", session.name, err, run.Kept)
+		}
 	}
 }
 
@@ -463,8 +481,8 @@ func TestModelSpeaksTheScriptsMessages(t *testing.T) {
 		}
 	}
 	var names []string
-	for _, fn := range []string{"Get-ChangeFiles", "Select-Plan", "Read-Header", "Test-Chain", "Test-Count", "Get-LaterIds",
-		"ConvertTo-ImportObject", "Test-LineStart", "Read-Page"} {
+	for _, fn := range []string{"Get-ChangeFiles", "Select-Plan", "Read-Header", "Test-Chain", "New-Run", "Restore-Run",
+		"Test-Count", "ConvertTo-ImportObject", "Test-LineStart", "Read-Page"} {
 		if !strings.Contains(script, "function "+fn+"(") {
 			names = append(names, fn)
 		}
@@ -491,6 +509,134 @@ func TestSchemaDefaultsAreTheExportedAttributes(t *testing.T) {
 		}
 		if got := strings.Join(names, ","); got != spec.Default {
 			t.Errorf("Schema.ps1 %s declares %s, want %s's default %s", variable, got, spec.Name, spec.Default)
+		}
+	}
+}
+
+// checkpointed writes a history with checkpoints: a full round, a delta, a
+// checkpoint holding the state so far, and a delta after it.
+func checkpointed(t *testing.T) *exportFolder {
+	f := newExportFolder(t)
+	f.write("full", user("u1", "Ann"), user("u2", "Bob"), group("g1", "Staff", "u1"))
+	f.write("delta", user("u2", "Bob B."), group("g1", "Staff", "u1", "u2"))
+	f.write("checkpoint", user("u1", "Ann"), user("u2", "Bob B."), group("g1", "Staff", "u1", "u2"))
+	f.write("delta", deleted("user", "u1"), user("u3", "Cat"))
+	return f
+}
+
+func TestADeltaImportPassesOverACheckpoint(t *testing.T) {
+	for _, session := range sessions {
+		for _, size := range pageSizes {
+			f := checkpointed(t)
+			name := fmt.Sprintf("%s, page size %d", session.name, size)
+			run, err := runImport(f.dir, "Delta", "1", size, session.hooks...)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkRun(t, name, run, expectDelta(f, 1), 4, size)
+			if got := imported(t, run); got["u1"] != "user delete" || got["u2"] != "user Bob B. []" || len(got) != 4 {
+				t.Errorf("%s: imported %v", name, got)
+			}
+			// A checkpoint as the only new file imports nothing and moves the seq on.
+			f.write("checkpoint", user("u2", "Bob B."), user("u3", "Cat"), group("g1", "Staff", "u1", "u2"))
+			run, err = runImport(f.dir, "Delta", "4", size, session.hooks...)
+			if err != nil || len(run.Objects) != 0 || run.Kept != "5" {
+				t.Errorf("%s: after a lone checkpoint: %d objects, kept %q, %v", name, len(run.Objects), run.Kept, err)
+			}
+		}
+	}
+}
+
+func TestAFullImportStartsAtTheNewestCheckpoint(t *testing.T) {
+	f := checkpointed(t)
+	f.remove(1, "full")
+	f.remove(2, "delta")
+	for _, session := range sessions {
+		run, err := runImport(f.dir, "Full", "", 1, session.hooks...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRun(t, session.name, run, expectFull(f), 4, 1)
+	}
+}
+
+func TestADeltaImportStopsAtAnyOtherFullFile(t *testing.T) {
+	for _, reason := range []string{"first", "resync", "requested", "attributes", ""} {
+		f := newExportFolder(t)
+		f.write("full", user("u1", "Ann"))
+		f.write("delta", user("u2", "Bob"))
+		h := header{Format: changeFileFormat, Seq: 3, Kind: "full", Previous: 2, Objects: 1, Reason: reason}
+		f.writeLines(f.name(3, "full"), h, user("u1", "Ann"))
+		run, err := runImport(f.dir, "Delta", "1", 100)
+		want := fmt.Sprintf("a new full round (reason %s) started at seq 3, after the last imported seq 1. Run a Full Import.", reason)
+		if err == nil || !strings.Contains(err.Error(), want) || len(run.Objects) != 0 || run.Kept != "1" {
+			t.Errorf("reason %q: %v, %d objects, kept %q; want %q and nothing imported", reason, err, len(run.Objects), run.Kept, want)
+		}
+	}
+}
+
+func TestReferencesBecomeReferenceAttributes(t *testing.T) {
+	f := newExportFolder(t)
+	f.writeLines("000000000001-full.jsonl",
+		header{Format: changeFileFormat, Seq: 1, Kind: "full", Objects: 4, Reason: "first"},
+		map[string]any{"objectClass": "user", "id": "u1", "changeType": "upsert", "attributes": map[string]any{"displayName": "Ann"},
+			"references": map[string]any{"manager": "u2"}},
+		map[string]any{"objectClass": "user", "id": "u2", "changeType": "upsert", "attributes": map[string]any{"displayName": "Bob"}},
+		map[string]any{"objectClass": "group", "id": "g1", "changeType": "upsert", "members": []any{"u1"},
+			"references": map[string]any{"owners": []any{"u2", nil}}},
+		map[string]any{"objectClass": "group", "id": "g2", "changeType": "upsert", "references": map[string]any{"owners": []any{}}},
+	)
+	run, err := runImport(f.dir, "Full", "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]map[string]any{}
+	for _, o := range run.Objects {
+		byID[o["id"].(string)] = o
+	}
+	if byID["u1"]["manager"] != "u2" || byID["u2"]["manager"] != nil {
+		t.Errorf("manager: u1 %v, u2 %v", byID["u1"]["manager"], byID["u2"]["manager"])
+	}
+	if got := byID["g1"]["owners"]; !reflect.DeepEqual(got, []string{"u2"}) {
+		t.Errorf("owners of g1 %#v, want [u2]", got)
+	}
+	if _, ok := byID["g2"]["owners"]; ok {
+		t.Errorf("g2 without owners carries %v", byID["g2"]["owners"])
+	}
+
+	g := newExportFolder(t)
+	g.writeLines("000000000001-full.jsonl", header{Format: changeFileFormat, Seq: 1, Kind: "full", Objects: 1, Reason: "first"},
+		map[string]any{"objectClass": "user", "id": "u1", "changeType": "upsert", "attributes": map[string]any{"displayName": "Ann"},
+			"references": map[string]any{"displayName": "u2"}})
+	if _, err := runImport(g.dir, "Full", "", 100); err == nil || !strings.Contains(err.Error(), "not a change file object") {
+		t.Errorf("a reference named like an attribute: %v", err)
+	}
+}
+
+// TestEachLineIsParsedOnce: however small the pages, a run parses each
+// object line of its files once (the run's seen ids stay in the session);
+// only a new session per page rebuilds them from the files already read.
+func TestEachLineIsParsedOnce(t *testing.T) {
+	f := newExportFolder(t)
+	var everyone []object
+	for i := range 300 {
+		everyone = append(everyone, user(fmt.Sprintf("u%03d", i), "v1"))
+	}
+	f.write("full", everyone...)
+	lines := len(everyone)
+	for d := range 30 {
+		f.write("delta", user(fmt.Sprintf("u%03d", d), "v2"), user(fmt.Sprintf("u%03d", 100+d), "v2"))
+		lines += 2
+	}
+	for _, size := range []int{1, 7, 100} {
+		linesParsed.Store(0)
+		run, err := runImport(f.dir, "Full", "", size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRun(t, fmt.Sprintf("page size %d", size), run, expectFull(f), f.seq, size)
+		if got := linesParsed.Load(); got != int64(lines) {
+			t.Errorf("page size %d: %d object lines parsed, want each of the %d once", size, got, lines)
 		}
 	}
 }

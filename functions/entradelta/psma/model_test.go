@@ -30,7 +30,7 @@ const changeFileFormat = "tenantops.entra.v1"
 const (
 	msgNoFull        = `Full Import: {0} holds no full change file yet; let EntraDeltaExport run a full round first.`
 	msgRestarted     = `Delta Import: the newest change file is seq {0}, older than the last imported seq {1}: the export started over. Run a Full Import.`
-	msgNewFull       = `Delta Import: a new full round started at seq {0}, after the last imported seq {1}. Run a Full Import.`
+	msgNewFull       = `Delta Import: a new full round (reason {2}) started at seq {0}, after the last imported seq {1}. Run a Full Import.`
 	msgNoHeader      = `{0}: the first line is not a change file header.`
 	msgMissing       = `Change file seq {0} is missing (pruned, or never delivered); the next file is seq {1}. A Delta Import needs a Full Import now; a Full Import needs a new full round first (run EntraDeltaExport with {{"full":true}}).`
 	msgHeader        = `{0}: the header (format {1}, seq {2}, kind {3}) does not match the file name.`
@@ -42,7 +42,7 @@ const (
 	msgNoWatermark   = `Delta Import: no seq of an earlier import is known. Run a Full Import first.`
 	msgBadPageToken  = `Page token "{0}" is not one this script wrote.`
 	msgRunChanged    = `The change files of this run changed while it ran (seq {0} or {1} is gone). Run the import again.`
-	scriptTokenShape = `'{0}:{1}:{2}' -f $end, $result.Seq, $result.Offset`
+	scriptTokenShape = `'{0}:{1}:{2}' -f $end, $run.Seq, $run.Offset`
 )
 
 var scriptMessages = []string{msgNoFull, msgRestarted, msgNewFull, msgNoHeader, msgMissing, msgHeader, msgBrokenChain,
@@ -64,11 +64,13 @@ func format(template string, args ...any) error {
 	}))
 }
 
-// changeFile is one file of the folder (Get-ChangeFiles).
+// changeFile is one file of the folder (Get-ChangeFiles); Test-Chain
+// notes its header's object count.
 type changeFile struct {
-	Seq  int64
-	Kind string
-	Path string
+	Seq     int64
+	Kind    string
+	Path    string
+	Objects string
 }
 
 var changeFileName = regexp.MustCompile(`^([0-9]{12})-(full|delta)\.jsonl\z`)
@@ -117,13 +119,7 @@ func selectPlan(all []changeFile, folder, operation string, watermark, end int64
 	if newest < watermark {
 		return nil, format(msgRestarted, newest, watermark)
 	}
-	plan := after(files, watermark)
-	for _, f := range plan {
-		if f.Kind == "full" {
-			return nil, format(msgNewFull, f.Seq, watermark)
-		}
-	}
-	return plan, nil
+	return after(files, watermark), nil
 }
 
 func after(files []changeFile, seq int64) []changeFile {
@@ -144,7 +140,7 @@ func readHeader(f changeFile) (map[string]string, error) {
 		return nil, err
 	}
 	defer file.Close()
-	line, _, err := readLine(bufio.NewReader(file))
+	line, _, err := readLine(bufio.NewReaderSize(&countingReader{r: file}, readBuffer))
 	if err != nil {
 		return nil, format(msgNoHeader, f.Path)
 	}
@@ -162,75 +158,115 @@ func readHeader(f changeFile) (map[string]string, error) {
 }
 
 // testChain checks seq order, headers and previous links (Test-Chain);
-// previous is -1 when any first file will do.
-func testChain(plan []changeFile, previous int64) error {
+// previous is -1 when any first file will do. It returns the files to read,
+// newest first: a Delta Import passes over a checkpoint and stops at any
+// other full file.
+func testChain(plan []changeFile, previous int64, full bool) ([]changeFile, error) {
+	afterSeq := previous
+	var read []changeFile
 	for _, f := range plan {
 		if previous >= 0 && f.Seq != previous+1 {
-			return format(msgMissing, previous+1, f.Seq)
+			return nil, format(msgMissing, previous+1, f.Seq)
 		}
 		h, err := readHeader(f)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if h["format"] != changeFileFormat || h["seq"] != strconv.FormatInt(f.Seq, 10) || h["kind"] != f.Kind {
-			return format(msgHeader, f.Path, h["format"], h["seq"], h["kind"])
+			return nil, format(msgHeader, f.Path, h["format"], h["seq"], h["kind"])
 		}
 		if previous >= 0 && h["previous"] != strconv.FormatInt(previous, 10) {
-			return format(msgBrokenChain, f.Path, h["previous"], previous)
+			return nil, format(msgBrokenChain, f.Path, h["previous"], previous)
 		}
 		previous = f.Seq
-	}
-	return nil
-}
-
-// testCount checks the object count against the lines (Test-Count).
-func testCount(f changeFile) error {
-	h, err := readHeader(f)
-	if err != nil {
-		return err
-	}
-	file, err := os.Open(f.Path)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	r := bufio.NewReader(file)
-	lines := -1
-	for {
-		if _, _, err := readLine(r); err != nil {
-			break
+		f.Objects = h["objects"]
+		if !full && f.Kind == "full" {
+			if h["reason"] != "checkpoint" {
+				return nil, format(msgNewFull, f.Seq, afterSeq, h["reason"])
+			}
+			continue
 		}
-		lines++
+		read = append([]changeFile{f}, read...)
 	}
-	if h["objects"] != strconv.Itoa(lines) {
-		return format(msgCount, f.Path, h["objects"], lines)
-	}
-	return nil
+	return read, nil
 }
 
-// laterIDs returns the ids in the plan's files from index from on (Get-LaterIds).
-func laterIDs(plan []changeFile, from int) (map[string]bool, error) {
-	ids := map[string]bool{}
-	for _, f := range plan[from:] {
-		b, err := os.ReadFile(f.Path)
+// importRunState is a run's position and the ids it has seen (New-Run).
+type importRunState struct {
+	Key    string
+	Files  []changeFile
+	Index  int
+	Seq    int64
+	Offset int64
+	Lines  int
+	Seen   map[string]bool
+}
+
+func newRun(key string, files []changeFile) *importRunState {
+	return &importRunState{Key: key, Files: files, Seen: map[string]bool{}}
+}
+
+// restoreRun rebuilds a run at seq, offset from the files (Restore-Run).
+func restoreRun(key string, files []changeFile, end, seq, offset int64) (*importRunState, error) {
+	run := newRun(key, files)
+	for i, f := range files {
+		lines, err := restoreFile(run, f, seq, offset)
 		if err != nil {
 			return nil, err
 		}
-		r := bufio.NewReader(bytes.NewReader(b))
-		readLine(r)
-		for {
-			line, _, err := readLine(r)
-			if err != nil {
-				break
-			}
-			var o struct{ ID any }
-			if err := json.Unmarshal([]byte(line), &o); err != nil {
-				return nil, err
-			}
-			ids[fmt.Sprint(o.ID)] = true
+		if f.Seq == seq {
+			run.Index, run.Seq, run.Offset, run.Lines = i, seq, offset, lines
+			return run, nil
 		}
 	}
-	return ids, nil
+	return nil, format(msgRunChanged, seq, end)
+}
+
+// restoreFile is the body of Restore-Run's loop for one file: the ids of its
+// lines (before offset in the file at seq) join the seen set.
+func restoreFile(run *importRunState, f changeFile, seq, offset int64) (int, error) {
+	file, err := os.Open(f.Path)
+	if err != nil {
+		return 0, err
+	}
+	defer file.Close()
+	if f.Seq == seq {
+		if err := testLineStart(file, offset, f); err != nil {
+			return 0, err
+		}
+	}
+	r := bufio.NewReaderSize(&countingReader{r: file}, readBuffer)
+	_, n, err := readLine(r)
+	if err != nil {
+		return 0, err
+	}
+	at, lines := int64(n)+1, 0
+	for f.Seq != seq || at < offset {
+		line, n, err := readLine(r)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		at += int64(n) + 1
+		lines++
+		entry, err := toImportObject(line, f)
+		if err != nil {
+			return 0, err
+		}
+		run.Seen[entry["id"].(string)] = true
+	}
+	return lines, nil
+}
+
+// testCount checks a file's object lines against the count Test-Chain
+// noted from its header (Test-Count).
+func testCount(f changeFile, lines int) error {
+	if f.Objects != strconv.Itoa(lines) {
+		return format(msgCount, f.Path, f.Objects, lines)
+	}
+	return nil
 }
 
 // toImportObject turns an object line into the MA's hashtable (ConvertTo-ImportObject).
@@ -241,7 +277,9 @@ func toImportObject(line string, f changeFile) (map[string]any, error) {
 		ChangeType  string
 		Attributes  map[string]json.RawMessage
 		Members     []*string
+		References  map[string]json.RawMessage
 	}
+	linesParsed.Add(1)
 	err := json.Unmarshal([]byte(line), &o)
 	if err != nil || (o.ObjectClass != "user" && o.ObjectClass != "group") || o.ID == "" ||
 		(o.ChangeType != "upsert" && o.ChangeType != "delete") {
@@ -266,7 +304,35 @@ func toImportObject(line string, f changeFile) (map[string]any, error) {
 	if len(members) > 0 {
 		entry["members"] = members
 	}
+	for name, raw := range o.References {
+		if _, taken := entry[name]; taken {
+			return nil, format(msgBadObject, f.Path, line[:min(200, len(line))])
+		}
+		if v, ok := referenceValue(raw); ok {
+			entry[name] = v
+		}
+	}
 	return entry, nil
+}
+
+// referenceValue is the script's handling of one reference: a single id as
+// a string, a list as []string without nulls, nothing when empty.
+func referenceValue(raw json.RawMessage) (any, bool) {
+	var v any
+	if json.Unmarshal(raw, &v) != nil || v == nil {
+		return nil, false
+	}
+	list, isArray := v.([]any)
+	if !isArray {
+		return fmt.Sprint(v), true
+	}
+	var ids []string
+	for _, e := range list {
+		if e != nil {
+			ids = append(ids, fmt.Sprint(e))
+		}
+	}
+	return ids, len(ids) > 0
 }
 
 // attributeValue is ConvertTo-AttributeValue over a whole property: nulls
@@ -341,74 +407,87 @@ func readLine(r *bufio.Reader) (string, int, error) {
 // pageResult is what Read-Page returns.
 type pageResult struct {
 	Objects []map[string]any
-	Seq     int64
-	Offset  int64
 	More    bool
 }
 
-// readPage returns up to size objects from seq at byte offset on (Read-Page).
-func readPage(plan []changeFile, seq, offset int64, size int, full bool) (pageResult, error) {
+// readBuffer is the read-ahead of the script's StreamReader over a FileStream.
+const readBuffer = 4096
+
+// readPage returns up to size objects from where the run stands and moves
+// it on (Read-Page).
+func readPage(run *importRunState, end int64, size int, full bool) (pageResult, error) {
 	var page []map[string]any
-	for i, f := range plan {
-		if f.Seq < seq {
-			continue
+	for run.Index < len(run.Files) {
+		f := run.Files[run.Index]
+		if info, err := os.Stat(f.Path); err != nil || !info.Mode().IsRegular() {
+			return pageResult{}, format(msgRunChanged, f.Seq, end)
 		}
-		if f.Seq > seq {
-			offset = 0
+		more, err := readFromFile(run, f, size, &page, full)
+		if err != nil || more {
+			return pageResult{Objects: page, More: more}, err
 		}
-		later, err := laterIDs(plan, i+1)
-		if err != nil {
+		if err := testCount(f, run.Lines); err != nil {
 			return pageResult{}, err
 		}
-		res, done, err := readFromFile(f, offset, size, page, later, full)
-		if err != nil || !done {
-			return res, err
+		run.Index++
+		run.Offset = 0
+		if run.Index < len(run.Files) {
+			run.Seq = run.Files[run.Index].Seq
 		}
-		page = res.Objects
+		if len(page) >= size && run.Index < len(run.Files) {
+			return pageResult{Objects: page, More: true}, nil
+		}
 	}
 	return pageResult{Objects: page}, nil
 }
 
-// readFromFile is the body of Read-Page's loop for one file: done is false
+// readFromFile is the body of Read-Page's loop for one file: more is true
 // when the page filled up before the file ended.
-func readFromFile(f changeFile, offset int64, size int, page []map[string]any, later map[string]bool, full bool) (pageResult, bool, error) {
+func readFromFile(run *importRunState, f changeFile, size int, page *[]map[string]any, full bool) (bool, error) {
 	file, err := os.Open(f.Path)
 	if err != nil {
-		return pageResult{}, false, err
+		return false, err
 	}
 	defer file.Close()
-	if err := testLineStart(file, offset, f); err != nil {
-		return pageResult{}, false, err
+	if err := testLineStart(file, run.Offset, f); err != nil {
+		return false, err
 	}
-	r := bufio.NewReader(&countingReader{r: io.NewSectionReader(file, offset, 1<<62)})
-	if offset == 0 {
+	info, err := file.Stat()
+	if err != nil {
+		return false, err
+	}
+	r := bufio.NewReaderSize(&countingReader{r: io.NewSectionReader(file, run.Offset, 1<<62)}, readBuffer)
+	if run.Offset == 0 {
 		_, n, err := readLine(r)
 		if err != nil {
-			return pageResult{}, false, err
+			return false, err
 		}
-		offset = int64(n) + 1
+		run.Offset, run.Lines = int64(n)+1, 0
 	}
-	for {
+	for len(*page) < size {
 		line, n, err := readLine(r)
 		if err == io.EOF {
-			return pageResult{Objects: page}, true, nil
+			break
 		}
 		if err != nil {
-			return pageResult{}, false, err
+			return false, err
 		}
-		if len(page) >= size {
-			return pageResult{Objects: page, Seq: f.Seq, Offset: offset, More: true}, false, nil
-		}
-		offset += int64(n) + 1
+		run.Offset += int64(n) + 1
+		run.Lines++
 		entry, err := toImportObject(line, f)
 		if err != nil {
-			return pageResult{}, false, err
+			return false, err
 		}
-		if later[entry["id"].(string)] || (full && entry["changeType"] == "delete") {
+		id := entry["id"].(string)
+		if run.Seen[id] || (full && entry["changeType"] == "delete") {
+			run.Seen[id] = true
 			continue
 		}
-		page = append(page, entry)
+		run.Seen[id] = true
+		*page = append(*page, entry)
 	}
+	run.Seq = f.Seq
+	return run.Offset < info.Size(), nil
 }
 
 // testLineStart checks that offset starts a line of the file (Test-LineStart).
@@ -417,21 +496,29 @@ func testLineStart(file *os.File, offset int64, f changeFile) error {
 		return nil
 	}
 	b := make([]byte, 1)
-	if _, err := file.ReadAt(b, offset-1); err != nil || b[0] != '\n' {
+	n, err := file.ReadAt(b, offset-1)
+	bytesRead.Add(int64(n))
+	if err != nil || b[0] != '\n' {
 		return format(msgBadOffset, offset, f.Path)
 	}
 	return nil
 }
 
-// pageBytesRead counts the bytes Read-Page reads from change files, for the
-// benchmark: each page should read its own lines and little more.
-var pageBytesRead atomic.Int64
+// bytesRead counts every byte the import reads from change files (headers,
+// pages, rebuilt runs), for the benchmarks: a run should read each line
+// once and little more.
+var bytesRead atomic.Int64
 
+// linesParsed counts the object lines the import parses: a run should
+// parse each line of its files once.
+var linesParsed atomic.Int64
+
+// countingReader counts what is read through it in bytesRead.
 type countingReader struct{ r io.Reader }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	pageBytesRead.Add(int64(n))
+	bytesRead.Add(int64(n))
 	return n, err
 }
 
@@ -448,6 +535,10 @@ type scriptCall struct {
 }
 
 var pageTokenShape = regexp.MustCompile(`^([0-9]+):([0-9]+):([0-9]+)\z`)
+
+// importRunCache is the script's $global:EntraImportRun: the PowerShell
+// session the MA keeps for one import run holds it between pages.
+var importRunCache *importRunState
 
 // importScript is one run of Import.ps1's main body: it reads c's inputs,
 // sets its outputs, and returns the page's objects.
@@ -471,69 +562,88 @@ func importScript(c *scriptCall) ([]map[string]any, error) {
 		}
 		watermark = w
 	}
-	plan, end, seq, offset, err := planOfPage(c, watermark)
+	run, end, err := runOfPage(c, watermark, full)
 	if err != nil {
 		return nil, err
 	}
-	previous := int64(-1)
-	if !full {
-		previous = watermark
-	}
-	if err := testChain(plan, previous); err != nil {
+	importRunCache = run
+	result, err := readPage(run, end, size, full)
+	if err != nil {
 		return nil, err
-	}
-	if c.PageToken == "" {
-		for _, f := range plan {
-			if err := testCount(f); err != nil {
-				return nil, err
-			}
-		}
-	}
-	result := pageResult{}
-	if len(plan) > 0 {
-		if result, err = readPage(plan, seq, offset, size, full); err != nil {
-			return nil, err
-		}
 	}
 	c.MoreToImport = result.More
 	if result.More {
-		c.PageToken = fmt.Sprintf("%d:%d:%d", end, result.Seq, result.Offset)
+		c.PageToken = fmt.Sprintf("%d:%d:%d", end, run.Seq, run.Offset)
 	} else {
 		c.PageToken = ""
 		c.RunStepCustomData = strconv.FormatInt(end, 10)
+		importRunCache = nil
 	}
 	return result.Objects, nil
 }
 
-// planOfPage is the script's first-page / later-page branch: the plan, its
-// last seq, and where this page starts.
-func planOfPage(c *scriptCall, watermark int64) (plan []changeFile, end, seq, offset int64, err error) {
-	files, err := getChangeFiles(c.Folder)
-	if err != nil {
-		return nil, 0, 0, 0, err
+// runOfPage is the script's first-page / later-page branch: the run, kept
+// from the last page or started or rebuilt from the files, and its last seq.
+func runOfPage(c *scriptCall, watermark int64, full bool) (*importRunState, int64, error) {
+	previous := int64(-1)
+	if !full {
+		previous = watermark
 	}
 	if c.PageToken == "" {
-		if plan, err = selectPlan(files, c.Folder, c.OperationType, watermark, 0); err != nil {
-			return nil, 0, 0, 0, err
+		files, err := getChangeFiles(c.Folder)
+		if err != nil {
+			return nil, 0, err
 		}
-		end = watermark
+		plan, err := selectPlan(files, c.Folder, c.OperationType, watermark, 0)
+		if err != nil {
+			return nil, 0, err
+		}
+		end := watermark
 		if len(plan) > 0 {
-			end, seq = plan[len(plan)-1].Seq, plan[0].Seq
+			end = plan[len(plan)-1].Seq
 		}
-		return plan, end, seq, 0, nil
+		read, err := testChain(plan, previous, full)
+		if err != nil {
+			return nil, 0, err
+		}
+		return newRun(runKey(c, watermark, end), read), end, nil
 	}
 	m := pageTokenShape.FindStringSubmatch(c.PageToken)
 	if m == nil {
-		return nil, 0, 0, 0, format(msgBadPageToken, c.PageToken)
+		return nil, 0, format(msgBadPageToken, c.PageToken)
 	}
-	end, _ = strconv.ParseInt(m[1], 10, 64)
-	seq, _ = strconv.ParseInt(m[2], 10, 64)
-	offset, _ = strconv.ParseInt(m[3], 10, 64)
-	if plan, err = selectPlan(files, c.Folder, c.OperationType, watermark, end); err != nil {
-		return nil, 0, 0, 0, err
+	end, _ := strconv.ParseInt(m[1], 10, 64)
+	seq, _ := strconv.ParseInt(m[2], 10, 64)
+	offset, _ := strconv.ParseInt(m[3], 10, 64)
+	key := runKey(c, watermark, end)
+	if run := importRunCache; run != nil && run.Key == key && run.Seq == seq && run.Offset == offset {
+		return run, end, nil
+	}
+	run, err := rebuildRun(c, key, watermark, previous, full, end, seq, offset)
+	return run, end, err
+}
+
+// runKey is the script's $key: what a kept run must match.
+func runKey(c *scriptCall, watermark, end int64) string {
+	return fmt.Sprintf("%s|%s|%d|%d", c.Folder, c.OperationType, watermark, end)
+}
+
+// rebuildRun is the script's branch for a page whose run was not kept.
+func rebuildRun(c *scriptCall, key string, watermark, previous int64, full bool, end, seq, offset int64) (*importRunState, error) {
+	files, err := getChangeFiles(c.Folder)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := selectPlan(files, c.Folder, c.OperationType, watermark, end)
+	if err != nil {
+		return nil, err
 	}
 	if len(plan) == 0 || plan[len(plan)-1].Seq != end || !slices.ContainsFunc(plan, func(f changeFile) bool { return f.Seq == seq }) {
-		return nil, 0, 0, 0, format(msgRunChanged, seq, end)
+		return nil, format(msgRunChanged, seq, end)
 	}
-	return plan, end, seq, offset, nil
+	read, err := testChain(plan, previous, full)
+	if err != nil {
+		return nil, err
+	}
+	return restoreRun(key, read, end, seq, offset)
 }

@@ -16,7 +16,7 @@ import (
 
 // allowedCommands are the cmdlets the scripts may run, besides their own functions.
 var allowedCommands = []string{"Set-StrictMode", "New-Object", "Get-ChildItem", "Test-Path", "Sort-Object", "Where-Object",
-	"ForEach-Object", "ConvertFrom-Json", "ConvertTo-Json", "Add-Member"}
+	"ForEach-Object", "ConvertFrom-Json", "ConvertTo-Json", "Add-Member", "Get-Variable"}
 
 // allowedStatics are the static .NET calls they may make.
 var allowedStatics = []string{"[string]::IsNullOrEmpty", "[string]::IsNullOrWhiteSpace", "[System.IO.File]::ReadAllLines",
@@ -24,7 +24,7 @@ var allowedStatics = []string{"[string]::IsNullOrEmpty", "[string]::IsNullOrWhit
 
 // allowedMethods are the instance methods they may call.
 var allowedMethods = []string{"ReadLine", "Dispose", "Add", "Contains", "ContainsKey", "Trim", "Split", "Substring",
-	"ToUniversalTime", "ReadByte", "GetByteCount"}
+	"ToUniversalTime", "ReadByte", "GetByteCount", "Insert"}
 
 // allowedTypes are the types they may create with New-Object.
 var allowedTypes = []string{"System.Text.UTF8Encoding", "System.IO.StreamReader", "System.Collections.ArrayList",
