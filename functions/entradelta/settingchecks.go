@@ -6,16 +6,11 @@ import (
 )
 
 // The settings EntraDeltaExport declares with rules of its own: the
-// certificate, read by the parser a run uses, and the MIM server's
-// settings, which only the winrm target needs.
+// certificate, read by the parser a run uses. The export target's settings,
+// the MIM server's among them, come from targetSettings.
 var (
 	clientCertificateSetting = settings.EntraClientCertificate.WithCheck(func(value string) error {
 		_, _, err := azcred.ParseCertificate(value, settings.EntraClientCertificate.Name) // never quotes the value
 		return err
 	})
-
-	winrmTarget        = settings.Condition{Setting: settings.EntraExportTarget.Name, Values: []string{"winrm"}}
-	mimServerSetting   = settings.MIMSyncServer.RequiredOnlyWhen(winrmTarget)
-	mimUserSetting     = settings.MIMSyncCredUser.RequiredOnlyWhen(winrmTarget)
-	mimPasswordSetting = settings.MIMSyncCredPassword.RequiredOnlyWhen(winrmTarget)
 )

@@ -9,16 +9,11 @@ import (
 )
 
 // The settings FtpRetrieve declares with rules of its own: the formats whose
-// parsers live in this package, and the MIM server's settings, which only
-// the winrm target needs.
+// parsers live in this package. The target's settings, the MIM server's
+// among them, come from targetSettings.
 var (
 	filePatternSetting     = settings.FTPFilePattern.WithCheck(checkFilePattern)
 	targetSubfolderSetting = settings.FTPTargetSubfolder.WithCheck(checkSubfolder)
-
-	winrmTarget        = settings.Condition{Setting: settings.FTPTarget.Name, Values: []string{targetWinRM}}
-	mimServerSetting   = settings.MIMSyncServer.RequiredOnlyWhen(winrmTarget)
-	mimUserSetting     = settings.MIMSyncCredUser.RequiredOnlyWhen(winrmTarget)
-	mimPasswordSetting = settings.MIMSyncCredPassword.RequiredOnlyWhen(winrmTarget)
 )
 
 // checkFilePattern parses FTPFilePattern as a run does: date tokens, then the glob.

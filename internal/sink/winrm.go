@@ -73,7 +73,7 @@ func isAbsWindows(p string) bool {
 }
 
 // Kind implements Sink.
-func (w *WinRM) Kind() string { return "winrm" }
+func (w *WinRM) Kind() string { return KindWinRM }
 
 // Where implements Sink.
 func (w *WinRM) Where(name string) string { return w.folder + `\` + name }
