@@ -46,7 +46,8 @@ func NewWinRMLister(w *WinRM, run ScriptRunner) *WinRMLister {
 	return &WinRMLister{run: run, folder: w.folder}
 }
 
-// List implements Lister.
+// List implements Lister: the files of the folder, temporary files of
+// unfinished uploads left out.
 func (l *WinRMLister) List(ctx context.Context) ([]Listed, error) {
 	out, err := l.run.RunScript(ctx, listScript, map[string]string{"folder": l.folder})
 	if err != nil {
@@ -71,9 +72,19 @@ func (l *WinRMLister) List(ctx context.Context) ([]Listed, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sink: winrm: list %s: bad time %q", l.folder, f.Modified)
 		}
+		if isUploadTemp(f.Name) {
+			continue
+		}
 		files = append(files, Listed{Name: f.Name, Size: f.Size, ModTime: mod})
 	}
 	return files, sc.Err()
+}
+
+// isUploadTemp reports whether name is the temporary file of an upload in
+// progress (".<random>.partial", see remoteps' upload scripts), which List
+// leaves out: a file is listed once it is complete.
+func isUploadTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".partial")
 }
 
 // Delete implements Lister.
