@@ -46,9 +46,6 @@ func loadConfig(env settings.Env) (*config, error) {
 		retentionDays:  p.Int(settings.EntraExportRetentionDays),
 		graph:          clients.GraphConfigFrom(p),
 	}
-	if c.retentionDays < 0 {
-		p.Fail(settings.EntraExportRetentionDays, "want 0 (keep all) or more days")
-	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

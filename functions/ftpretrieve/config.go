@@ -54,9 +54,6 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		zone:      p.Zone(),
 	}
 	c.now = now.In(c.zone)
-	if c.maxConns == 0 && p.Set(settings.FTPMaxConnections) {
-		p.Fail(settings.FTPMaxConnections, "want at least 1")
-	}
 	if c.timeout == 0 {
 		p.Fail(settings.FTPTimeout, "want a positive duration")
 	}
@@ -78,7 +75,7 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		c.target.Subfolder = sub
 	}
 	// One upload process per transfer worker receives all of its files.
-	c.target.Workers = max(c.maxConns, 1)
+	c.target.Workers = c.maxConns
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -20,18 +20,18 @@ type SinkSettings struct {
 }
 
 // Specs returns the settings the target uses, for the function's
-// declaration: its own three, then the MIM server's, whose required ones
-// are required only when the target is winrm.
+// declaration: its own three, then the MIM server's (WinRMSettings), whose
+// required ones are required only when the target is winrm.
 func (s SinkSettings) Specs() []settings.Spec {
 	winrm := settings.Condition{Setting: s.Target.Name, Values: []string{sink.KindWinRM}}
-	return []settings.Spec{
-		s.Target, s.Directory, s.Container,
-		settings.MIMSyncServer.RequiredOnlyWhen(winrm),
-		settings.MIMSyncCredUser.RequiredOnlyWhen(winrm),
-		settings.MIMSyncCredPassword.RequiredOnlyWhen(winrm),
-		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
-		settings.MIMSyncWinRMInsecureSkipVerify, settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
+	specs := []settings.Spec{s.Target, s.Directory, s.Container}
+	for _, spec := range WinRMSettings {
+		if spec.Required {
+			spec = spec.RequiredOnlyWhen(winrm)
+		}
+		specs = append(specs, spec)
 	}
+	return specs
 }
 
 // SinkTarget is where a function delivers files, read and checked.
