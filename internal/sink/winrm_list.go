@@ -3,7 +3,7 @@ package sink
 import (
 	"bufio"
 	"context"
-	"embed"
+	_ "embed" // the list and delete scripts
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,20 +12,12 @@ import (
 	"github.com/tenantops/tenantops/internal/remotename"
 )
 
-//go:embed scripts/*.ps1
-var scriptFiles embed.FS
-
-func mustScript(name string) string {
-	b, err := scriptFiles.ReadFile("scripts/" + name)
-	if err != nil {
-		panic("sink: missing embedded script " + name)
-	}
-	return string(b)
-}
-
+// The scripts the WinRM lister runs on the MIM server.
 var (
-	listScript   = mustScript("listfiles.ps1")
-	deleteScript = mustScript("deletefile.ps1")
+	//go:embed scripts/listfiles.ps1
+	listScript string
+	//go:embed scripts/deletefile.ps1
+	deleteScript string
 )
 
 // ScriptRunner runs a PowerShell script on the MIM server with params as
