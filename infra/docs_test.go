@@ -1,11 +1,9 @@
 package infra
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"unicode"
@@ -112,50 +110,6 @@ func TestExampleParametersDeployNoNetwork(t *testing.T) {
 	for _, want := range []string{"// param vnetName", "// param integrationSubnetId"} {
 		if !strings.Contains(example, want) {
 			t.Errorf("main.bicepparam lacks the commented-out %q that shows how to opt in", want)
-		}
-	}
-}
-
-// TestCodeMapNamesEveryPackage: docs/development.md's code map names every Go
-// package of the module (nested modules aside), by its path or its last
-// element in backquotes, so a new package cannot go unmapped.
-func TestCodeMapNamesEveryPackage(t *testing.T) {
-	guide := readFile(t, "../docs/development.md")
-	var missing []string
-	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if name := d.Name(); path != ".." && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata" || name == "dist") {
-				return filepath.SkipDir
-			}
-			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil && path != ".." {
-				return filepath.SkipDir // another module: not part of the product
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		rel, err := filepath.Rel("..", filepath.Dir(path))
-		if err != nil || rel == "." {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		base := filepath.Base(rel)
-		if !strings.Contains(guide, "`"+rel+"`") && !strings.Contains(guide, "`"+base+"`") && !strings.Contains(guide, "/"+base+"`") {
-			missing = append(missing, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(missing)
-	for i, rel := range missing {
-		if i == 0 || missing[i-1] != rel {
-			t.Errorf("docs/development.md's code map does not name the package %s", rel)
 		}
 	}
 }
