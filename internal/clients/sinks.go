@@ -14,7 +14,7 @@ import (
 // SinkSettings names the settings that choose one function's delivery
 // target: every function that delivers files has its own three.
 type SinkSettings struct {
-	Target    settings.Spec // an Enum of sink.Kinds
+	Target    settings.Spec // an Enum of the sink kinds (sink.KindWinRM, ...)
 	Directory settings.Spec // the folder, for winrm and local
 	Container settings.Spec // the blob container, for blob
 }
@@ -36,7 +36,7 @@ func (s SinkSettings) Specs() []settings.Spec {
 
 // SinkTarget is where a function delivers files, read and checked.
 type SinkTarget struct {
-	Kind      string          // one of sink.Kinds
+	Kind      string          // sink.KindWinRM, sink.KindBlob or sink.KindLocal
 	Directory string          // winrm and local: the target folder
 	Container string          // blob: a container of the app's storage account
 	Subfolder string          // under Directory or Container; "" for none

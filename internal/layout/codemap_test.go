@@ -2,7 +2,6 @@ package layout
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,14 +61,8 @@ func mapped(rows []codeMapRow, pkg string) (string, bool) {
 // ones included, as paths relative to the module root.
 func modulePackages(t *testing.T) []string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}", "./...")
-	cmd.Dir = repoRoot
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list ./...: %v", err)
-	}
 	var pkgs []string
-	for _, p := range strings.Fields(string(out)) {
+	for _, p := range goList(t, "./...") {
 		if rel := strings.TrimPrefix(p, module+"/"); rel != p {
 			pkgs = append(pkgs, rel)
 		}

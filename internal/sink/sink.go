@@ -30,9 +30,6 @@ const (
 	KindLocal = "local" // a folder on the machine running the binary
 )
 
-// Kinds are the kinds of sink, in the order the settings list them.
-var Kinds = []string{KindWinRM, KindBlob, KindLocal}
-
 // Sink delivers files. Implementations are safe for concurrent use.
 type Sink interface {
 	// Put reads r to its end and makes the result visible as f.Name. Put
