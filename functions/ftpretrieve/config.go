@@ -3,14 +3,12 @@ package ftpretrieve
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/remotename"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
@@ -62,17 +60,12 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		c.caCert.AppendCertsFromPEM(pem)
 	}
 	c.rawPattern = p.String(settings.FTPFilePattern)
-	if expanded, err := expandDates(c.rawPattern, c.now); err != nil {
-		p.Fail(settings.FTPFilePattern, err.Error())
-	} else if c.pattern, err = compileGlob(expanded); err != nil {
+	var err error
+	if c.pattern, err = parsePattern(c.rawPattern, c.now); err != nil {
 		p.Fail(settings.FTPFilePattern, err.Error())
 	}
-	if sub, err := expandDates(subfolderSetting(env, p), c.now); err != nil {
+	if c.target.Subfolder, err = parseSubfolder(subfolderSetting(env, p), c.now); err != nil {
 		p.Fail(settings.FTPTargetSubfolder, err.Error())
-	} else if err := remotename.CheckPath(sub); err != nil {
-		p.Fail(settings.FTPTargetSubfolder, fmt.Sprintf("%q is not a safe folder name", sub))
-	} else {
-		c.target.Subfolder = sub
 	}
 	// One upload process per transfer worker receives all of its files.
 	c.target.Workers = c.maxConns

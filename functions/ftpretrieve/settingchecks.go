@@ -16,24 +16,37 @@ var (
 	targetSubfolderSetting = settings.FTPTargetSubfolder.WithCheck(checkSubfolder)
 )
 
-// checkFilePattern parses FTPFilePattern as a run does: date tokens, then the glob.
+// checkFilePattern parses FTPFilePattern as a run does.
 func checkFilePattern(value string) error {
-	expanded, err := expandDates(value, time.Now())
-	if err != nil {
-		return err
-	}
-	_, err = compileGlob(expanded)
+	_, err := parsePattern(value, time.Now())
 	return err
 }
 
 // checkSubfolder parses FTPTargetSubfolder as a run does.
 func checkSubfolder(value string) error {
-	sub, err := expandDates(value, time.Now())
+	_, err := parseSubfolder(value, time.Now())
+	return err
+}
+
+// parsePattern reads FTPFilePattern for the day of now: its date tokens
+// resolved, then the glob compiled.
+func parsePattern(value string, now time.Time) (*glob, error) {
+	expanded, err := expandDates(value, now)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	return compileGlob(expanded)
+}
+
+// parseSubfolder reads FTPTargetSubfolder for the day of now: its date
+// tokens resolved, then checked to be a safe relative folder.
+func parseSubfolder(value string, now time.Time) (string, error) {
+	sub, err := expandDates(value, now)
+	if err != nil {
+		return "", err
 	}
 	if err := remotename.CheckPath(sub); err != nil {
-		return fmt.Errorf("%q is not a safe folder name", sub)
+		return "", fmt.Errorf("%q is not a safe folder name", sub)
 	}
-	return nil
+	return sub, nil
 }

@@ -1,7 +1,6 @@
 package clients
 
 import (
-	"fmt"
 	"log/slog"
 	"strings"
 
@@ -27,12 +26,8 @@ var entraCredential = credentialSettings{settings.EntraTenantId, settings.EntraC
 // identity on App Service and the developer's Azure CLI login elsewhere.
 // Problems are recorded on the parser; call p.Err afterwards.
 func GraphConfigFrom(p *settings.Parser) GraphConfig {
-	cfg := GraphConfig{Endpoint: strings.TrimRight(p.String(settings.EntraGraphEndpoint), "/"),
+	return GraphConfig{Endpoint: strings.TrimRight(p.Validate(settings.EntraGraphEndpoint), "/"),
 		Credential: credentialOptions(p, entraCredential)}
-	if !strings.HasPrefix(cfg.Endpoint, "https://") && !strings.HasPrefix(cfg.Endpoint, "http://") {
-		p.Fail(settings.EntraGraphEndpoint, fmt.Sprintf("want an https URL such as %s, got %q", graph.DefaultEndpoint, cfg.Endpoint))
-	}
-	return cfg
 }
 
 // Graph returns a Graph client for cfg, logging to log, with the process's
