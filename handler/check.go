@@ -30,7 +30,7 @@ const checkTimeout = 60 * time.Second
 // checkCommand is `handler check [NAME]`: the settings, storage and each function's checks.
 func checkCommand(args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	file := fs.String("settings", "", "a local.settings.json whose Values are the app settings (the environment wins, as in Core Tools)")
+	file := settingsFlag(fs)
 	name, rest := splitName(args)
 	if err := fs.Parse(rest); err != nil {
 		return usageError{err}

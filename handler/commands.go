@@ -3,12 +3,18 @@ package main
 // What the commands share: their arguments and app settings.
 
 import (
+	"flag"
 	"os"
 	"strings"
 
 	"github.com/tenantops/tenantops/functions"
 	"github.com/tenantops/tenantops/internal/settings"
 )
+
+// settingsFlag declares a command's --settings flag: the file commandEnv reads.
+func settingsFlag(fs *flag.FlagSet) *string {
+	return fs.String("settings", "", "a local.settings.json whose Values are the app settings (the environment wins, as in Core Tools)")
+}
 
 // commandEnv is the app settings of a command: the process environment,
 // over the Values of a local.settings.json when --settings names one.

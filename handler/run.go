@@ -24,7 +24,7 @@ import (
 func runCommand(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	data := fs.String("data", "", `the Data object as JSON, or a whole {"Data":…,"Metadata":…} envelope`)
-	file := fs.String("settings", "", "a local.settings.json whose Values are the app settings (the environment wins, as in Core Tools)")
+	file := settingsFlag(fs)
 	name, rest := splitName(args)
 	if err := fs.Parse(rest); err != nil {
 		return usageError{err}
