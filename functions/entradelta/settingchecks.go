@@ -1,7 +1,7 @@
 package entradelta
 
 import (
-	"github.com/tenantops/tenantops/internal/azcred"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
@@ -9,8 +9,5 @@ import (
 // certificate, read by the parser a run uses. The export target's settings,
 // the MIM server's among them, come from targetSettings.
 var (
-	clientCertificateSetting = settings.EntraClientCertificate.WithCheck(func(value string) error {
-		_, _, err := azcred.ParseCertificate(value, settings.EntraClientCertificate.Name) // never quotes the value
-		return err
-	})
+	clientCertificateSetting = clients.CertificateSetting(settings.EntraClientCertificate)
 )
