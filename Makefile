@@ -9,7 +9,7 @@ GOARCH  ?= $(shell $(GO) env GOARCH)
 EXE     := $(if $(filter windows,$(GOOS)),handler.exe,handler)
 DIST    := dist
 
-.PHONY: all build test demo bench package run lint clean deps docs
+.PHONY: all build test test-fresh demo bench package run lint clean deps docs
 
 all: build
 
@@ -31,9 +31,15 @@ node_modules/.bin/azurite: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-## test: every test, with the servers they start
+## test: every test, with the servers they start; -timeout 30m because a cold first run
+## compiles the handler inside a few tests (go test's own default is 10m)
 test: deps
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+## test-fresh: the newcomer's run on purpose: a clone of HEAD with empty Go and npm
+## caches, then make test and make demo there (.ci/fresh)
+test-fresh:
+	bash .ci/fresh
 
 ## demo: the main jobs end to end on local stand-ins and Azurite
 demo: deps build
@@ -61,10 +67,14 @@ run: build
 	@if command -v func >/dev/null 2>&1; then cd $(DIST) && func start; \
 	else echo "Azure Functions Core Tools (func) are not installed; 'make demo' runs everything on local stand-ins."; fi
 
-## docs: the README's settings table and local.settings.json.example, from the settings catalog
+## docs: what follows from the function declarations and the settings catalog: the README's
+## settings and function tables, local.settings.json.example, the generated regions of
+## infra/main.bicep, main.bicepparam and modules/keyvault.bicep, and the alert queries of
+## docs/operations.md
 docs:
 	$(GO) run ./handler settings --format markdown --update README.md
 	$(GO) run ./handler settings --format json --update local.settings.json.example
+	$(GO) run ./infra/gendocs
 
 ## lint: go vet + staticcheck + infra/ against Azure's resource type definitions
 BICEPCHECK ?= ../shared/tools/bicepcheck/bicepcheck.py

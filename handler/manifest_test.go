@@ -55,9 +55,9 @@ func TestManifestGolden(t *testing.T) {
 
 func TestManifestHasEveryFunction(t *testing.T) {
 	files := manifestFiles(t, goldenManifest)
-	for _, name := range []string{"MimConfigBackup", "FtpRetrieve", "SharePointChangePoll", "SharePointCleanup", "EntraDeltaExport"} {
-		if _, ok := files[filepath.Join(name, "function.json")]; !ok {
-			t.Errorf("no function.json for %s", name)
+	for _, d := range functions.All() {
+		if _, ok := files[filepath.Join(d.Name, "function.json")]; !ok {
+			t.Errorf("no function.json for %s", d.Name)
 		}
 	}
 }

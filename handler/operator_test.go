@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,13 +18,103 @@ import (
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
-// goodEnv is a complete, well-formed set of settings for every function.
+// goodEnv is a complete, well-formed set of settings for every function of
+// functions.All(): the values below, and for any other setting a function
+// needs (required, or required under the defaults) a sample of its kind, so
+// a new function's required settings are covered without a line here.
 func goodEnv() settings.MapEnv {
-	return settings.MapEnv{
+	env := settings.MapEnv{
 		"AzureWebJobsStorage": "UseDevelopmentStorage=true",
 		"MIMSyncServer":       "mim.contoso.test", "MIMSyncCredUser": `CONTOSO\svc`, "MIMSyncCredPassword": " pass word ",
 		"FTPServer": "ftp.contoso.test", "FTPUsername": "u", "FTPPassword": "p", "FTPTargetDirectory": `D:\Inbound`, "EntraExportDirectory": `D:\Entra`,
 		"SPSiteUrl": "https://contoso.sharepoint.com/sites/ops", "SPListTitle": "Projects", "SPCleanupTargets": "Tasks:Project",
+	}
+	for _, d := range functions.All() {
+		for _, s := range d.Settings {
+			if _, set := env[s.Name]; !set && neededUnderDefaults(s, env) {
+				env[s.Name] = sampleValue(s)
+			}
+		}
+	}
+	return env
+}
+
+// neededUnderDefaults reports whether a run fails without s, given env and
+// the defaults of the settings its conditions name.
+func neededUnderDefaults(s settings.Spec, env settings.MapEnv) bool {
+	if s.Required {
+		return true
+	}
+	for _, c := range s.RequiredWhen {
+		value := env[c.Setting]
+		if spec, ok := settings.ByName(c.Setting); ok && value == "" {
+			value = spec.Default
+		}
+		if len(c.Values) == 0 && value != "" {
+			return true
+		}
+		for _, v := range c.Values {
+			if strings.EqualFold(v, value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sampleValue is a well-formed value of a setting: its catalog example, else
+// one of its kind; "" for a kind without a sample (give the setting an
+// Example in the catalog).
+func sampleValue(s settings.Spec) string {
+	if s.Example != "" {
+		return s.Example
+	}
+	switch s.Kind {
+	case settings.Text, settings.ContainerName, settings.QueueName:
+		return "sample"
+	case settings.HTTPSURL, settings.HTTPURL:
+		return "https://sample.contoso.test"
+	case settings.Int:
+		return strconv.Itoa(s.Min)
+	case settings.Port:
+		return "5986"
+	case settings.Bool:
+		return "true"
+	case settings.Duration:
+		return "1m"
+	case settings.Enum:
+		return s.Allowed[0]
+	case settings.Schedule:
+		return "0 0 * * * *"
+	case settings.TimeZone:
+		return "UTC"
+	case settings.DateFormat, settings.FolderDateFormat:
+		return "yyyy-MM-dd"
+	case settings.Fingerprint:
+		return strings.Repeat("ab", 32)
+	}
+	return ""
+}
+
+// TestSampleValuesAreWellFormed: goodEnv's samples pass the catalog's rules
+// for their kind.
+func TestSampleValuesAreWellFormed(t *testing.T) {
+	for _, kind := range []settings.Kind{settings.Text, settings.Int, settings.Port, settings.Bool, settings.Duration,
+		settings.HTTPSURL, settings.HTTPURL, settings.TimeZone, settings.DateFormat, settings.FolderDateFormat,
+		settings.Schedule, settings.ContainerName, settings.QueueName, settings.Fingerprint} {
+		s := settings.Spec{Name: "Sample", Kind: kind, Required: true}
+		if err := settings.Validate(settings.MapEnv{"Sample": sampleValue(s)}, []settings.Spec{s}); err != nil {
+			t.Errorf("%s: sample %q: %v", kind, sampleValue(s), err)
+		}
+	}
+	enum := settings.Spec{Name: "Sample", Kind: settings.Enum, Allowed: []string{"a", "b"}, Required: true}
+	if err := settings.Validate(settings.MapEnv{"Sample": sampleValue(enum)}, []settings.Spec{enum}); err != nil {
+		t.Errorf("enum sample: %v", err)
+	}
+	required := settings.Spec{Name: "NewRequired", Required: true}
+	if !neededUnderDefaults(required, settings.MapEnv{}) || neededUnderDefaults(settings.FTPTargetContainer, settings.MapEnv{}) ||
+		!neededUnderDefaults(settings.FTPTargetDirectory, settings.MapEnv{}) {
+		t.Error("neededUnderDefaults misreads Required or RequiredWhen under the defaults")
 	}
 }
 

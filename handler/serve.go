@@ -29,9 +29,16 @@ const maxBodyBytes = 4 << 20
 // finish on their own; windDown is how long it then waits for them after
 // cancelling them, so that a cancelled run can save what it finished
 // (FtpRetrieve's record, EntraDeltaExport's progress) and say what it did not.
+// A cancelled run has stop waits of its own: up to runStopWait for the work
+// in flight to end (FtpRetrieve's transfers; a WinRM upload process gets
+// 15 s), then up to runSaveWait to save its state, then recordTimeout for its
+// run record. windDown covers all three, so the process never exits while a
+// stopped run is still inside one of its waits.
 const (
 	shutdownGrace = 20 * time.Second
-	windDown      = 10 * time.Second
+	runStopWait   = 20 * time.Second
+	runSaveWait   = 30 * time.Second
+	windDown      = runStopWait + runSaveWait + recordTimeout + 5*time.Second
 )
 
 func serve(args []string) error {

@@ -1,14 +1,18 @@
 // tenantops on Azure Functions Flex Consumption (Linux), deployed into one resource group:
-// a user-assigned identity with five narrowly scoped roles, a storage account without
-// shared keys, Log Analytics + Application Insights with Entra-only ingestion, a Key Vault
+// a user-assigned identity with five roles scoped to containers and queues where Azure
+// allows, a storage account without shared keys, a second one for the off-site backups
+// (immutable, geo-redundant), Log Analytics + Application Insights with Entra-only ingestion, a Key Vault
 // (RBAC, soft delete, purge protection) for the secrets, optional VNet integration so
 // WinRM reaches the MIM server on its private address, and the Function App itself with
 // every app setting tenantops reads.
 //
 //   az deployment group create -g <group> -f infra/main.bicep -p infra/main.bicepparam
 //
-// The app settings below mirror internal/settings/catalog.go: same names, same defaults.
-// infra/drift_test.go fails when the two disagree.
+// The regions between "BEGIN GENERATED" and "END GENERATED" are written by `make docs`
+// from the function declarations (functions/functions.go) and the settings catalog
+// (internal/settings/catalog.go): one parameter and app setting per setting, a Key Vault
+// secret per secret setting, the queues and containers, the alerts' function lists.
+// Do not edit them by hand: infra/generate_test.go fails until they are regenerated.
 
 // ---------------------------------------------------------------------------------------
 // Names and platform
@@ -62,6 +66,12 @@ param integrationSubnetName string = 'snet-tenantops'
 @description('Address prefix of the new integration subnet, inside vnetName\'s address space; /27 or larger.')
 param integrationSubnetPrefix string = '10.0.250.0/27'
 
+@description('integrationSubnetId already has the Microsoft.Storage service endpoint: close both storage accounts\' firewalls to all but it (a subnet this template creates gets the endpoint and closed firewalls anyway).')
+param integrationSubnetHasStorageEndpoint bool = false
+
+@description('Public IP ranges (CIDR) the closed storage firewalls also admit, e.g. the operators\' addresses for handler status and requeue.')
+param storageAllowedIpRanges array = []
+
 // ---------------------------------------------------------------------------------------
 // Alerts (optional). With no e-mail receivers no alert rule is created.
 // ---------------------------------------------------------------------------------------
@@ -69,35 +79,38 @@ param integrationSubnetPrefix string = '10.0.250.0/27'
 @description('E-mail addresses that receive alerts (failed invocations, missed timer runs, poison messages, a change token or delta link close to expiry). Empty: no alert rules are created.')
 param alertEmails array = []
 
+// BEGIN GENERATED: heartbeat-params (make docs)
 @description('MimConfigBackup heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of mimBackupSchedule; log alerts look back at most P2D.')
 param mimBackupHeartbeatWindow string = 'P2D'
 
-@description('FtpRetrieve heartbeat window: about two intervals of ftpSchedule, at most P2D.')
+@description('FtpRetrieve heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of ftpSchedule; log alerts look back at most P2D.')
 param ftpHeartbeatWindow string = 'P2D'
 
-@description('SharePointChangePoll heartbeat window: about two intervals of spChangePollSchedule, at most P2D.')
+@description('SharePointChangePoll heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of spChangePollSchedule; log alerts look back at most P2D.')
 param spChangePollHeartbeatWindow string = 'PT2H15M'
 
-@description('EntraDeltaExport heartbeat window: about two intervals of entraDeltaSchedule, at most P2D.')
+@description('EntraDeltaExport heartbeat window: no successful run for this long raises an alert. ISO 8601, about two intervals of entraDeltaSchedule; log alerts look back at most P2D.')
 param entraDeltaHeartbeatWindow string = 'PT35M'
+// END GENERATED: heartbeat-params
 
 // ---------------------------------------------------------------------------------------
 // App settings: one parameter per setting, named after it, with the code's default.
 // ---------------------------------------------------------------------------------------
 
+// BEGIN GENERATED: setting-params (make docs)
 // time
-@description('OpsTimeZone: IANA or Windows zone for dated folder names and file-name tokens; empty = UTC. Schedules stay UTC on Flex.')
+@description('OpsTimeZone: IANA or Windows time zone for dated folders and file-name tokens; default WEBSITE_TIME_ZONE, else UTC.')
 param opsTimeZone string = ''
 
-// MIM server (WinRM)
-@description('MIMSyncServer: host name or address of the MIM Sync server, as reached from the integration subnet.')
+// MIM server
+@description('MIMSyncServer: host name or address of the MIM Sync server.')
 param mimSyncServer string
 
-@description('MIMSyncCredUser: WinRM account, DOMAIN\\user or user@domain.')
+@description('MIMSyncCredUser: account for WinRM (DOMAIN\\user or user@domain).')
 param mimSyncCredUser string
 
 @secure()
-@description('MIMSyncCredPassword: the WinRM account\'s password; stored in Key Vault.')
+@description('MIMSyncCredPassword: password of MIMSyncCredUser; stored in Key Vault, the app setting references it.')
 param mimSyncCredPassword string
 
 @description('MIMSyncWinRMPort: WinRM listener port.')
@@ -105,16 +118,16 @@ param mimSyncCredPassword string
 @maxValue(65535)
 param mimSyncWinRMPort int = 5986
 
-@description('MIMSyncWinRMUseHTTPS: use the HTTPS listener.')
+@description('MIMSyncWinRMUseHTTPS: HTTPS listener (false only when plain HTTP is really intended).')
 param mimSyncWinRMUseHTTPS bool = true
 
-@description('MIMSyncWinRMCACert: PEM certificate(s) the listener\'s certificate must chain to; empty = system roots.')
+@description('MIMSyncWinRMCACert: PEM certificate(s) that the listener\'s certificate must chain to; default the system roots.')
 param mimSyncWinRMCACert string = ''
 
-@description('MIMSyncWinRMInsecureSkipVerify: skip certificate validation (never in production).')
+@description('MIMSyncWinRMInsecureSkipVerify: skip certificate validation (logs a warning on every run).')
 param mimSyncWinRMInsecureSkipVerify bool = false
 
-@description('MIMSyncWinRMCertThumbprint: SHA-256 fingerprint (hex) of the listener\'s certificate; when set, only that certificate is accepted.')
+@description('MIMSyncWinRMCertThumbprint: SHA-256 fingerprint (hex; colons or spaces allowed) of the listener\'s certificate: only that certificate is accepted, no chain or name check.')
 param mimSyncWinRMCertThumbprint string = ''
 
 @description('MIMSyncWinRMTLSServerName: name to check the listener\'s certificate against when MIMSyncServer is an address or alias.')
@@ -124,13 +137,13 @@ param mimSyncWinRMTLSServerName string = ''
 @description('MIMBackupSchedule: NCRONTAB schedule of MimConfigBackup, in UTC.')
 param mimBackupSchedule string = '0 30 23 * * *'
 
-@description('MIMBackupRoot: folder on the MIM server holding the dated backups.')
+@description('MIMBackupRoot: folder on the MIM server that holds the dated backups.')
 param mimBackupRoot string = 'C:\\Backup'
 
-@description('MIMBackupFolderFormat: .NET date format of a backup folder\'s name.')
+@description('MIMBackupFolderFormat: .NET date format of the backup folder name.')
 param mimBackupFolderFormat string = 'yyyy-MM-dd-HHmm'
 
-@description('MIMServiceUri: MIM Service address for Export-FIMConfig, as seen from the MIM server.')
+@description('MIMServiceUri: MIM Service address for Export-FIMConfig.')
 param mimServiceUri string = 'http://localhost:5725'
 
 @description('MIMExtensionsPath: the Sync service\'s Extensions folder.')
@@ -140,10 +153,10 @@ param mimExtensionsPath string = 'C:\\Program Files\\Microsoft Forefront Identit
 @minValue(0)
 param mimBackupRetentionDays int = 30
 
-@description('MIMBackupContainer: blob container for a zipped off-server copy; empty = none. Created when set.')
+@description('MIMBackupContainer: blob container of the backup storage account (MIMBackupBlobServiceUri) for a zipped off-server copy; empty = none; created when named.')
 param mimBackupContainer string = ''
 
-@description('MIMBackupKeepMin: the newest complete backups always kept, however old (at least 1).')
+@description('MIMBackupKeepMin: the newest complete backups always kept, however old.')
 @minValue(1)
 param mimBackupKeepMin int = 7
 
@@ -155,32 +168,32 @@ param ftpServer string
 param ftpUsername string
 
 @secure()
-@description('FTPPassword: FTP password; stored in Key Vault.')
+@description('FTPPassword: FTP password; stored in Key Vault, the app setting references it.')
 param ftpPassword string
 
-@description('FTPSourceDirectory: directory to list on the FTP server.')
+@description('FTPSourceDirectory: directory to list on the server.')
 param ftpSourceDirectory string = '/'
 
-@description('FTPTargetDirectory: target folder (winrm: on the MIM server; local: on the app instance).')
+@description('FTPTargetDirectory: target folder (winrm: on the MIM server; local: on this machine).')
 param ftpTargetDirectory string = ''
 
 @description('FTPSchedule: NCRONTAB schedule of FtpRetrieve, in UTC.')
 param ftpSchedule string = '0 30 10 * * *'
 
-@description('FTPFilePattern: glob with .NET date tokens, e.g. HR_{yyyyMMdd}_*.csv.')
+@description('FTPFilePattern: glob with .NET date tokens, e.g. HR_{yyyyMMdd}_*.csv or {yyyyMMdd:-1d}.')
 param ftpFilePattern string = '*'
 
 @description('FTPTargetSubfolder: subfolder under the target, with date tokens; empty = none.')
 param ftpTargetSubfolder string = '{yyyy-MM-dd}'
 
-@description('FTPTarget: where downloaded files go.')
+@description('FTPTarget: where files go: the MIM server over WinRM, a blob container, or a folder on this machine.')
 @allowed(['winrm', 'blob', 'local'])
 param ftpTarget string = 'winrm'
 
-@description('FTPTargetContainer: blob container when FTPTarget is blob. Created when set.')
+@description('FTPTargetContainer: blob container of AzureWebJobsStorage to deliver into; created when named.')
 param ftpTargetContainer string = ''
 
-@description('FTPTLS: FTPS mode.')
+@description('FTPTLS: FTPS mode; none sends the password in clear text.')
 @allowed(['explicit', 'implicit', 'none'])
 param ftpTLS string = 'explicit'
 
@@ -188,13 +201,13 @@ param ftpTLS string = 'explicit'
 @minValue(1)
 param ftpMaxConnections int = 4
 
-@description('FTPMinFileAge: skip files modified more recently than this (Go duration, e.g. 2m).')
+@description('FTPMinFileAge: skip files modified more recently than this (still being written).')
 param ftpMinFileAge string = '2m'
 
-@description('FTPCACert: PEM certificate(s) the FTP server\'s certificate must chain to; empty = system roots.')
+@description('FTPCACert: PEM certificate(s) that the FTP server\'s certificate must chain to; default the system roots.')
 param ftpCACert string = ''
 
-@description('FTPTimeout: longest wait for any single read or write on an FTP connection (Go duration).')
+@description('FTPTimeout: longest wait for any single read or write on an FTP connection.')
 param ftpTimeout string = '1m'
 
 // SharePoint
@@ -213,24 +226,24 @@ param spCleanupQueue string = 'sp-deleted-items'
 @description('SPStateContainer: blob container holding the change token; created.')
 param spStateContainer string = 'sp-changelog'
 
-@description('SPCleanupTargets: List:LookupColumn pairs separated by ;, e.g. Tasks:Project;Documents:ParentItem.')
+@description('SPCleanupTargets: List:LookupColumn pairs separated by \';\', e.g. Tasks:Project;Documents:ParentItem.')
 param spCleanupTargets string = ''
 
-@description('SPCleanupMode: recycle (recoverable) or delete.')
+@description('SPCleanupMode: recycle (restorable from the recycle bin) or delete (permanent).')
 @allowed(['recycle', 'delete'])
 param spCleanupMode string = 'recycle'
 
-@description('SPTenantId: certificate auth only: Entra tenant id.')
+@description('SPTenantId: certificate auth: Entra tenant id.')
 param spTenantId string = ''
 
-@description('SPClientId: certificate auth only: app (client) id. When empty, SharePoint is reached with the app\'s managed identity.')
+@description('SPClientId: certificate auth: app (client) id.')
 param spClientId string = ''
 
 @secure()
-@description('SPClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
+@description('SPClientCertificate: certificate auth: PEM or base64 PFX with the private key; stored in Key Vault when given (pass an empty string for none).')
 param spClientCertificate string
 
-// Entra ID export
+// Entra
 @description('EntraDeltaSchedule: NCRONTAB schedule of EntraDeltaExport, in UTC.')
 param entraDeltaSchedule string = '0 */15 * * * *'
 
@@ -240,11 +253,11 @@ param entraUserAttributes string = 'displayName,givenName,surname,userPrincipalN
 @description('EntraGroupAttributes: comma list of Graph group properties exported ($select); id and members always.')
 param entraGroupAttributes string = 'displayName,description,mail,mailNickname,mailEnabled,securityEnabled,groupTypes'
 
-@description('EntraExportTarget: where the change files go: winrm (a folder on the MIM server), blob, or local.')
+@description('EntraExportTarget: where change files go: the MIM server over WinRM, a blob container, or a folder on this machine.')
 @allowed(['winrm', 'blob', 'local'])
 param entraExportTarget string = 'winrm'
 
-@description('EntraExportDirectory: folder of the change files (winrm: on the MIM server), the folder the MIM management agent reads.')
+@description('EntraExportDirectory: folder of the change files (winrm: on the MIM server; local: on this machine).')
 param entraExportDirectory string = ''
 
 @description('EntraExportContainer: blob container of the change files when EntraExportTarget=blob; created when named.')
@@ -254,20 +267,41 @@ param entraExportContainer string = ''
 param entraStateContainer string = 'entra-delta'
 
 @description('EntraExportRetentionDays: days to keep change files; the newest full file and those after it are always kept; 0 keeps all.')
+@minValue(0)
 param entraExportRetentionDays int = 14
 
 @description('EntraGraphEndpoint: Microsoft Graph endpoint (national clouds differ).')
 param entraGraphEndpoint string = 'https://graph.microsoft.com'
 
-@description('EntraTenantId: certificate auth only: Entra tenant id.')
+@description('EntraAuthorityHost: Entra sign-in authority of the certificate credential, the pair of EntraGraphEndpoint (national clouds differ).')
+param entraAuthorityHost string = 'https://login.microsoftonline.com'
+
+@description('EntraTenantId: certificate auth: Entra tenant id.')
 param entraTenantId string = ''
 
-@description('EntraClientId: certificate auth only: app (client) id. When empty, Graph is reached with the app\'s managed identity.')
+@description('EntraClientId: certificate auth: app (client) id.')
 param entraClientId string = ''
 
 @secure()
-@description('EntraClientCertificate: certificate auth only: PEM or base64 PFX with the private key; stored in Key Vault. Pass an empty string for managed identity.')
+@description('EntraClientCertificate: certificate auth: PEM or base64 PFX with the private key; stored in Key Vault when given (pass an empty string for none).')
 param entraClientCertificate string
+// END GENERATED: setting-params
+
+// ---------------------------------------------------------------------------------------
+// Backup storage: MimConfigBackup's off-site copies, in an account of their own.
+// ---------------------------------------------------------------------------------------
+
+@description('Redundancy of the backup storage account.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS', 'Standard_RAGRS', 'Standard_RAGZRS'])
+param backupStorageRedundancy string = 'Standard_GRS'
+
+@description('Days each off-site backup stays immutable (no delete, no change, by anyone) after it is written; default the retention, 365 when mimBackupRetentionDays keeps all.')
+@minValue(1)
+@maxValue(146000)
+param mimBackupImmutabilityDays int = mimBackupRetentionDays > 0 ? mimBackupRetentionDays : 365
+
+@description('Lock the backup account\'s time-based retention policy: then not even an owner of the subscription can shorten it or delete a backup before its time. Irreversible.')
+param lockBackupImmutabilityPolicy bool = false
 
 @description('Grant the app\'s identity the Graph application permissions EntraDeltaExport needs (User.Read.All, GroupMember.Read.All) with the Microsoft Graph Bicep extension. The deploying identity needs AppRoleAssignment.ReadWrite.All and Application.Read.All in Entra ID; otherwise leave false and grant them as docs/operations.md shows.')
 param grantGraphPermissions bool = false
@@ -279,10 +313,10 @@ param grantGraphPermissions bool = false
 var token = uniqueString(resourceGroup().id, baseName)
 var compactName = take(toLower(replace(baseName, '-', '')), 9)
 var storageAccountName = 'st${compactName}${token}'
+var backupStorageAccountName = 'bk${compactName}${token}'
+var backupContainerName = empty(mimBackupContainer) ? 'mim-config-backups' : mimBackupContainer
 var keyVaultName = 'kv${compactName}${token}'
 var deploymentContainerName = 'deployment-package'
-var useCertificateForSharePoint = !empty(spClientId)
-var useCertificateForGraph = !empty(entraClientId)
 var createSubnet = empty(integrationSubnetId) && !empty(vnetName)
 
 // Containers whose names are fixed in the code: FtpRetrieve's record of delivered files,
@@ -292,14 +326,27 @@ var fixedContainerNames = [
   'tenantops-status'
 ]
 
-// Every blob container tenantops uses, created up front; optional ones only when named.
-var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(mimBackupContainer) ? [] : [mimBackupContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
+// The Functions host's own containers (leases and timer state; keys), created up front so
+// that the identity's blob role can be scoped to each container instead of the account.
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+
+// BEGIN GENERATED: vars (make docs)
+var storeSpClientCertificate = !empty(spClientCertificate)
+var storeEntraClientCertificate = !empty(entraClientCertificate)
+
+// Every blob container tenantops uses on the host account, created up front; optional ones
+// only when named. A backup container is in the backup account instead.
+var blobContainerNames = union([deploymentContainerName, spStateContainer, entraStateContainer], fixedContainerNames, empty(ftpTargetContainer) ? [] : [ftpTargetContainer], empty(entraExportContainer) ? [] : [entraExportContainer])
 
 // Every queue tenantops uses, with the -poison queue the host moves failed messages to.
 var queueNames = [
   spCleanupQueue
   '${spCleanupQueue}-poison'
 ]
+// END GENERATED: vars
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-${baseName}-${token}'
@@ -324,8 +371,26 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     name: storageAccountName
-    containerNames: blobContainerNames
+    containerNames: union(hostContainerNames, blobContainerNames)
     queueNames: queueNames
+    allowedSubnetId: storageFirewallSubnetId
+    allowedIpRanges: storageAllowedIpRanges
+  }
+}
+
+module backupStorage 'modules/backupstorage.bicep' = {
+  name: 'backupstorage'
+  params: {
+    location: location
+    tags: tags
+    name: backupStorageAccountName
+    containerName: backupContainerName
+    redundancy: backupStorageRedundancy
+    immutabilityDays: mimBackupImmutabilityDays
+    lockPolicy: lockBackupImmutabilityPolicy
+    deleteAfterDays: mimBackupRetentionDays
+    allowedSubnetId: storageFirewallSubnetId
+    allowedIpRanges: storageAllowedIpRanges
   }
 }
 
@@ -335,12 +400,14 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     name: keyVaultName
+    // BEGIN GENERATED: keyvault-params (make docs)
     mimSyncCredPassword: mimSyncCredPassword
     ftpPassword: ftpPassword
     spClientCertificate: spClientCertificate
-    storeSpClientCertificate: useCertificateForSharePoint
+    storeSpClientCertificate: storeSpClientCertificate
     entraClientCertificate: entraClientCertificate
-    storeEntraClientCertificate: useCertificateForGraph
+    storeEntraClientCertificate: storeEntraClientCertificate
+    // END GENERATED: keyvault-params
   }
 }
 
@@ -349,6 +416,10 @@ module roles 'modules/roles.bicep' = {
   params: {
     principalId: identity.properties.principalId
     storageAccountName: storage.outputs.name
+    containerNames: union(hostContainerNames, blobContainerNames)
+    queueNames: queueNames
+    backupStorageAccountName: backupStorage.outputs.name
+    backupContainerName: backupStorage.outputs.containerName
     appInsightsName: monitoring.outputs.appInsightsName
     keyVaultName: keyVault.outputs.name
   }
@@ -376,6 +447,10 @@ module graphPermissions 'modules/graphpermissions.bicep' = if (grantGraphPermiss
 
 var subnetId = !empty(integrationSubnetId) ? integrationSubnetId : (createSubnet ? network.outputs.subnetId : '')
 
+// The subnet the storage firewalls admit (empty: firewalls open): the subnet created here,
+// which has the Microsoft.Storage service endpoint, or a given one said to have it.
+var storageFirewallSubnetId = createSubnet ? network.outputs.subnetId : (integrationSubnetHasStorageEndpoint ? integrationSubnetId : '')
+
 // Settings the code reads that this template leaves unset on purpose. drift_test.go reads
 // this block: each line is "optional-setting NAME: why".
 //
@@ -391,17 +466,22 @@ var appSettings = {
   AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
 
+  // The backup account's blob endpoint, reached with the same identity (MimConfigBackup's off-site copy).
+  MIMBackupBlobServiceUri: backupStorage.outputs.blobEndpoint
+
   // Telemetry with Entra authentication (local auth is off on the component).
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
 
+  // Every setting of the catalog the template sets, from make docs.
+  // BEGIN GENERATED: app-settings (make docs)
   // time
   OpsTimeZone: opsTimeZone
 
   // MIM server
   MIMSyncServer: mimSyncServer
   MIMSyncCredUser: mimSyncCredUser
-  MIMSyncCredPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.mimSyncCredUri})'
+  MIMSyncCredPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.mimSyncCredPasswordUri})'
   MIMSyncWinRMPort: string(mimSyncWinRMPort)
   MIMSyncWinRMUseHTTPS: mimSyncWinRMUseHTTPS ? 'true' : 'false'
   MIMSyncWinRMCACert: mimSyncWinRMCACert
@@ -422,7 +502,7 @@ var appSettings = {
   // FTP
   FTPServer: ftpServer
   FTPUsername: ftpUsername
-  FTPPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.ftpCredUri})'
+  FTPPassword: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.ftpPasswordUri})'
   FTPSourceDirectory: ftpSourceDirectory
   FTPTargetDirectory: ftpTargetDirectory
   FTPSchedule: ftpSchedule
@@ -446,10 +526,10 @@ var appSettings = {
   SPCleanupMode: spCleanupMode
   SPTenantId: spTenantId
   SPClientId: spClientId
-  SPClientCertificate: useCertificateForSharePoint ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spCertificateUri})' : ''
+  SPClientCertificate: storeSpClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.spClientCertificateUri})' : ''
   SPManagedIdentityClientId: identity.properties.clientId
 
-  // Entra ID export
+  // Entra
   EntraDeltaSchedule: entraDeltaSchedule
   EntraUserAttributes: entraUserAttributes
   EntraGroupAttributes: entraGroupAttributes
@@ -459,15 +539,18 @@ var appSettings = {
   EntraStateContainer: entraStateContainer
   EntraExportRetentionDays: string(entraExportRetentionDays)
   EntraGraphEndpoint: entraGraphEndpoint
+  EntraAuthorityHost: entraAuthorityHost
   EntraTenantId: entraTenantId
   EntraClientId: entraClientId
-  EntraClientCertificate: useCertificateForGraph ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraCertificateUri})' : ''
+  EntraClientCertificate: storeEntraClientCertificate ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.entraClientCertificateUri})' : ''
   EntraManagedIdentityClientId: identity.properties.clientId
+  // END GENERATED: app-settings
 }
 
 // Alerts: one "failed invocation" rule per function, one heartbeat per timer function, and
-// limits on figures from the run summary lines. infra/alerts_test.go keeps the heartbeat
-// windows in step with the schedules' defaults.
+// limits on figures from the run summary lines. Each heartbeat's window defaults to about
+// two intervals of its schedule's default.
+// BEGIN GENERATED: alerts (make docs)
 var functionNames = [
   'MimConfigBackup'
   'FtpRetrieve'
@@ -502,6 +585,7 @@ var heartbeats = [
     frequency: 'PT15M'
   }
 ]
+// END GENERATED: alerts
 
 var figureLimits = [
   {
@@ -583,6 +667,9 @@ output identityPrincipalId string = identity.properties.principalId
 
 @description('Storage account name (queues, state, poison messages).')
 output storageAccountName string = storage.outputs.name
+
+@description('Backup storage account name (off-site MIM configuration backups).')
+output backupStorageAccountName string = backupStorage.outputs.name
 
 @description('Key Vault name (secret rotation).')
 output keyVaultName string = keyVault.outputs.name

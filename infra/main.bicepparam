@@ -32,7 +32,6 @@ param opsTimeZone = 'AUS Eastern Standard Time'
 // MIM server
 param mimSyncServer = 'mimsync01.corp.example.com'
 param mimSyncCredUser = 'CORP\\svc-mimbackup'
-param mimSyncCredPassword = readEnvironmentVariable('MIM_SYNC_CRED_PASSWORD')
 // The WinRM listener's certificate, exported as PEM next to this file (docs/operations.md):
 // param mimSyncWinRMCACert = loadTextContent('mim-winrm.pem')
 
@@ -44,7 +43,6 @@ param mimBackupContainer = 'mim-backups'
 // FTP: the default schedule, 10:30 UTC
 param ftpServer = 'ftp.partner.example.com'
 param ftpUsername = 'corp-hr'
-param ftpPassword = readEnvironmentVariable('FTP_PASSWORD')
 param ftpSourceDirectory = '/outbound'
 param ftpTargetDirectory = 'D:\\MIMDrop\\HR'
 param ftpFilePattern = 'HR_{yyyyMMdd}_*.csv'
@@ -53,11 +51,19 @@ param ftpFilePattern = 'HR_{yyyyMMdd}_*.csv'
 param spSiteUrl = 'https://contoso.sharepoint.com/sites/projects'
 param spListTitle = 'Projects'
 param spCleanupTargets = 'Tasks:Project;Documents:ParentItem'
-param spClientCertificate = readEnvironmentVariable('SP_CLIENT_CERTIFICATE', '')
 
 // Entra ID export: change files to a folder on the MIM server, read by the PowerShell MA (docs/operations.md);
 // Graph through the app's managed identity. grantGraphPermissions needs a deployer with
 // AppRoleAssignment.ReadWrite.All and Application.Read.All; otherwise grant the two roles with PowerShell.
 param entraExportDirectory = 'D:\\MIMDrop\\EntraDelta'
-param entraClientCertificate = readEnvironmentVariable('ENTRA_CLIENT_CERTIFICATE', '')
 param grantGraphPermissions = false
+
+// Secrets, read from environment variables at deploy time (an optional one may be left
+// unset: a certificate left empty means the app's managed identity), and any required
+// parameter the lines above do not set, as a placeholder to fill in.
+// BEGIN GENERATED: required-params (make docs)
+param mimSyncCredPassword = readEnvironmentVariable('MIM_SYNC_CRED_PASSWORD')
+param ftpPassword = readEnvironmentVariable('FTP_PASSWORD')
+param spClientCertificate = readEnvironmentVariable('SP_CLIENT_CERTIFICATE', '')
+param entraClientCertificate = readEnvironmentVariable('ENTRA_CLIENT_CERTIFICATE', '')
+// END GENERATED: required-params

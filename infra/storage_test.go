@@ -13,45 +13,49 @@ import (
 // Queues and containers: every one the code uses must be created by main.bicep
 // up front (through storage.bicep), named by the parameter of the setting that
 // names it, so a changed name or default in the code cannot leave the app
-// without its queue or container.
+// without its queue or container. make docs writes those lists from the
+// settings' kinds; these checks hold the generator to it.
 
-// queueSettings returns the settings that name a queue: every %Setting% a queue
-// binding of a function declaration refers to, and every setting named *Queue.
-func queueSettings(specs []settings.Spec) []settings.Spec {
-	names := map[string]bool{}
-	for _, d := range functions.All() {
-		for _, b := range d.Bindings() {
-			if b.QueueName != "" {
-				names[strings.Trim(b.QueueName, "%")] = true
-			}
-		}
-	}
+// queueSettings returns the settings that name a queue: their kind says so.
+func queueSettings(specs []settings.Spec) []settings.Spec { return ofKind(specs, settings.QueueName) }
+
+// containerSettings returns the settings that name a blob container.
+func containerSettings(specs []settings.Spec) []settings.Spec {
+	return ofKind(specs, settings.ContainerName)
+}
+
+func ofKind(specs []settings.Spec, kind settings.Kind) []settings.Spec {
 	var out []settings.Spec
 	for _, s := range specs {
-		if names[s.Name] || strings.HasSuffix(s.Name, "Queue") {
+		if s.Kind == kind {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// containerSettings returns the settings that name a blob container (named *Container).
-func containerSettings(specs []settings.Spec) []settings.Spec {
-	var out []settings.Spec
-	for _, s := range specs {
-		if strings.HasSuffix(s.Name, "Container") {
-			out = append(out, s)
+// TestEveryQueueTriggerIsAQueueSetting: a queue binding's %Setting% is a
+// setting of kind QueueName, so the template creates its queue.
+func TestEveryQueueTriggerIsAQueueSetting(t *testing.T) {
+	for _, d := range functions.All() {
+		for _, b := range d.Bindings() {
+			if b.QueueName == "" {
+				continue
+			}
+			s, ok := settings.ByName(strings.Trim(b.QueueName, "%"))
+			if !ok || s.Kind != settings.QueueName {
+				t.Errorf("%s: binding %s names queue %s, which is not a catalog setting of kind QueueName", d.Name, b.Name, b.QueueName)
+			}
 		}
 	}
-	return out
 }
 
 // createdStorage reports the queue and container settings whose parameter does
 // not feed main.bicep's queueNames / blobContainerNames (and a queue's -poison
-// companion).
+// companion), or, for the backup container, backupContainerName.
 func createdStorage(queues, containers []settings.Spec, t template) []string {
 	queueNames := variable(t.Code, "queueNames")
-	containerNames := variable(t.Code, "blobContainerNames")
+	containerNames := variable(t.Code, "blobContainerNames") + " " + variable(t.Code, "backupContainerName")
 	var problems []string
 	check := func(s settings.Spec, expr, what string) (bicepParam, bool) {
 		p, ok := t.boundParam(s.Name)
@@ -81,8 +85,12 @@ func createdStorage(queues, containers []settings.Spec, t template) []string {
 func storageModuleCreatesLists(mainCode, storageCode string) []string {
 	var problems []string
 	call := objectEntries(block(block(mainCode, `(?m)^module storage 'modules/storage\.bicep'`), `params:`))
-	if call["queueNames"] != "queueNames" || call["containerNames"] != "blobContainerNames" {
+	if call["queueNames"] != "queueNames" || !identifiers(call["containerNames"])["blobContainerNames"] {
 		problems = append(problems, fmt.Sprintf("main.bicep passes queueNames=%q containerNames=%q to storage.bicep, want queueNames and blobContainerNames", call["queueNames"], call["containerNames"]))
+	}
+	backup := objectEntries(block(block(mainCode, `(?m)^module backupStorage 'modules/backupstorage\.bicep'`), `params:`))
+	if backup["containerName"] != "backupContainerName" {
+		problems = append(problems, fmt.Sprintf("main.bicep passes containerName=%q to backupstorage.bicep, want backupContainerName", backup["containerName"]))
 	}
 	for _, want := range []string{
 		`'Microsoft\.Storage/storageAccounts/queueServices/queues@[^']+'\s*=\s*\[\s*for (\w+) in queueNames:`,
@@ -108,8 +116,8 @@ func TestEveryQueueAndContainerIsCreated(t *testing.T) {
 func TestStorageCheckReportsAQueueOrContainerAddedOnlyToTheCode(t *testing.T) {
 	tmpl := loadTemplate(t)
 	for _, probe := range []settings.Spec{
-		{Name: "DriftProbeQueue", Default: "probe-items"},
-		{Name: "DriftProbeContainer", Default: "probe-state"},
+		{Name: "DriftProbeQueue", Kind: settings.QueueName, Default: "probe-items"},
+		{Name: "DriftProbeContainer", Kind: settings.ContainerName, Default: "probe-state"},
 	} {
 		t.Run(probe.Name, func(t *testing.T) {
 			specs := append(codeSettings(), probe)
@@ -117,5 +125,25 @@ func TestStorageCheckReportsAQueueOrContainerAddedOnlyToTheCode(t *testing.T) {
 				t.Errorf("%s, named only in the code, was not reported", probe.Name)
 			}
 		})
+	}
+}
+
+// TestRolesCoverEveryQueueAndContainer: the identity's blob and queue roles
+// are scoped to the very lists storage.bicep creates, so a queue or
+// container added to main.bicep gets its role with it.
+func TestRolesCoverEveryQueueAndContainer(t *testing.T) {
+	code := loadTemplate(t).Code
+	created := objectEntries(block(block(code, `(?m)^module storage 'modules/storage\.bicep'`), `params:`))
+	granted := objectEntries(block(block(code, `(?m)^module roles 'modules/roles\.bicep'`), `params:`))
+	for _, list := range []string{"containerNames", "queueNames"} {
+		if created[list] == "" || created[list] != granted[list] {
+			t.Errorf("storage.bicep creates %s = %q, roles.bicep grants on %q: want the same list", list, created[list], granted[list])
+		}
+	}
+	roles := stripComments(readFile(t, "modules/roles.bicep"))
+	for _, loop := range []string{`for name in containerNames:`, `for name in queueNames:`, `for (name, i) in containerNames:`, `for (name, i) in queueNames:`} {
+		if !strings.Contains(roles, loop) {
+			t.Errorf("roles.bicep has no %s loop", loop)
+		}
 	}
 }

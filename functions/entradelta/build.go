@@ -76,8 +76,9 @@ func finalLine(class, id string, e *entry, base *record) (objectLine, bool, erro
 	}
 	var baseAttrs json.RawMessage
 	var baseMembers []string
+	var baseRefs *references
 	if base != nil {
-		baseAttrs, baseMembers = base.Attrs, base.Members
+		baseAttrs, baseMembers, baseRefs = base.Attrs, base.Members, base.Refs
 	}
 	merged, err := overlay(baseAttrs, e.Attrs)
 	if err == nil {
@@ -86,9 +87,11 @@ func finalLine(class, id string, e *entry, base *record) (objectLine, bool, erro
 	if err != nil {
 		return objectLine{}, false, fmt.Errorf("entra delta export: %s %s: %w", class, id, err)
 	}
-	line := objectLine{ObjectClass: class, ID: id, ChangeType: changeUpsert, Attributes: merged}
+	line := objectLine{ObjectClass: class, ID: id, ChangeType: changeUpsert, Attributes: merged,
+		References: applyRefs(baseRefs, e.Refs)}
+	refsChanged := !baseRefs.equal(line.References)
 	if class != classGroup {
-		return line, base == nil || !sameJSON(baseAttrs, merged), nil
+		return line, base == nil || refsChanged || !sameJSON(baseAttrs, merged), nil
 	}
 	members := baseMembers
 	if e.HasMembers {
@@ -98,7 +101,7 @@ func finalLine(class, id string, e *entry, base *record) (objectLine, bool, erro
 		members = []string{}
 	}
 	line.Members = &members
-	changed := base == nil || !sameJSON(baseAttrs, merged) || !slices.Equal(baseMembers, members)
+	changed := base == nil || refsChanged || !sameJSON(baseAttrs, merged) || !slices.Equal(baseMembers, members)
 	return line, changed, nil
 }
 

@@ -42,6 +42,7 @@ type objectLine struct {
 	ChangeType  string          `json:"changeType"`
 	Attributes  json.RawMessage `json:"attributes,omitempty"`
 	Members     *[]string       `json:"members,omitempty"`
+	References  *references     `json:"references,omitempty"`
 }
 
 // fileNamePattern matches the names of change files.

@@ -2,10 +2,12 @@ package entradelta
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
+	"github.com/tenantops/tenantops/internal/graph"
 	"github.com/tenantops/tenantops/internal/sink"
 	"github.com/tenantops/tenantops/internal/storage"
 )
@@ -50,11 +52,16 @@ func graphRow(ctx context.Context, inv *function.Invocation, c *config) function
 		r.Why = err.Error()
 		return r
 	}
+	x := &exporter{opts: Options{Graph: client, UserAttributes: c.userAttrs, GroupAttributes: c.groupAttrs}}
 	for _, s := range []struct {
-		resource string
-		attrs    []string
-	}{{"users", c.userAttrs}, {"groups", c.groupAttrs}} {
-		if _, err := client.Page(ctx, client.LatestURL(s.resource, s.attrs)); err != nil {
+		class, resource string
+		attrs           []string
+	}{{classUser, "users", c.userAttrs}, {classGroup, "groups", c.groupAttrs}} {
+		_, err := client.Page(ctx, client.LatestURL(s.resource, s.attrs))
+		if errors.Is(err, graph.ErrUnselectable) {
+			err = x.unselectable(ctx, s.class, err)
+		}
+		if err != nil {
 			r.Why = err.Error()
 			return r
 		}

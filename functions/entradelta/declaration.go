@@ -17,8 +17,8 @@ var Declaration = function.Declaration{
 	Name:    "EntraDeltaExport",
 	Trigger: function.Timer("timer", settings.EntraDeltaSchedule),
 	Settings: slices.Concat([]settings.Spec{
-		settings.Storage, settings.EntraDeltaSchedule, settings.EntraUserAttributes, settings.EntraGroupAttributes,
-		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraGraphEndpoint,
+		settings.Storage, settings.EntraDeltaSchedule, userAttributesSetting, groupAttributesSetting,
+		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraGraphEndpoint, settings.EntraAuthorityHost,
 		settings.EntraTenantId, settings.EntraClientId, clientCertificateSetting, settings.EntraManagedIdentityClientId,
 	}, targetSettings.Specs()),
 	Run:    run,

@@ -112,3 +112,36 @@ func checkStatus(t *testing.T, inv *function.Invocation) {
 		t.Errorf("status of links six days old: %+v", items)
 	}
 }
+
+// TestAttributesDeltaCannotExportAreRefused: navigation properties other
+// than manager (users) and owners (groups), and properties delta cannot
+// track, are refused by the settings check (handler check, before a run)
+// and by the run itself, naming the setting and the property.
+func TestAttributesDeltaCannotExportAreRefused(t *testing.T) {
+	tests := []struct {
+		setting, value, want string
+	}{
+		{"EntraUserAttributes", "displayName,directReports", "directReports is a navigation property"},
+		{"EntraUserAttributes", "displayName,memberOf", "memberOf is a navigation property"},
+		{"EntraUserAttributes", "displayName,skills", "skills is kept outside the directory"},
+		{"EntraGroupAttributes", "displayName,manager", "manager is a navigation property"},
+		{"EntraGroupAttributes", "displayName,transitiveMembers", "transitiveMembers is a navigation property"},
+		{"EntraUserAttributes", "displayName,owners", "owners is a navigation property"},
+	}
+	for _, tt := range tests {
+		env := settings.MapEnv{"EntraExportTarget": "local", "EntraExportDirectory": t.TempDir(), tt.setting: tt.value}
+		err := settings.Validate(env, entradelta.Declaration.Settings)
+		if err == nil || !strings.Contains(err.Error(), tt.setting) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s=%s: the settings check says %v", tt.setting, tt.value, err)
+		}
+		err = entradelta.Declaration.Run(context.Background(), &function.Invocation{Env: env, Log: slog.New(slog.DiscardHandler), Clock: time.Now})
+		if err == nil || !strings.Contains(err.Error(), tt.setting) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s=%s: the run says %v", tt.setting, tt.value, err)
+		}
+	}
+	env := settings.MapEnv{"EntraExportTarget": "local", "EntraExportDirectory": t.TempDir(),
+		"EntraUserAttributes": "displayName,manager", "EntraGroupAttributes": "displayName,owners,members"}
+	if err := settings.Validate(env, entradelta.Declaration.Settings); err != nil {
+		t.Errorf("manager and owners: %v", err)
+	}
+}

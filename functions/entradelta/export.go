@@ -205,24 +205,17 @@ func (x *exporter) fullProgress(reason string) *progress {
 // round reads the planned round and commits it.
 func (x *exporter) round(ctx context.Context, st *state, etag azcore.ETag, pr *progress, reason string, res Result) (Result, error) {
 	started := x.opts.Now()
+	before := x.requests.Load()
 	acc, err := x.read(ctx, pr)
 	if errors.Is(err, graph.ErrResync) {
-		if pr.Kind == kindFull && len(pr.Parts) == 0 {
+		if pr, err = x.resync(pr, err); err != nil {
 			return res, err
 		}
-		why := "the delta link expired (Graph asked for a resync)"
-		if pr.Kind == kindFull {
-			why = "the saved position of an unfinished full round expired (Graph asked for a resync)"
-		}
-		x.opts.Log.Warn("entra delta export: starting a full round: "+why, "error", err.Error())
-		pr, reason = x.fullProgress(why), why
+		reason, before = pr.Reason, x.requests.Load()
 		acc, err = x.read(ctx, pr)
 	}
-	if errors.Is(err, errOutOfBudget) {
-		return x.saveProgress(ctx, st, etag, pr, acc, res)
-	}
 	if err != nil {
-		return res, err
+		return x.stopped(ctx, st, etag, pr, acc, res, err, x.requests.Load() > before)
 	}
 	x.opts.Log.Info("entra delta export: streams read", "round", pr.Kind, "pages", x.requests.Load(),
 		"objects", acc.len(), "seconds", roundTo(x.opts.Now().Sub(started).Seconds(), 1))
@@ -238,6 +231,60 @@ func (x *exporter) round(ctx context.Context, st *state, etag azcore.ETag, pr *p
 	}
 	res.Kind, res.Reason = pr.Kind, reason
 	return x.write(ctx, st, etag, pr, prior, res)
+}
+
+// reasonResync is the full file's reason when Graph refused the saved
+// position (an expired or invalid delta state).
+const reasonResync = "resync"
+
+// resync replaces the round Graph refused with a full round, saying so
+// plainly in the log and the run's figures. A full round that has read
+// nothing yet and is refused again fails instead of looping.
+func (x *exporter) resync(pr *progress, cause error) (*progress, error) {
+	if pr.Kind == kindFull && len(pr.Parts) == 0 {
+		return pr, cause
+	}
+	what := "the saved delta links"
+	if pr.Kind == kindFull {
+		what = "the saved position of an unfinished full round"
+	}
+	x.opts.Log.Warn("entra delta export: RESYNC: Graph no longer accepts "+what+" (an expired or invalid delta state); "+
+		"starting a full round: the file it writes makes MIM run a Full Import", "reason", reasonResync, "cause", cause.Error())
+	x.opts.Figure("reason", reasonResync)
+	x.opts.Figure("resyncCause", shortText(cause.Error(), 200))
+	return x.fullProgress(reasonResync), nil
+}
+
+// saveTimeout bounds saving what was read after the run's context ended
+// (a cancellation or a scale-in), on a context of its own.
+const saveTimeout = 30 * time.Second
+
+// stopped ends a round whose reading stopped early: out of budget, the
+// part and positions are saved and the run succeeds; after another error
+// that keepsProgress and some pages read, they are saved too (with a
+// context that outlives a cancelled one) and the run fails saying so.
+func (x *exporter) stopped(ctx context.Context, st *state, etag azcore.ETag, pr *progress, acc *round, res Result, err error, readSome bool) (Result, error) {
+	switch {
+	case errors.Is(err, errOutOfBudget):
+		return x.saveProgress(ctx, st, etag, pr, acc, res, nil)
+	case !keepsProgress(err) || !readSome:
+		return res, err
+	}
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	res, saveErr := x.saveProgress(saveCtx, st, etag, pr, acc, res, err)
+	if saveErr != nil {
+		return res, errors.Join(err, saveErr)
+	}
+	return res, fmt.Errorf("entra delta export: reading stopped; what was read is saved and the next run continues from there: %w", err)
+}
+
+// shortText cuts s to n bytes.
+func shortText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // roundTo rounds v to n decimals.

@@ -160,28 +160,38 @@ func TestRoundWithoutChangesWritesNothing(t *testing.T) {
 	}
 }
 
+// TestExpiredTokenStartsAFullRound: 410 and every 400 that names the sync
+// state or the delta link's age start a full round with reason resync,
+// said in the log and the run's figures.
 func TestExpiredTokenStartsAFullRound(t *testing.T) {
-	for _, fault := range []string{"syncStateNotFound", "410"} {
-		t.Run(fault, func(t *testing.T) {
+	tests := []struct {
+		name          string
+		status        int
+		code, message string
+	}{
+		{"syncStateNotFound", 400, "", ""},
+		{"syncStateInvalid", 400, "syncStateInvalid", "The sync state is invalid."},
+		{"DeltaLink older than 30 days", 400, "BadRequest", "DeltaLink older than 30 days is not supported"},
+		{"410", 410, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, graphtest.Options{})
 			tn := seed(t, f)
 			f.export(t)
 			must(t, f.graph.UpdateUser(tn.users[0], map[string]any{"displayName": "Changed"}))
-			if fault == "410" {
-				f.graph.InjectFault(graphtest.Fault{Resource: "groups", Status: 410})
-			} else {
-				f.graph.ExpireTokens()
-			}
-			res := f.export(t)
-			if res.Kind != "full" || res.Seq != 2 || !strings.Contains(res.Reason, "expired") {
-				t.Fatalf("result %+v", res)
+			f.graph.ExpireTokensAs(tt.status, tt.code, tt.message)
+			figures := map[string]any{}
+			res := f.export(t, func(o *entradelta.Options) { o.Figure = func(k string, v any) { figures[k] = v } })
+			if res.Kind != "full" || res.Seq != 2 || res.Reason != "resync" || figures["reason"] != "resync" {
+				t.Fatalf("result %+v, figures %v", res, figures)
 			}
 			h, _ := readFile(t, f.dir, res.File)
 			if h.Previous != 1 || h.Kind != "full" {
 				t.Errorf("header %+v", h)
 			}
-			if !strings.Contains(f.logs.String(), "Full Import") {
-				t.Errorf("no operator line:\n%s", f.logs.String())
+			if logs := f.logs.String(); !strings.Contains(logs, "Full Import") || !strings.Contains(logs, "RESYNC") {
+				t.Errorf("no operator line:\n%s", logs)
 			}
 			sameObjects(t, imported(t, f.dir), f.truth(t))
 			// the next round is a delta again
@@ -190,6 +200,23 @@ func TestExpiredTokenStartsAFullRound(t *testing.T) {
 				t.Fatalf("after the full round: %+v", res)
 			}
 		})
+	}
+}
+
+// TestOtherClientErrorsFail: a 4xx that is not about the sync state fails
+// the run clearly, starts no full round and keeps the links.
+func TestOtherClientErrorsFail(t *testing.T) {
+	f := newFixture(t, graphtest.Options{})
+	tn := seed(t, f)
+	f.export(t)
+	must(t, f.graph.UpdateUser(tn.users[0], map[string]any{"displayName": "Changed"}))
+	f.graph.InjectFault(graphtest.Fault{Resource: "users", Status: 400, Code: "Request_BadRequest", Message: "Invalid request."})
+	_, err := entradelta.Export(context.Background(), f.options())
+	if err == nil || !strings.Contains(err.Error(), "Request_BadRequest") || len(files(t, f.dir)) != 1 {
+		t.Fatalf("a 400 that is not a resync: %v, files %v", err, files(t, f.dir))
+	}
+	if res := f.export(t); res.Kind != "delta" || res.Stats.Users != 1 {
+		t.Fatalf("the next run: %+v", res)
 	}
 }
 

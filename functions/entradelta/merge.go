@@ -3,6 +3,7 @@ package entradelta
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/tenantops/tenantops/internal/graph"
@@ -38,6 +39,10 @@ type entry struct {
 	HasMembers bool `json:"hm,omitempty"`
 	// Ops are the membership changes of users and groups, in order.
 	Ops []memberOp `json:"ops,omitempty"`
+	// Refs are the changes of the references besides members (manager,
+	// owners) by name, in order; a name is present once its <name>@delta
+	// came with any entry, even empty.
+	Refs map[string][]memberOp `json:"refs,omitempty"`
 }
 
 // memberOp is one members@delta entry kept: a member added, or removed.
@@ -123,19 +128,31 @@ func entryOf(o graph.Object, intern func(string) string) (*entry, error) {
 		}
 		e.Attrs = attrs
 	}
-	for _, m := range o.Members {
-		if m.ID == "" {
-			continue
+	e.Ops = opsOf(o.Members, intern, odataUser, odataGroup)
+	for name, changes := range o.References {
+		if e.Refs == nil {
+			e.Refs = map[string][]memberOp{}
 		}
-		if m.Removed {
-			e.Ops = append(e.Ops, memberOp{ID: intern(m.ID), Removed: true})
-			continue
-		}
-		if m.Type == odataUser || m.Type == odataGroup {
-			e.Ops = append(e.Ops, memberOp{ID: intern(m.ID)})
-		}
+		e.Refs[name] = opsOf(changes, intern, odataUser, "")
 	}
 	return e, nil
+}
+
+// opsOf keeps the changes of a <name>@delta list: every removal, and the
+// additions of the kept types (users and groups for members, users for
+// manager and owners).
+func opsOf(changes []graph.MemberChange, intern func(string) string, kept ...string) []memberOp {
+	var ops []memberOp
+	for _, m := range changes {
+		switch {
+		case m.ID == "":
+		case m.Removed:
+			ops = append(ops, memberOp{ID: intern(m.ID), Removed: true})
+		case slices.Contains(kept, m.Type):
+			ops = append(ops, memberOp{ID: intern(m.ID)})
+		}
+	}
+	return ops
 }
 
 // mergeInto merges later into m[id]: a later removal replaces everything
@@ -155,6 +172,12 @@ func mergeInto(m map[string]*entry, id string, later *entry) error {
 	earlier.Attrs = attrs
 	earlier.HasMembers = earlier.HasMembers || later.HasMembers
 	earlier.Ops = append(earlier.Ops, later.Ops...)
+	for name, ops := range later.Refs {
+		if earlier.Refs == nil {
+			earlier.Refs = map[string][]memberOp{}
+		}
+		earlier.Refs[name] = append(earlier.Refs[name], ops...)
+	}
 	return nil
 }
 
@@ -245,4 +268,18 @@ func sortedUnique(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// applyManager returns the manager after the manager@delta changes: the
+// last one added, or none once the current one is removed.
+func applyManager(base string, ops []memberOp) string {
+	for _, op := range ops {
+		switch {
+		case !op.Removed:
+			base = op.ID
+		case op.ID == base:
+			base = ""
+		}
+	}
+	return base
 }

@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/tenantops/tenantops/internal/graph"
+	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // errOutOfBudget ends reading when the run budget is spent.
@@ -23,45 +25,65 @@ var randRead = rand.Read
 
 // read reads both streams of pr, side by side, from where pr stands until
 // both reach their deltaLinks, and returns this run's part of the round.
-// pr's links move with every page merged, so on errOutOfBudget pr and the
+// Each stream merges into a round of its own (one writer per map), joined
+// when both stop. pr's links move with every page merged, so when reading
+// stops early (errOutOfBudget, or an error that keepsProgress) pr and the
 // part returned are what the next run continues from.
 func (x *exporter) read(ctx context.Context, pr *progress) (*round, error) {
 	readCtx, cancel := context.WithDeadline(ctx, x.deadline)
 	defer cancel()
 	stop, stopAll := context.WithCancel(readCtx)
 	defer stopAll()
-	acc := newRound()
 	streams := []struct {
 		class string
 		at    *stream
 	}{{classUser, &pr.Users}, {classGroup, &pr.Groups}}
+	parts := []*round{newRound(), newRound()}
 	errs := make([]error, len(streams))
-	var wg sync.WaitGroup
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error // the error that stopped the other stream
+	)
 	for i, s := range streams {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = x.readStream(stop, readCtx, s.class, s.at, acc)
+			errs[i] = x.readStream(stop, readCtx, s.class, s.at, parts[i])
 			if errs[i] != nil && !errors.Is(errs[i], errOutOfBudget) {
-				stopAll()
+				once.Do(func() { first = errs[i]; stopAll() })
 			}
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, errOutOfBudget) && !errors.Is(err, context.Canceled) {
-			return acc, err
-		}
+	acc := &round{users: parts[0].users, groups: parts[1].groups, members: parts[1].members}
+	return acc, firstError(ctx, first, errs)
+}
+
+// firstError picks what ends a read: the error that stopped the other
+// stream (unless it is only the run's own cancellation), the run's
+// cancellation, then the budget.
+func firstError(ctx context.Context, first error, errs []error) error {
+	if first != nil && !errors.Is(first, context.Canceled) {
+		return first
 	}
 	if err := ctx.Err(); err != nil {
-		return acc, fmt.Errorf("entra delta export: %w", err)
+		return fmt.Errorf("entra delta export: reading stopped: %w", err)
 	}
 	for _, err := range errs {
 		if err != nil {
-			return acc, errOutOfBudget
+			return errOutOfBudget
 		}
 	}
-	return acc, nil
+	return nil
+}
+
+// keepsProgress reports a read error after which what was read is saved
+// for the next run: anything but a resync (the position is void) and a
+// refused credential (nothing more will be read until it is fixed).
+func keepsProgress(err error) bool {
+	return err != nil && !errors.Is(err, graph.ErrResync) && !errors.Is(err, graph.ErrUnauthorized) &&
+		!errors.Is(err, graph.ErrUnselectable)
 }
 
 // readStream follows one stream's links to its deltaLink. budget is the
@@ -78,6 +100,9 @@ func (x *exporter) readStream(ctx, budget context.Context, class string, at *str
 		if err != nil {
 			if errors.Is(err, graph.ErrOutOfBudget) || budget.Err() != nil {
 				return errOutOfBudget
+			}
+			if errors.Is(err, graph.ErrUnselectable) {
+				return x.unselectable(ctx, class, err)
 			}
 			return fmt.Errorf("entra delta export: %s delta: %w", class+"s", err)
 		}
@@ -97,6 +122,33 @@ func (x *exporter) readStream(ctx, budget context.Context, class string, at *str
 	return nil
 }
 
+// maxProbes bounds the requests spent finding an unselectable property
+// that Graph's answer did not name.
+const maxProbes = 60
+
+// unselectable names the property Graph cannot track in a delta query
+// (answer 501, or a 400 saying so) and the setting that selects it: from
+// the answer, or else by asking for each selected property alone.
+func (x *exporter) unselectable(ctx context.Context, class string, cause error) error {
+	resource, setting, selected := "users", settings.EntraUserAttributes.Name, x.opts.UserAttributes
+	if class == classGroup {
+		resource, setting, selected = "groups", settings.EntraGroupAttributes.Name, x.opts.GroupAttributes
+	}
+	names := graph.UnselectableProperties(cause)
+	for i := 0; len(names) == 0 && i < len(selected) && i < maxProbes; i++ {
+		_, err := x.opts.Graph.Page(ctx, x.opts.Graph.LatestURL(resource, selected[i:i+1]))
+		if errors.Is(err, graph.ErrUnselectable) {
+			names = append(names, selected[i])
+		}
+	}
+	what := "a selected property"
+	if len(names) > 0 {
+		what = strings.Join(names, ", ")
+	}
+	return fmt.Errorf("entra delta export: %s: Graph cannot track %s in a %s delta query; remove it from %s: %w",
+		setting, what, resource, setting, cause)
+}
+
 // partLine is one object of a saved part.
 type partLine struct {
 	Class string `json:"c"`
@@ -104,9 +156,10 @@ type partLine struct {
 	Entry *entry `json:"e"`
 }
 
-// saveProgress keeps what an out-of-budget run read: its part of the
-// round as one more staged blob, and the streams' positions in the state.
-func (x *exporter) saveProgress(ctx context.Context, st *state, etag azcore.ETag, pr *progress, acc *round, res Result) (Result, error) {
+// saveProgress keeps what a run read before it stopped (cause nil: the
+// budget was spent): its part of the round as one more staged blob, and
+// the streams' positions in the state.
+func (x *exporter) saveProgress(ctx context.Context, st *state, etag azcore.ETag, pr *progress, acc *round, res Result, cause error) (Result, error) {
 	var b [6]byte
 	_, _ = randRead(b[:])
 	name := fmt.Sprintf("staging/%s/%04d-%s.json", pr.ID, len(pr.Parts), hex.EncodeToString(b[:]))
@@ -127,10 +180,14 @@ func (x *exporter) saveProgress(ctx context.Context, st *state, etag azcore.ETag
 	if _, err := x.store.write(ctx, st, etag, x.opts.Now()); err != nil {
 		return res, err
 	}
-	res.OutOfBudget = true
+	res.OutOfBudget = cause == nil
 	x.opts.Figure("kind", pr.Kind+" (continues next run)")
 	x.opts.Figure("objectsChanged", 0)
-	x.opts.Log.Warn("entra delta export: run budget spent while reading; what was read is saved and the next run continues",
+	why := "run budget spent while reading"
+	if cause != nil {
+		why = "reading stopped (" + shortText(cause.Error(), 300) + ")"
+	}
+	x.opts.Log.Warn("entra delta export: "+why+"; what was read is saved and the next run continues",
 		"round", pr.Kind, "parts", len(pr.Parts), "usersDone", pr.Users.Done, "groupsDone", pr.Groups.Done,
 		"objectsSoFar", acc.len())
 	return res, x.hook(StepProgress)

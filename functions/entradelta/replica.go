@@ -53,6 +53,7 @@ type record struct {
 	Class   string
 	Attrs   json.RawMessage
 	Members []string
+	Refs    *references // manager, owners
 }
 
 // replica reads and writes one generation.
@@ -198,7 +199,7 @@ func parseRecord(line []byte) (record, error) {
 	if err := json.Unmarshal(line, &o); err != nil {
 		return record{}, err
 	}
-	rec := record{Class: o.ObjectClass, Attrs: o.Attributes}
+	rec := record{Class: o.ObjectClass, Attrs: o.Attributes, Refs: o.References}
 	if o.Members != nil {
 		rec.Members = *o.Members
 	}

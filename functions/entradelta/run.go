@@ -39,8 +39,8 @@ type config struct {
 func loadConfig(env settings.Env) (*config, error) {
 	p := settings.NewParser(env)
 	c := &config{
-		userAttrs:      attributeList(p, settings.EntraUserAttributes),
-		groupAttrs:     attributeList(p, settings.EntraGroupAttributes),
+		userAttrs:      attributeList(p, settings.EntraUserAttributes, "users"),
+		groupAttrs:     attributeList(p, settings.EntraGroupAttributes, "groups"),
 		target:         clients.ReadSinkTarget(p, targetSettings),
 		stateContainer: p.String(settings.EntraStateContainer),
 		retentionDays:  p.Int(settings.EntraExportRetentionDays),
@@ -52,16 +52,18 @@ func loadConfig(env settings.Env) (*config, error) {
 	return c, nil
 }
 
-// attributeList reads a comma list of Graph property names.
-func attributeList(p *settings.Parser, s settings.Spec) []string {
+// attributeList reads a comma list of Graph property names of resource
+// ("users" or "groups"), refusing names delta cannot export.
+func attributeList(p *settings.Parser, s settings.Spec, resource string) []string {
+	value := p.String(s)
+	if err := checkAttributes(resource, value); err != nil {
+		p.Fail(s, err.Error())
+		return nil
+	}
 	var out []string
-	for _, name := range strings.Split(p.String(s), ",") {
+	for _, name := range strings.Split(value, ",") {
 		name = strings.TrimSpace(name)
 		if name == "" {
-			continue
-		}
-		if !isPropertyName(name) {
-			p.Fail(s, fmt.Sprintf("%q is not a Graph property name", name))
 			continue
 		}
 		if !strings.EqualFold(name, "id") && !strings.EqualFold(name, "members") {

@@ -10,4 +10,14 @@ import (
 // the MIM server's among them, come from targetSettings.
 var (
 	clientCertificateSetting = clients.CertificateSetting(settings.EntraClientCertificate)
+
+	// The attribute lists: property names delta can export (no other
+	// navigation property than manager and owners, nothing it cannot
+	// track), checked by handler check and before every run.
+	userAttributesSetting = settings.EntraUserAttributes.WithCheck(func(value string) error {
+		return checkAttributes("users", value)
+	})
+	groupAttributesSetting = settings.EntraGroupAttributes.WithCheck(func(value string) error {
+		return checkAttributes("groups", value)
+	})
 )

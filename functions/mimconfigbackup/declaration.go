@@ -19,7 +19,7 @@ var Declaration = function.Declaration{
 	}, clients.WinRMSettings, []settings.Spec{
 		settings.MIMBackupSchedule, rootSetting, settings.MIMBackupFolderFormat,
 		settings.MIMServiceUri, extensionsSetting, settings.MIMBackupRetentionDays,
-		settings.MIMBackupContainer, settings.MIMBackupKeepMin,
+		settings.MIMBackupContainer, settings.MIMBackupKeepMin, settings.MIMBackupBlobServiceURI,
 	}),
 	Run:   run,
 	Check: check,

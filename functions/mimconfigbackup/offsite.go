@@ -1,18 +1,22 @@
 package mimconfigbackup
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
@@ -57,7 +61,7 @@ func offsite(ctx context.Context, inv *function.Invocation, client *remoteps.Cli
 	case s.Zip == "":
 		problems = append(problems, fmt.Errorf("off-site copy: the script made no zip"))
 	}
-	account, err := clients.Storage(inv.Env)
+	account, err := clients.BackupStorage(inv.Env)
 	if err == nil {
 		err = account.EnsureContainer(ctx, opts.container)
 	}
@@ -207,15 +211,23 @@ type removeZipParams struct {
 // errUploadStopped ends the download when the upload has failed.
 var errUploadStopped = errors.New("the upload stopped")
 
-// streamToBlob downloads remotePath through a pipe into a block upload,
-// hashing on the way. The upload reads the end of the stream only once the
-// download has been checked against the server's size and SHA-256, so a
-// damaged or broken download never commits a blob. The committed blob is
-// then given its Content-MD5 and a sha256 metadata entry, and its
-// properties are read back and compared with what was downloaded.
+// errBlobTaken marks an off-site copy whose blob name already holds a
+// different blob: it is kept, never overwritten.
+var errBlobTaken = errors.New("the blob name already holds a different blob, which is kept")
+
+// streamToBlob downloads remotePath through a pipe into staged blocks,
+// hashing on the way, and commits the blob only once the download has been
+// checked against the server's size and SHA-256, so a damaged or broken
+// download never makes a blob. The commit carries the blob's Content-MD5 and
+// sha256 metadata (an immutable container refuses to set them afterwards)
+// and If-None-Match: *, so it never overwrites a blob: a name already taken
+// by the same zip (an earlier commit whose answer was lost) counts as stored,
+// one taken by another blob is errBlobTaken. The stored blob's properties are
+// then read back and compared with what was downloaded.
 func streamToBlob(ctx context.Context, client *remoteps.Client, remotePath string, blobs *azblob.Client, container, name string) (remoteps.DownloadResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	bb := blobs.ServiceClient().NewContainerClient(container).NewBlockBlobClient(name)
 	pr, pw := io.Pipe()
 	sha, sum := sha256.New(), md5.New()
 	type downloaded struct {
@@ -228,11 +240,7 @@ func streamToBlob(ctx context.Context, client *remoteps.Client, remotePath strin
 		_ = pw.CloseWithError(err) // nil: the upload reads EOF
 		done <- downloaded{res, err}
 	}()
-	up, upErr := blobs.UploadStream(ctx, container, name, pr, &azblob.UploadStreamOptions{
-		BlockSize: offsiteBlockSize, Concurrency: offsiteConcurrency,
-		TransactionalValidation: blob.TransferValidationTypeComputeCRC64(),
-		HTTPHeaders:             &blob.HTTPHeaders{BlobContentType: ptr("application/zip")},
-	})
+	ids, upErr := stageBlocks(ctx, bb, pr)
 	if upErr != nil {
 		_ = pr.CloseWithError(errUploadStopped)
 		cancel()
@@ -247,29 +255,108 @@ func streamToBlob(ctx context.Context, client *remoteps.Client, remotePath strin
 	if got := hex.EncodeToString(sha.Sum(nil)); !strings.EqualFold(got, d.res.SHA256) {
 		return remoteps.DownloadResult{}, fmt.Errorf("the upload read SHA-256 %s, the download verified %s", got, d.res.SHA256)
 	}
-	bb := blobs.ServiceClient().NewContainerClient(container).NewBlockBlobClient(name)
-	if err := verifyBlob(ctx, bb, up.ETag, d.res, sum.Sum(nil)); err != nil {
+	md5sum := sum.Sum(nil)
+	etag, err := commitNew(ctx, bb, ids, d.res, md5sum)
+	if errors.Is(err, errBlobExists) {
+		return alreadyStored(ctx, bb, d.res)
+	}
+	if err != nil {
+		return remoteps.DownloadResult{}, err
+	}
+	if err := verifyBlob(ctx, bb, etag, d.res, md5sum); err != nil {
 		return remoteps.DownloadResult{}, fmt.Errorf("verify: %w", err)
 	}
 	return d.res, nil
 }
 
-// verifyBlob stamps the blob just committed (etag) with its Content-MD5 and
-// sha256 metadata, then reads its properties back: the size, Content-MD5
-// and SHA-256 must be those of the download, and nobody may have written the
-// blob in between.
+// errBlobExists is a commit refused because the blob exists.
+var errBlobExists = errors.New("the blob exists")
+
+// commitNew commits the staged blocks as a new blob, with its Content-MD5,
+// content type and sha256 metadata, only if no blob has the name yet.
+func commitNew(ctx context.Context, bb *blockblob.Client, ids []string, want remoteps.DownloadResult, md5sum []byte) (*azcore.ETag, error) {
+	resp, err := bb.CommitBlockList(ctx, ids, &blockblob.CommitBlockListOptions{
+		HTTPHeaders: &blob.HTTPHeaders{BlobContentType: ptr("application/zip"), BlobContentMD5: md5sum},
+		Metadata:    map[string]*string{"sha256": ptr(strings.ToLower(want.SHA256))},
+		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{
+			IfNoneMatch: ptr(azcore.ETagAny)}},
+	})
+	if bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.BlobImmutableDueToPolicy, bloberror.ConditionNotMet) {
+		return nil, errBlobExists
+	}
+	if err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return resp.ETag, nil
+}
+
+// alreadyStored handles a commit refused because the name is taken: the
+// same zip there (size and SHA-256) is this copy, stored by an earlier
+// attempt; anything else is errBlobTaken.
+func alreadyStored(ctx context.Context, bb *blockblob.Client, want remoteps.DownloadResult) (remoteps.DownloadResult, error) {
+	same, err := blobMatches(ctx, bb, want.Size, want.SHA256)
+	switch {
+	case err != nil:
+		return remoteps.DownloadResult{}, fmt.Errorf("the blob exists, and %w", err)
+	case !same:
+		return remoteps.DownloadResult{}, errBlobTaken
+	}
+	return want, nil
+}
+
+// stageBlocks reads r to its end in blocks of offsiteBlockSize and stages
+// each, offsiteConcurrency at a time (so it holds at most that many blocks),
+// each block's CRC64 checked by the service. It returns the block ids in
+// order.
+func stageBlocks(ctx context.Context, bb *blockblob.Client, r io.Reader) ([]string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	buffers := make(chan []byte, offsiteConcurrency)
+	for range offsiteConcurrency {
+		buffers <- make([]byte, offsiteBlockSize)
+	}
+	var (
+		ids      []string
+		wg       sync.WaitGroup
+		failOnce sync.Once
+		failed   error
+	)
+	fail := func(err error) { failOnce.Do(func() { failed = err; cancel() }) }
+	for n := 0; ctx.Err() == nil; n++ {
+		buf := <-buffers
+		k, err := io.ReadFull(r, buf)
+		if k > 0 {
+			id := base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "block-%08d", n))
+			ids = append(ids, id)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { buffers <- buf }()
+				_, err := bb.StageBlock(ctx, id, streaming.NopCloser(bytes.NewReader(buf[:k])),
+					&blockblob.StageBlockOptions{TransactionalValidation: blob.TransferValidationTypeComputeCRC64()})
+				if err != nil {
+					fail(fmt.Errorf("stage block %d: %w", n, err))
+				}
+			}()
+		} else {
+			buffers <- buf
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			fail(err)
+		}
+	}
+	wg.Wait()
+	return ids, failed
+}
+
+// verifyBlob reads the properties of the blob just committed (etag): the
+// size, Content-MD5 and SHA-256 must be those of the download, and nobody
+// may have written the blob in between.
 func verifyBlob(ctx context.Context, bb *blockblob.Client, etag *azcore.ETag, want remoteps.DownloadResult, md5sum []byte) error {
-	md, err := bb.SetMetadata(ctx, map[string]*string{"sha256": ptr(strings.ToLower(want.SHA256))},
-		&blob.SetMetadataOptions{AccessConditions: ifMatch(etag)})
-	if err != nil {
-		return fmt.Errorf("set metadata: %w", err)
-	}
-	hd, err := bb.SetHTTPHeaders(ctx, blob.HTTPHeaders{BlobContentType: ptr("application/zip"), BlobContentMD5: md5sum},
-		&blob.SetHTTPHeadersOptions{AccessConditions: ifMatch(md.ETag)})
-	if err != nil {
-		return fmt.Errorf("set Content-MD5: %w", err)
-	}
-	props, err := bb.GetProperties(ctx, &blob.GetPropertiesOptions{AccessConditions: ifMatch(hd.ETag)})
+	props, err := bb.GetProperties(ctx, &blob.GetPropertiesOptions{AccessConditions: ifMatch(etag)})
 	if err != nil {
 		return fmt.Errorf("read back properties: %w", err)
 	}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/lease"
 
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 	"github.com/tenantops/tenantops/internal/testonly/mimtest"
@@ -131,34 +130,6 @@ func TestOffsiteCopyIsVerifiedBeforeTheZipLeavesTheServer(t *testing.T) {
 	}
 }
 
-// holdBlob stores a blob under the night's name and takes an infinite
-// lease on it, so that an upload to that name is refused; the returned
-// function breaks the lease.
-func holdBlob(t *testing.T, az *azuritetest.Server, name string) (release func()) {
-	t.Helper()
-	ctx := context.Background()
-	if err := az.Account.EnsureContainer(ctx, "mim-config-backups"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := az.Account.Blob.UploadBuffer(ctx, "mim-config-backups", name, []byte("held"), nil); err != nil {
-		t.Fatal(err)
-	}
-	bc := az.Account.Blob.ServiceClient().NewContainerClient("mim-config-backups").NewBlobClient(name)
-	lc, err := lease.NewBlobClient(bc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lc.AcquireLease(ctx, -1, nil); err != nil {
-		t.Fatal(err)
-	}
-	return func() {
-		t.Helper()
-		if _, err := lc.BreakLease(ctx, &lease.BlobBreakOptions{BreakPeriod: ptr(int32(0))}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // blobData reads a blob of the container; nil when there is none.
 func blobData(t *testing.T, az *azuritetest.Server, name string) []byte {
 	t.Helper()
@@ -193,9 +164,10 @@ func countDownloads(n *atomic.Int32) func(*mimtest.Server, *winrmtest.Host) {
 // and nothing else.
 func TestFailedUploadIsDeliveredByTheNextRun(t *testing.T) {
 	f, az := offsiteFixture(t, nil)
-	// Someone holds a lease on the blob: the commit is refused.
+	// The storage firewall refuses the upload.
 	name := f.srv.Host + "/2026-11-24-2330.zip"
-	release := holdBlob(t, az, name)
+	proxy := useStorageProxy(t, f, az)
+	proxy.refusing.Store(true)
 	_, err := f.run(t, night(24))
 	if err == nil || !strings.Contains(err.Error(), "upload") || !strings.Contains(err.Error(), `the zip stays on the server at C:\Backup\.2026-11-24-2330.zip`) {
 		t.Fatalf("err = %v, want the upload failure", err)
@@ -214,7 +186,7 @@ func TestFailedUploadIsDeliveredByTheNextRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	release() // the outage is over
+	proxy.refusing.Store(false) // the outage is over
 	logs, err := f.run(t, night(25))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, logs)
@@ -311,7 +283,8 @@ func TestUndeliverableLeftoverIsRemovedWithoutUpload(t *testing.T) {
 	var downloads atomic.Int32
 	f, az := offsiteFixture(t, countDownloads(&downloads))
 	name := f.srv.Host + "/2026-11-24-2330.zip"
-	release := holdBlob(t, az, name)
+	proxy := useStorageProxy(t, f, az)
+	proxy.refusing.Store(true)
 	f.mim.FailMAs = map[string]string{"HR": "The management agent is busy."}
 	if _, err := f.run(t, night(24)); err == nil || !strings.Contains(err.Error(), "upload") {
 		t.Fatalf("err = %v, want the failed step and the upload failure", err)
@@ -323,7 +296,7 @@ func TestUndeliverableLeftoverIsRemovedWithoutUpload(t *testing.T) {
 	if err := f.mim.Disk.WriteFile(`C:\Backup\.2026-11-20-2330.zip`, []byte("PK\x05\x06")); err != nil {
 		t.Fatal(err)
 	}
-	release()
+	proxy.refusing.Store(false)
 	f.mim.FailMAs = nil
 	downloads.Store(0)
 	logs, err := f.run(t, night(25))
@@ -335,7 +308,7 @@ func TestUndeliverableLeftoverIsRemovedWithoutUpload(t *testing.T) {
 			t.Errorf("%s stays on the server", zip)
 		}
 	}
-	if got := string(blobData(t, az, name)); got != "held" {
+	if got := blobData(t, az, name); got != nil {
 		t.Errorf("the incomplete backup's zip was uploaded (blob holds %d bytes)", len(got))
 	}
 	if blobData(t, az, f.srv.Host+"/2026-11-20-2330.zip") != nil {

@@ -19,27 +19,29 @@ param name string
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
 
+// BEGIN GENERATED: secret-params (make docs)
 @secure()
-@description('Password of the WinRM account on the MIM Sync server.')
+@description('MIMSyncCredPassword: password of MIMSyncCredUser.')
 param mimSyncCredPassword string
 
 @secure()
-@description('FTP password.')
+@description('FTPPassword: FTP password.')
 param ftpPassword string
 
 @secure()
-@description('SharePoint client certificate (PEM, or base64 PFX) with its private key; empty when the managed identity is used instead.')
+@description('SPClientCertificate: certificate auth: PEM or base64 PFX with the private key.')
 param spClientCertificate string
 
-@description('Store spClientCertificate: true when SharePoint uses certificate auth.')
+@description('Store spClientCertificate: true when it is given.')
 param storeSpClientCertificate bool
 
 @secure()
-@description('Graph client certificate for EntraDeltaExport (PEM, or base64 PFX) with its private key; empty when the managed identity is used instead.')
+@description('EntraClientCertificate: certificate auth: PEM or base64 PFX with the private key.')
 param entraClientCertificate string
 
-@description('Store entraClientCertificate: true when EntraDeltaExport uses certificate auth.')
+@description('Store entraClientCertificate: true when it is given.')
 param storeEntraClientCertificate bool
+// END GENERATED: secret-params
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -62,6 +64,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
+@description('Key Vault name.')
+output name string = vault.name
+
+// One secret per secret setting of the catalog, named after it, and its URI.
+// BEGIN GENERATED: secrets (make docs)
 resource mimSyncCredPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: 'MIMSyncCredPassword'
@@ -98,17 +105,15 @@ resource entraClientCertificateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07
   }
 }
 
-@description('Key Vault name.')
-output name string = vault.name
-
 @description('Unversioned URI of the MIMSyncCredPassword secret.')
-output mimSyncCredUri string = '${vault.properties.vaultUri}secrets/${mimSyncCredPasswordSecret.name}/'
+output mimSyncCredPasswordUri string = '${vault.properties.vaultUri}secrets/${mimSyncCredPasswordSecret.name}/'
 
 @description('Unversioned URI of the FTPPassword secret.')
-output ftpCredUri string = '${vault.properties.vaultUri}secrets/${ftpPasswordSecret.name}/'
+output ftpPasswordUri string = '${vault.properties.vaultUri}secrets/${ftpPasswordSecret.name}/'
 
-@description('Unversioned URI of the SPClientCertificate secret, or empty when no certificate was given.')
-output spCertificateUri string = storeSpClientCertificate ? '${vault.properties.vaultUri}secrets/SPClientCertificate/' : ''
+@description('Unversioned URI of the SPClientCertificate secret, or empty when none was given.')
+output spClientCertificateUri string = storeSpClientCertificate ? '${vault.properties.vaultUri}secrets/SPClientCertificate/' : ''
 
-@description('Unversioned URI of the EntraClientCertificate secret, or empty when no certificate was given.')
-output entraCertificateUri string = storeEntraClientCertificate ? '${vault.properties.vaultUri}secrets/EntraClientCertificate/' : ''
+@description('Unversioned URI of the EntraClientCertificate secret, or empty when none was given.')
+output entraClientCertificateUri string = storeEntraClientCertificate ? '${vault.properties.vaultUri}secrets/EntraClientCertificate/' : ''
+// END GENERATED: secrets

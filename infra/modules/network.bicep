@@ -9,6 +9,8 @@
 // MIM server on 5986) and admit nothing from the internet. Inbound to the MIM
 // server is opened on the server's side, from this subnet only (see
 // docs/operations.md); no rule here or anywhere in this template exposes WinRM.
+// The subnet has the Microsoft.Storage service endpoint: both storage accounts
+// admit it, and only it, through their firewalls (see backupstorage.bicep).
 // Deploy this module into the virtual network's resource group.
 
 @description('Azure region of the virtual network.')
@@ -47,6 +49,12 @@ resource subnet 'Microsoft.Network/virtualNetworks/subnets@2024-05-01' = {
     networkSecurityGroup: {
       id: nsg.id
     }
+    // The storage accounts admit this subnet through their firewalls.
+    serviceEndpoints: [
+      {
+        service: 'Microsoft.Storage'
+      }
+    ]
     delegations: [
       {
         name: 'flex-consumption'

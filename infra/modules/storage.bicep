@@ -2,6 +2,10 @@
 // deployment package container, and the queues and containers tenantops uses,
 // all created up front. Shared key access is off, so every client authenticates
 // with Entra ID (the app's user-assigned identity); no key is ever read or stored.
+// With an integration subnet that has the Microsoft.Storage service endpoint,
+// the firewall admits that subnet (and allowedIpRanges) only; see
+// backupstorage.bicep for why network rules rather than private endpoints.
+// MimConfigBackup's off-site copies live in their own account (backupstorage.bicep).
 
 @description('Azure region.')
 param location string
@@ -23,6 +27,14 @@ param queueNames array
 @description('Days a deleted blob can be restored.')
 param blobSoftDeleteDays int = 7
 
+@description('Integration subnet with the Microsoft.Storage service endpoint that alone may reach the account; empty leaves the firewall open.')
+param allowedSubnetId string = ''
+
+@description('Public IP ranges (CIDR) also admitted when the firewall is closed, e.g. the operators\' addresses.')
+param allowedIpRanges array = []
+
+var firewallClosed = !empty(allowedSubnetId)
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -40,10 +52,22 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    networkAcls: firewallClosed
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'AzureServices'
+          virtualNetworkRules: [
+            {
+              id: allowedSubnetId
+              action: 'Allow'
+            }
+          ]
+          ipRules: map(allowedIpRanges, range => { value: range, action: 'Allow' })
+        }
+      : {
+          defaultAction: 'Allow'
+          bypass: 'AzureServices'
+        }
   }
 }
 

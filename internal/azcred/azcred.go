@@ -64,6 +64,10 @@ type Options struct {
 	Source Source
 	// Settings name the app settings behind the fields, for error texts.
 	Settings Settings
+	// AuthorityHost is the Entra sign-in authority of a national cloud
+	// (e.g. https://login.microsoftonline.us/); empty means the public
+	// cloud's. It wins over ClientOptions.Cloud's authority host.
+	AuthorityHost string
 	// ClientOptions reach azidentity (authority host, transport); tests use
 	// them. Nil means the defaults.
 	ClientOptions *azcore.ClientOptions
@@ -220,12 +224,17 @@ func ParseCertificate(value, setting string) ([]*x509.Certificate, crypto.Privat
 	return certs, key, nil
 }
 
-// clientOptions returns the azidentity client options, the defaults when unset.
+// clientOptions returns the azidentity client options, the defaults when
+// unset, with the authority host of AuthorityHost.
 func (o Options) clientOptions() azcore.ClientOptions {
-	if o.ClientOptions == nil {
-		return azcore.ClientOptions{}
+	var opts azcore.ClientOptions
+	if o.ClientOptions != nil {
+		opts = *o.ClientOptions
 	}
-	return *o.ClientOptions
+	if host := strings.TrimSpace(o.AuthorityHost); host != "" {
+		opts.Cloud.ActiveDirectoryAuthorityHost = strings.TrimRight(host, "/") + "/"
+	}
+	return opts
 }
 
 // oneLine joins an SDK error's lines, so that an error text fits a log

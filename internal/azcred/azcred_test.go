@@ -181,3 +181,25 @@ func TestNoCredentialIsOneLineSayingWhatToDo(t *testing.T) {
 		t.Error("the chain's error is not kept underneath")
 	}
 }
+
+// TestAuthorityHostReachesTheCertificateCredential: the sign-in authority
+// of a national cloud (EntraAuthorityHost) is where the certificate
+// credential asks for its token; a wrong one gets none.
+func TestAuthorityHostReachesTheCertificateCredential(t *testing.T) {
+	id := startIdentity(t)
+	cert, pemText := identitytest.SelfSigned(t)
+	const clientID = "3d5f0a9e-0000-4000-8000-0000000ce273"
+	id.RegisterCertificate(clientID, cert)
+	opts := azcred.Options{TenantID: id.TenantID(), ClientID: clientID, Certificate: pemText, Settings: entraSettings,
+		AuthorityHost:            strings.TrimSuffix(id.AuthorityHost(), "/"),
+		ClientOptions:            &azcore.ClientOptions{Transport: id.AuthorityClient()},
+		DisableInstanceDiscovery: true}
+	if err := readOnePage(t, id, opts); err != nil {
+		t.Fatal(err)
+	}
+	issued := id.Issued()
+	opts.AuthorityHost = "https://127.0.0.1:1"
+	if err := readOnePage(t, id, opts); err == nil || id.Issued() != issued {
+		t.Fatalf("a wrong authority: %v, %d tokens issued", err, id.Issued()-issued)
+	}
+}

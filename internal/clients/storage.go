@@ -87,7 +87,12 @@ func serviceURI(p *settings.Parser, s settings.Spec) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
+	if err == nil && u.RawQuery != "" {
+		// The query may hold a shared access signature: never quoted.
+		p.Fail(s, "want the service's URL with no query (identity-based: a shared access signature is not used)")
+		return ""
+	}
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		p.Fail(s, fmt.Sprintf("want the service's URL such as https://<account>.blob.core.windows.net, got %q", v))
 		return ""
 	}

@@ -71,12 +71,14 @@ func handlerEnv(settings map[string]string, port string) []string {
 
 // awaitReady polls GET / until any HTTP answer, the process exits, or the
 // timeout passes.
+// The error names what ran out: the handler's own start timeout, or the
+// caller's context (which may have been spent before the handler started).
 func (p *process) awaitReady(ctx context.Context, client *http.Client, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	url := "http://127.0.0.1:" + p.port + "/"
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req, _ := http.NewRequestWithContext(waitCtx, http.MethodGet, url, nil)
 		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()
@@ -85,7 +87,10 @@ func (p *process) awaitReady(ctx context.Context, client *http.Client, timeout t
 		select {
 		case <-p.done:
 			return fmt.Errorf("devhost: handler exited before answering GET /: %v", p.err)
-		case <-ctx.Done():
+		case <-waitCtx.Done():
+			if ctx.Err() != nil {
+				return fmt.Errorf("devhost: stopped waiting for the handler to answer GET / on port %s: the caller's context ended: %w", p.port, context.Cause(ctx))
+			}
 			return fmt.Errorf("devhost: handler did not answer GET / on port %s within %s", p.port, timeout)
 		case <-time.After(20 * time.Millisecond):
 		}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,4 +66,72 @@ func shorten(s string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// classify wraps a final error answer: ErrResync for an expired or
+// invalid delta state, ErrUnselectable for a property delta cannot track;
+// other answers stay plain *Error.
+func classify(e *Error) error {
+	switch {
+	case e.Status == http.StatusGone || (e.Status == http.StatusBadRequest && namesSyncState(e)):
+		return fmt.Errorf("%w: %w", ErrResync, e)
+	case e.Status == http.StatusNotImplemented || (e.Status == http.StatusBadRequest && namesUnselectable(e.Message)):
+		return fmt.Errorf("%w: %w", ErrUnselectable, e)
+	}
+	return e
+}
+
+// namesSyncState reports an answer whose code or message is about the
+// delta state or the delta link's age: syncStateNotFound, syncStateInvalid,
+// resyncRequired, "The sync state generation is not found", "DeltaLink
+// older than 30 days is not supported", an expired delta token.
+func namesSyncState(e *Error) bool {
+	code, msg := strings.ToLower(e.Code), strings.ToLower(e.Message)
+	if strings.Contains(code, "syncstate") || strings.Contains(code, "resync") {
+		return true
+	}
+	for _, s := range []string{"sync state", "syncstate", "resync"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	aboutLink := false
+	for _, s := range []string{"deltalink", "delta link", "deltatoken", "delta token"} {
+		aboutLink = aboutLink || strings.Contains(msg, s) || strings.Contains(code, strings.ReplaceAll(s, " ", ""))
+	}
+	for _, s := range []string{"older than", "expired", "too old", "no longer valid"} {
+		if aboutLink && strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesUnselectable reports a 400 saying $select is not supported for
+// some properties ("...$expand/$select is not supported for the following
+// properties: birthday").
+func namesUnselectable(msg string) bool {
+	msg = strings.ToLower(msg)
+	return strings.Contains(msg, "$select is not supported") || strings.Contains(msg, "not supported for the following properties")
+}
+
+// UnselectableProperties returns the property names an ErrUnselectable
+// answer lists after "properties:" (nil when it names none).
+func UnselectableProperties(err error) []string {
+	var e *Error
+	if !errors.Is(err, ErrUnselectable) || !errors.As(err, &e) {
+		return nil
+	}
+	i := strings.LastIndex(strings.ToLower(e.Message), "properties:")
+	if i < 0 {
+		return nil
+	}
+	var names []string
+	for _, name := range strings.Split(e.Message[i+len("properties:"):], ",") {
+		name = strings.Trim(strings.TrimSpace(name), ".'\"")
+		if name != "" && !strings.ContainsAny(name, " /") {
+			names = append(names, name)
+		}
+	}
+	return names
 }

@@ -3,8 +3,9 @@
 // time after it (Page), following @odata.nextLink and @odata.deltaLink
 // exactly as Graph returned them. It is a small net/http client, not the
 // Graph SDK: a bearer token from an azcore credential (cached until near
-// expiry), Retry-After honoured on 429, 503 and 504 however long (within the
-// caller's deadline), exponential backoff with jitter without it, and
+// expiry), Retry-After honoured however long (within the
+// caller's deadline) on 429, 500, 502, 503 and 504, exponential backoff
+// with jitter without it, one retry with a new token after a 401, and
 // pages decoded as a stream. Links that point at another host than the
 // configured endpoint are refused, so the token never leaves for it.
 package graph
@@ -35,14 +36,19 @@ const defaultMaxRetries = 8
 
 // Errors a caller matches with errors.Is.
 var (
-	// ErrResync means the link is no longer valid (HTTP 400 with error
-	// code syncStateNotFound, or 410 Gone): drop the state and start a
-	// full round.
+	// ErrResync means the link is no longer valid (410 Gone, or a 400
+	// whose code or message names the sync state or the delta link's age,
+	// such as syncStateNotFound): drop the state and start a full round.
 	ErrResync = errors.New("graph: delta state is no longer valid; a full round is needed")
 	// ErrOutOfBudget means a retry wait would pass the context deadline.
 	ErrOutOfBudget = errors.New("graph: out of run budget")
-	// ErrUnauthorized means Graph answered 401 or 403.
+	// ErrUnauthorized means Graph answered 401 (after one retry with a new
+	// token) or 403.
 	ErrUnauthorized = errors.New("graph: unauthorized")
+	// ErrUnselectable means Graph cannot track a selected property (501,
+	// or a 400 saying $select is not supported for it); see
+	// UnselectableProperties.
+	ErrUnselectable = errors.New("graph: a selected property cannot be tracked by delta")
 )
 
 // Options configures a Client. Zero values work where a default is named.
@@ -51,7 +57,10 @@ type Options struct {
 	Credential azcore.TokenCredential // token for scope Endpoint + "/.default"
 	HTTPClient *http.Client           // nil: a client with sane timeouts
 	Log        *slog.Logger           // nil: discard
-	MaxRetries int                    // per request, on 429/503/504 and transport errors; 0: a default (8)
+	MaxRetries int                    // per request, on 429/5xx and transport errors; 0: a default (8)
+	// BackoffBase is the first wait of a retry without Retry-After, doubled
+	// per attempt up to a minute; 0: 1 s.
+	BackoffBase time.Duration
 	// MaxPageBytes bounds one page's body; 0: 64 MiB. A page of 200
 	// objects or 500 member links is far smaller.
 	MaxPageBytes int64
@@ -68,9 +77,12 @@ type Client struct {
 	log      *slog.Logger
 	retries  int
 	maxBytes int64
+	// backoffBase is the first backoff wait.
+	backoffBase time.Duration
 
 	tokenMu sync.Mutex
 	token   azcore.AccessToken
+	claims  string // of a 401's challenge, for the next token
 
 	// Seams for tests (set in export_test.go).
 	now    func() time.Time
@@ -103,6 +115,10 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.maxBytes <= 0 {
 		c.maxBytes = 64 << 20
+	}
+	c.backoffBase = opts.BackoffBase
+	if c.backoffBase <= 0 {
+		c.backoffBase = defaultBackoffBase
 	}
 	return c, nil
 }

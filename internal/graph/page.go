@@ -21,13 +21,19 @@ type Object struct {
 	ODataType string // "#microsoft.graph.user" / "#microsoft.graph.group" when present
 	Removed   string // "" | "changed" (soft delete) | "deleted"
 	// Attributes holds every other property present on the entry, except
-	// id, @odata.*, @removed and members@delta; a JSON null stays a null.
+	// id, @odata.*, @removed and the <name>@delta ones; a JSON null stays a
+	// null.
 	Attributes map[string]json.RawMessage
 	Members    []MemberChange // members@delta entries, in page order (groups only)
 	HasMembers bool           // members@delta was present on this entry (even if empty)
+	// References holds the other <name>@delta lists by name, such as
+	// manager@delta (users) and owners@delta (groups): entries in page
+	// order, present (even if empty) when the entry carried the list.
+	References map[string][]MemberChange
 }
 
-// MemberChange is one members@delta entry.
+// MemberChange is one entry of members@delta (or of another <name>@delta
+// list, such as manager@delta or owners@delta).
 type MemberChange struct {
 	ID      string
 	Type    string // "#microsoft.graph.user", "#microsoft.graph.group", "#microsoft.graph.device", ...
@@ -140,15 +146,15 @@ func objectFrom(raw map[string]json.RawMessage) (Object, error) {
 	if r, ok := raw["@removed"]; ok && string(r) != "null" {
 		obj.Removed = removedReason(r)
 	}
-	if m, ok := raw["members@delta"]; ok {
-		members, err := decodeMembers(m)
-		if err != nil {
-			return Object{}, fmt.Errorf("object %s: members@delta: %w", obj.ID, err)
-		}
-		obj.Members, obj.HasMembers = members, true
-	}
 	for key, value := range raw {
-		if key == "id" || key == "@removed" || key == "members@delta" || isODataAnnotation(key) {
+		name, isDelta := strings.CutSuffix(key, "@delta")
+		switch {
+		case isDelta && name != "":
+			if err := obj.addDelta(name, value); err != nil {
+				return Object{}, err
+			}
+			continue
+		case key == "id" || key == "@removed" || isODataAnnotation(key):
 			continue
 		}
 		if obj.Attributes == nil {
@@ -157,6 +163,24 @@ func objectFrom(raw map[string]json.RawMessage) (Object, error) {
 		obj.Attributes[key] = value
 	}
 	return obj, nil
+}
+
+// addDelta keeps one <name>@delta list: members@delta as Members, any
+// other under References.
+func (obj *Object) addDelta(name string, raw json.RawMessage) error {
+	changes, err := decodeMembers(raw)
+	if err != nil {
+		return fmt.Errorf("object %s: %s@delta: %w", obj.ID, name, err)
+	}
+	if name == "members" {
+		obj.Members, obj.HasMembers = changes, true
+		return nil
+	}
+	if obj.References == nil {
+		obj.References = map[string][]MemberChange{}
+	}
+	obj.References[name] = changes
+	return nil
 }
 
 // isODataAnnotation reports @odata.* keys (and property@odata.* ones).
@@ -182,8 +206,12 @@ func decodeMembers(raw json.RawMessage) ([]MemberChange, error) {
 		Type    string          `json:"@odata.type"`
 		Removed json.RawMessage `json:"@removed"`
 	}
+	raw = json.RawMessage(strings.TrimSpace(string(raw)))
 	if string(raw) == "null" {
 		return []MemberChange{}, nil
+	}
+	if len(raw) > 0 && raw[0] == '{' { // a single entry, as a single-valued reference may come
+		raw = json.RawMessage("[" + string(raw) + "]")
 	}
 	if err := json.Unmarshal(raw, &entries); err != nil {
 		return nil, err

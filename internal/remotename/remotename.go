@@ -7,8 +7,11 @@
 // control characters, no names Windows reserves for devices, no characters
 // Windows forbids, no trailing dot or space, no more than Windows allows in
 // one path component, no names shaped like the 8.3 short names Windows
-// generates (which can resolve to another, long-named file), and no
-// invisible Unicode format characters (which disguise how a name reads).
+// generates (which can resolve to another, long-named file), no invisible
+// Unicode characters (format characters, every default-ignorable code point
+// and look-alike blanks, which disguise how a name reads or make it look
+// empty), and no name ending in a blank of any kind (a space, a no-break
+// space or another Unicode space separator).
 package remotename
 
 import (
@@ -74,6 +77,11 @@ func problem(name string) string {
 		case unicode.Is(unicode.Cf, r):
 			return fmt.Sprintf("contains U+%04X, an invisible format character (Unicode category Cf) "+
 				"that can disguise how the name reads", r)
+		case unicode.Is(defaultIgnorable, r):
+			return fmt.Sprintf("contains U+%04X, a default-ignorable code point that shows as nothing "+
+				"and can disguise how the name reads", r)
+		case lookAlikeBlanks[r] != "":
+			return fmt.Sprintf("contains U+%04X (%s), which shows as a blank", r, lookAlikeBlanks[r])
 		case strings.ContainsRune(forbidden, r):
 			if r == '/' || r == '\\' {
 				return "contains a path separator"
@@ -83,6 +91,9 @@ func problem(name string) string {
 	}
 	if strings.HasSuffix(name, ".") || strings.HasSuffix(name, " ") {
 		return "ends in a dot or a space, which Windows drops"
+	}
+	if last, _ := utf8.DecodeLastRuneInString(name); unicode.Is(unicode.Zs, last) {
+		return fmt.Sprintf("ends in U+%04X, a blank (Unicode space separator) that cannot be seen", last)
 	}
 	if isReserved(name) {
 		return "a device name Windows reserves"

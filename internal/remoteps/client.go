@@ -86,7 +86,7 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 			TLSServerName: cfg.TLSServerName, CACert: cfg.CACertPEM,
 			// The HTTP wait outlasts the operation timeout, so a Receive is
 			// answered by the server (output or w:TimedOut), never abandoned.
-			Timeout: cfg.OperationTimeout + 15*time.Second,
+			Timeout: cfg.RequestTimeout,
 		}}
 	return c, nil
 }

@@ -27,6 +27,13 @@ const (
 	// asks for would drop under 8192 octets, which servers fault with
 	// wsman:EncodingLimit (MS-WSMV 3.1.4.1.7).
 	MinMaxEnvelopeSize = 32 * 1024
+	// requestSlack is what a request may take beyond the OperationTimeout:
+	// the round trip and the server's own work.
+	requestSlack = 15 * time.Second
+	// responseHeadroom is how far an answer may exceed MaxEnvelopeSize
+	// before it is refused. A server keeps its answer within the
+	// MaxEnvelopeSize the request asks for, which is smaller still.
+	responseHeadroom = 64 * 1024
 )
 
 // Config says how to reach a WinRM listener.
@@ -50,6 +57,10 @@ type Config struct {
 	// OperationTimeout is how long one Receive may wait for output before
 	// the server answers "no output yet"; default DefaultOperationTimeout.
 	OperationTimeout time.Duration
+	// RequestTimeout bounds one HTTP request, from sending it to the last
+	// byte of its answer (headers and body); default OperationTimeout plus
+	// requestSlack, so a Receive is answered by the server, never cut off.
+	RequestTimeout time.Duration
 }
 
 // String implements fmt.Stringer without the password, so that a Config
@@ -59,8 +70,8 @@ func (c Config) String() string {
 	if c.Password != "" {
 		password = "(redacted)"
 	}
-	return fmt.Sprintf("{Host:%s Port:%d HTTPS:%t User:%s Password:%s Auth:%s CACertPEM:%d bytes InsecureSkipVerify:%t TLSServerName:%s CertSHA256:%s MaxEnvelopeSize:%d OperationTimeout:%s}",
-		c.Host, c.Port, c.HTTPS, c.User, password, c.Auth, len(c.CACertPEM), c.InsecureSkipVerify, c.TLSServerName, c.CertSHA256, c.MaxEnvelopeSize, c.OperationTimeout)
+	return fmt.Sprintf("{Host:%s Port:%d HTTPS:%t User:%s Password:%s Auth:%s CACertPEM:%d bytes InsecureSkipVerify:%t TLSServerName:%s CertSHA256:%s MaxEnvelopeSize:%d OperationTimeout:%s RequestTimeout:%s}",
+		c.Host, c.Port, c.HTTPS, c.User, password, c.Auth, len(c.CACertPEM), c.InsecureSkipVerify, c.TLSServerName, c.CertSHA256, c.MaxEnvelopeSize, c.OperationTimeout, c.RequestTimeout)
 }
 
 // GoString implements fmt.GoStringer the same way, for %#v.
@@ -82,6 +93,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OperationTimeout == 0 {
 		c.OperationTimeout = DefaultOperationTimeout
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = c.OperationTimeout + requestSlack
 	}
 	if c.Port == 0 {
 		c.Port = 5985

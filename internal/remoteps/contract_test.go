@@ -1,12 +1,16 @@
 package remoteps_test
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tenantops/tenantops/internal/remoteps"
+	"github.com/tenantops/tenantops/internal/testonly/winrmtest"
 )
 
 // The scripts read exactly the parameters the Go side sends.
@@ -43,5 +47,29 @@ func TestUploadsHeaderMatchesTheGoSide(t *testing.T) {
 	}
 	if want := map[string]bool{"path": true, "size": true}; !reflect.DeepEqual(seen, want) {
 		t.Errorf("uploads.ps1 reads header fields %v, the Go side sends %v", seen, want)
+	}
+}
+
+// The upload scripts and their Go models (winrmtest) agree on which
+// leftovers an upload removes: the same name shape, which is the shape of
+// the scripts' own temporary names, and the same age; and both scripts
+// clean a folder before they write a temporary file into it.
+func TestStalePartialRuleMatchesTheModel(t *testing.T) {
+	pattern := "'" + winrmtest.PartialName.String() + "'"
+	age := fmt.Sprintf("AddDays(-%d)", int(winrmtest.PartialMaxAge/(24*time.Hour)))
+	for _, name := range []string{"upload.ps1", "uploads.ps1"} {
+		src := remoteps.Scripts()[name]
+		for _, want := range []string{pattern, age, `'.' + [guid]::NewGuid().ToString('N').Substring(0, 16) + '.partial'`} {
+			if !strings.Contains(src, want) {
+				t.Errorf("%s lacks %s", name, want)
+			}
+		}
+		clean, temp := strings.Index(src, "Remove-StalePartial $folder"), strings.Index(src, "$temp = Join-Path $folder")
+		if clean < 0 || temp < 0 || clean > temp {
+			t.Errorf("%s does not clean the folder before writing its temporary file", name)
+		}
+	}
+	if !winrmtest.PartialName.MatchString("." + strings.Repeat("ab", 8) + ".partial") {
+		t.Error("the model's shape does not match the scripts' temporary names")
 	}
 }

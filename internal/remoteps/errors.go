@@ -23,6 +23,12 @@ var (
 	// ErrNTLMNotOffered: NTLM was asked for, and the listener offered
 	// neither Negotiate nor NTLM; the password was not sent.
 	ErrNTLMNotOffered = errors.New("the WinRM listener offers no Negotiate (NTLM) authentication, and Basic is used only over HTTPS with a verified certificate; the password was not sent")
+	// ErrStalled: the listener began an answer and did not finish it in
+	// time (Config.RequestTimeout).
+	ErrStalled = errors.New("the WinRM listener stalled in the middle of an answer")
+	// ErrResponseTooLarge: an answer was larger than any the listener may
+	// send (Config.MaxEnvelopeSize and some headroom).
+	ErrResponseTooLarge = errors.New("the WinRM listener's answer is too large")
 )
 
 // ExitError is a script that ended with a non-zero exit code.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -27,13 +28,19 @@ import (
 // one connection; with one connection per lane, a Receive can never slip
 // between the two legs of a Send's handshake.
 //
-// Requests that start work (Command, Send) follow the run's context, so a
-// cancelled run stops waiting for an unreachable host; Signal, Delete and
-// Receive do not, so a cancelled command is still terminated and its shell
-// deleted. Create follows the context only until the request is written:
-// after that the server may have made the shell, and only its answer names
-// it for the Delete. Connections go straight to the host, never through a
-// proxy, since NTLM authenticates the TCP connection.
+// Every request takes the run's context and is bounded twice: it must end,
+// headers and body, within RequestTimeout, and its answer may be no larger
+// than MaxEnvelopeSize plus some headroom; so a peer that sends headers and
+// then stalls, or a body that never ends, fails the request at its deadline.
+// Requests that start work or wait for output (Command, Send, Receive) end
+// when the run is cancelled, so a cancelled run stops waiting for an
+// unreachable host; Signal and Delete keep the run's values but not its
+// cancellation, so a cancelled command is still terminated and its shell
+// deleted, within their own RequestTimeout. Create follows the context only
+// until the request is written: after that the server may have made the
+// shell, and only its answer names it for the Delete. Connections go
+// straight to the host, never through a proxy, since NTLM authenticates the
+// TCP connection.
 //
 // It also keeps the first failure (other than the Receive timeout fault),
 // since masterzen reports a failed Send only as io.ErrShortWrite.
@@ -120,10 +127,10 @@ const (
 // how masterzen's Receive loop tells "no output yet" from a failure.
 func (t *transport) Post(_ *winrm.Client, m *soap.SoapMessage) (string, error) {
 	body := m.String()
-	client, ctx, done := t.others, context.Background(), func() {}
+	client, ctx, done := t.others, context.WithoutCancel(t.ctx), func() {}
 	switch {
 	case strings.Contains(body, "/windows/shell/Receive<"):
-		client = t.receives
+		client, ctx = t.receives, t.ctx
 	case strings.Contains(body, "/windows/shell/Command<"):
 		ctx, body = t.ctx, strings.Replace(body, consoleStdin, pipeStdin, 1)
 	case strings.Contains(body, "/windows/shell/Send<"):
@@ -146,7 +153,11 @@ func (t *transport) Post(_ *winrm.Client, m *soap.SoapMessage) (string, error) {
 	return resp, err
 }
 
-func (t *transport) post(ctx context.Context, client *http.Client, body string) (string, error) {
+// post sends one request and reads its answer within RequestTimeout and
+// the size limit.
+func (t *transport) post(parent context.Context, client *http.Client, body string) (string, error) {
+	ctx, cancel := context.WithTimeout(parent, t.cfg.RequestTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, strings.NewReader(body))
 	if err != nil {
 		return "", err
@@ -154,13 +165,17 @@ func (t *transport) post(ctx context.Context, client *http.Client, body string) 
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
 	req.SetBasicAuth(t.cfg.User, t.cfg.Password) // the NTLM negotiator turns these into a handshake
 	resp, err := client.Do(req)
+	var ue *url.Error
+	if err != nil && errors.As(err, &ue) && ue.Timeout() && parent.Err() == nil {
+		return "", fmt.Errorf("no answer within %s (RequestTimeout): %w", t.cfg.RequestTimeout, err)
+	}
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := t.readBody(parent, ctx, resp.Body)
 	if err != nil {
-		return "", fmt.Errorf("reading the response: %w", err)
+		return "", err
 	}
 	if resp.StatusCode != http.StatusOK {
 		return "", newHTTPError(resp.StatusCode, data)
@@ -169,6 +184,25 @@ func (t *transport) post(ctx context.Context, client *http.Client, body string) 
 		return "", fmt.Errorf("http error %d: unexpected content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	return string(data), nil
+}
+
+// readBody reads an answer's body up to the size limit. Its errors never
+// read as a timeout to masterzen (a *url.Error, "OperationTimeout"), so a
+// broken answer ends the command instead of being asked for again.
+func (t *transport) readBody(parent, ctx context.Context, body io.Reader) ([]byte, error) {
+	limit := int64(t.cfg.MaxEnvelopeSize) + responseHeadroom
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	switch {
+	case err != nil && ctx.Err() != nil && parent.Err() == nil: // the request's own deadline
+		return nil, fmt.Errorf("%w: the listener sent the headers of its answer, then did not finish the body within %s",
+			ErrStalled, t.cfg.RequestTimeout)
+	case err != nil:
+		return nil, fmt.Errorf("reading the response: %w", err)
+	case int64(len(data)) > limit:
+		return nil, fmt.Errorf("%w: more than %d bytes, the MaxEnvelopeSize (%d) and %d bytes of headroom",
+			ErrResponseTooLarge, limit, t.cfg.MaxEnvelopeSize, responseHeadroom)
+	}
+	return data, nil
 }
 
 // failure returns the first failed request of the run, if any.

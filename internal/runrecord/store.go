@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -175,7 +176,23 @@ func (s *Store) History(ctx context.Context, function string, since time.Time) (
 	return out, nil
 }
 
+// Limits on what one read takes in: a latest record is one line of a few
+// KiB at most; a day's history is bounded by the appends one append blob
+// holds. A larger blob is not a record this package wrote.
+const (
+	maxLatestBytes = 1 << 20
+	maxDayBytes    = 64 << 20
+)
+
+// ErrTooLarge is returned for a blob larger than any record this package
+// writes; it is not read.
+var ErrTooLarge = errors.New("runrecord: blob too large to be a run record")
+
 func (s *Store) read(ctx context.Context, name string) ([]byte, error) {
+	limit := int64(maxDayBytes)
+	if strings.HasSuffix(name, "/latest.json") {
+		limit = maxLatestBytes
+	}
 	resp, err := s.container.NewBlobClient(name).DownloadStream(ctx, nil)
 	if bloberror.HasCode(err, bloberror.BlobNotFound, bloberror.ContainerNotFound) {
 		return nil, ErrNoRecord
@@ -184,9 +201,15 @@ func (s *Store) read(ctx context.Context, name string) ([]byte, error) {
 		return nil, fmt.Errorf("runrecord: read %s: %w", name, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	if resp.ContentLength != nil && *resp.ContentLength > limit {
+		return nil, fmt.Errorf("%w: %s holds %d bytes, the limit is %d", ErrTooLarge, name, *resp.ContentLength, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("runrecord: read %s: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: %s holds more than %d bytes", ErrTooLarge, name, limit)
 	}
 	return data, nil
 }

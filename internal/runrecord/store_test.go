@@ -112,3 +112,39 @@ func TestNewBoundsTheErrorWithoutSplittingCharacters(t *testing.T) {
 		t.Error("the cut split a character")
 	}
 }
+
+// TestOversizeBlobsAreRefused: a blob larger than any record this package
+// writes (a latest record over 1 MiB, a day over 64 MiB) is not read into
+// memory: the read fails with ErrTooLarge, naming the blob.
+func TestOversizeBlobsAreRefused(t *testing.T) {
+	ctx := context.Background()
+	az := azuritetest.Start(t)
+	c := az.Account.Blob.ServiceClient().NewContainerClient(runrecord.Container)
+	store := runrecord.NewStore(c)
+	if err := store.Write(ctx, runrecord.New("FtpRetrieve", "inv-1", time.Now(), time.Second, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().UTC().Format(time.DateOnly)
+	tests := []struct {
+		name string
+		size int
+		read func() error
+	}{
+		{"runs/FtpRetrieve/latest.json", 1<<20 + 1, func() error { _, err := store.Latest(ctx, "FtpRetrieve"); return err }},
+		{"runs/FtpRetrieve/" + day + ".jsonl", 64<<20 + 1, func() error {
+			_, err := store.History(ctx, "FtpRetrieve", time.Now().Add(-time.Hour))
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		line := `{"function":"FtpRetrieve","outcome":"succeeded","error":"`
+		body := line + strings.Repeat("x", tt.size-len(line)-3) + "\"}\n"
+		if _, err := c.NewBlockBlobClient(tt.name).UploadBuffer(ctx, []byte(body), nil); err != nil {
+			t.Fatal(err)
+		}
+		err := tt.read()
+		if !errors.Is(err, runrecord.ErrTooLarge) || !strings.Contains(err.Error(), tt.name) {
+			t.Errorf("%s of %d bytes: read = %v, want ErrTooLarge naming it", tt.name, tt.size, err)
+		}
+	}
+}

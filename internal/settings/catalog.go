@@ -7,17 +7,17 @@ import "time"
 
 // Storage.
 var (
-	Storage = Spec{Name: "AzureWebJobsStorage", Example: "UseDevelopmentStorage=true", Secret: true, Area: "storage",
+	Storage = Spec{Name: "AzureWebJobsStorage", Example: "UseDevelopmentStorage=true", Secret: true, Area: "storage", Deploy: DeployTemplate,
 		Help: "connection string, UseDevelopmentStorage=true, or empty for identity-based storage"}
-	StorageAccountName = Spec{Name: "AzureWebJobsStorage__accountName", Area: "storage",
+	StorageAccountName = Spec{Name: "AzureWebJobsStorage__accountName", Deploy: DeployTemplate, Area: "storage",
 		Help: "identity-based storage: the account name (endpoints inferred for the public cloud)"}
-	StorageBlobServiceURI = Spec{Name: "AzureWebJobsStorage__blobServiceUri", Kind: HTTPURL, Area: "storage",
+	StorageBlobServiceURI = Spec{Name: "AzureWebJobsStorage__blobServiceUri", Deploy: DeployTemplate, Kind: HTTPURL, Area: "storage",
 		Help: "identity-based storage: the blob endpoint"}
-	StorageQueueServiceURI = Spec{Name: "AzureWebJobsStorage__queueServiceUri", Kind: HTTPURL, Area: "storage",
+	StorageQueueServiceURI = Spec{Name: "AzureWebJobsStorage__queueServiceUri", Deploy: DeployTemplate, Kind: HTTPURL, Area: "storage",
 		Help: "identity-based storage: the queue endpoint"}
-	StorageCredential = Spec{Name: "AzureWebJobsStorage__credential", Kind: Enum, Allowed: []string{"managedidentity"}, Area: "storage",
+	StorageCredential = Spec{Name: "AzureWebJobsStorage__credential", Deploy: DeployTemplate, Kind: Enum, Allowed: []string{"managedidentity"}, Area: "storage",
 		Help: "identity-based storage: managedidentity, or empty for the default credential chain"}
-	StorageClientID = Spec{Name: "AzureWebJobsStorage__clientId", Area: "storage",
+	StorageClientID = Spec{Name: "AzureWebJobsStorage__clientId", Deploy: DeployTemplate, Area: "storage",
 		Help: "identity-based storage: client id of a user-assigned managed identity"}
 )
 
@@ -25,7 +25,7 @@ var (
 var (
 	OpsTimeZone = Spec{Name: "OpsTimeZone", Kind: TimeZone, Area: "time",
 		Help: "IANA or Windows time zone for dated folders and file-name tokens; default WEBSITE_TIME_ZONE, else UTC"}
-	WebsiteTimeZone = Spec{Name: "WEBSITE_TIME_ZONE", Kind: TimeZone, Area: "time",
+	WebsiteTimeZone = Spec{Name: "WEBSITE_TIME_ZONE", Deploy: DeployTemplate, Kind: TimeZone, Area: "time",
 		Help: "platform setting, read only as the fallback for OpsTimeZone (ignored by Linux Consumption and Flex)"}
 )
 
@@ -53,9 +53,14 @@ var (
 	MIMServiceUri          = Spec{Name: "MIMServiceUri", Kind: HTTPURL, Default: "http://localhost:5725", Area: "backup", Help: "MIM Service address for Export-FIMConfig"}
 	MIMExtensionsPath      = Spec{Name: "MIMExtensionsPath", Default: `C:\Program Files\Microsoft Forefront Identity Manager\2010\Synchronization Service\Extensions`, Area: "backup", Help: "the Sync service's Extensions folder"}
 	MIMBackupRetentionDays = Spec{Name: "MIMBackupRetentionDays", Kind: Int, Default: "30", Area: "backup", Help: "days to keep backups; 0 keeps all"}
-	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, Area: "backup", Help: "optional blob container for a zipped off-server copy"}
+	MIMBackupContainer     = Spec{Name: "MIMBackupContainer", Kind: ContainerName, BackupAccount: true, Area: "backup", Help: "blob container of the backup storage account (MIMBackupBlobServiceUri) for a zipped off-server copy; empty = none"}
 	MIMBackupKeepMin       = Spec{Name: "MIMBackupKeepMin", Kind: Int, Min: 1, Default: "7", Area: "backup", Help: "the newest complete backups always kept, however old"}
 )
+
+// MIMBackupBlobServiceURI points MimConfigBackup's off-site copy at the backup
+// storage account, an account of its own (infra/modules/backupstorage.bicep).
+var MIMBackupBlobServiceURI = Spec{Name: "MIMBackupBlobServiceUri", Kind: HTTPURL, Deploy: DeployTemplate, Area: "backup",
+	Help: "blob endpoint of the backup storage account that holds MIMBackupContainer, reached with the AzureWebJobsStorage identity; empty = the AzureWebJobsStorage account"}
 
 // FTP retrieval.
 var (
@@ -69,10 +74,10 @@ var (
 	FTPTargetSubfolder = Spec{Name: "FTPTargetSubfolder", Default: "{yyyy-MM-dd}", Area: "FTP", Help: "subfolder under the target, with date tokens; empty = none"}
 	FTPTarget          = Spec{Name: "FTPTarget", Kind: Enum, Allowed: []string{"winrm", "blob", "local"}, Default: "winrm", Area: "FTP", Help: "where files go: the MIM server over WinRM, a blob container, or a folder on this machine"}
 	FTPTargetContainer = Spec{Name: "FTPTargetContainer", Kind: ContainerName, RequiredWhen: []Condition{{Setting: "FTPTarget", Values: []string{"blob"}}}, Area: "FTP", Help: "blob container of AzureWebJobsStorage to deliver into"}
-	FTPTLS             = Spec{Name: "FTPTLS", Kind: Enum, Allowed: []string{"explicit", "implicit", "none"}, Default: "explicit", Area: "FTP", Help: "FTPS mode; none sends the password in clear text"}
+	FTPTLS             = Spec{Name: "FTPTLS", Param: "ftpTLS", Kind: Enum, Allowed: []string{"explicit", "implicit", "none"}, Default: "explicit", Area: "FTP", Help: "FTPS mode; none sends the password in clear text"}
 	FTPMaxConnections  = Spec{Name: "FTPMaxConnections", Kind: Int, Min: 1, Default: "4", Area: "FTP", Help: "parallel FTP connections"}
 	FTPMinFileAge      = Spec{Name: "FTPMinFileAge", Kind: Duration, Default: "2m", Area: "FTP", Help: "skip files modified more recently than this (still being written)"}
-	FTPCACert          = Spec{Name: "FTPCACert", Kind: Certificates, Area: "FTP", Help: "PEM certificate(s) that the FTP server's certificate must chain to; default the system roots"}
+	FTPCACert          = Spec{Name: "FTPCACert", Param: "ftpCACert", Kind: Certificates, Area: "FTP", Help: "PEM certificate(s) that the FTP server's certificate must chain to; default the system roots"}
 	FTPTimeout         = Spec{Name: "FTPTimeout", Kind: Duration, Default: "1m", Area: "FTP", Help: "longest wait for any single read or write on an FTP connection"}
 )
 
@@ -88,7 +93,7 @@ var (
 	SPTenantId                = Spec{Name: "SPTenantId", RequiredWhen: []Condition{{Setting: "SPClientId"}, {Setting: "SPClientCertificate"}}, Area: "SharePoint", Help: "certificate auth: Entra tenant id"}
 	SPClientId                = Spec{Name: "SPClientId", RequiredWhen: []Condition{{Setting: "SPTenantId"}, {Setting: "SPClientCertificate"}}, Area: "SharePoint", Help: "certificate auth: app (client) id"}
 	SPClientCertificate       = Spec{Name: "SPClientCertificate", RequiredWhen: []Condition{{Setting: "SPTenantId"}, {Setting: "SPClientId"}}, Secret: true, Area: "SharePoint", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
-	SPManagedIdentityClientId = Spec{Name: "SPManagedIdentityClientId", Area: "SharePoint", Help: "client id of a user-assigned managed identity (else system-assigned)"}
+	SPManagedIdentityClientId = Spec{Name: "SPManagedIdentityClientId", Deploy: DeployIdentity, Area: "SharePoint", Help: "client id of a user-assigned managed identity (else system-assigned)"}
 )
 
 // Entra ID export (EntraDeltaExport).
@@ -104,10 +109,12 @@ var (
 		Help: "days to keep change files; the newest full file and those after it are always kept; 0 keeps all"}
 	EntraGraphEndpoint = Spec{Name: "EntraGraphEndpoint", Kind: HTTPSURL, Default: "https://graph.microsoft.com", Area: "Entra",
 		Help: "Microsoft Graph endpoint (national clouds differ)"}
+	EntraAuthorityHost = Spec{Name: "EntraAuthorityHost", Kind: HTTPSURL, Default: "https://login.microsoftonline.com", Area: "Entra",
+		Help: "Entra sign-in authority of the certificate credential, the pair of EntraGraphEndpoint (national clouds differ)"}
 	EntraTenantId                = Spec{Name: "EntraTenantId", RequiredWhen: []Condition{{Setting: "EntraClientId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: Entra tenant id"}
 	EntraClientId                = Spec{Name: "EntraClientId", RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientCertificate"}}, Area: "Entra", Help: "certificate auth: app (client) id"}
 	EntraClientCertificate       = Spec{Name: "EntraClientCertificate", Secret: true, RequiredWhen: []Condition{{Setting: "EntraTenantId"}, {Setting: "EntraClientId"}}, Area: "Entra", Help: "certificate auth: PEM or base64 PFX with the private key (a Key Vault reference)"}
-	EntraManagedIdentityClientId = Spec{Name: "EntraManagedIdentityClientId", Area: "Entra", Help: "client id of a user-assigned managed identity (else system-assigned)"}
+	EntraManagedIdentityClientId = Spec{Name: "EntraManagedIdentityClientId", Deploy: DeployIdentity, Area: "Entra", Help: "client id of a user-assigned managed identity (else system-assigned)"}
 )
 
 // All returns every setting tenantops reads, in catalog order.
@@ -118,13 +125,13 @@ func All() []Spec {
 		MIMSyncServer, MIMSyncCredUser, MIMSyncCredPassword, MIMSyncWinRMPort, MIMSyncWinRMUseHTTPS, MIMSyncWinRMCACert, MIMSyncWinRMInsecureSkipVerify,
 		MIMSyncWinRMCertThumbprint, MIMSyncWinRMTLSServerName,
 		MIMBackupSchedule, MIMBackupRoot, MIMBackupFolderFormat, MIMServiceUri, MIMExtensionsPath, MIMBackupRetentionDays, MIMBackupContainer,
-		MIMBackupKeepMin,
+		MIMBackupKeepMin, MIMBackupBlobServiceURI,
 		FTPServer, FTPUsername, FTPPassword, FTPSourceDirectory, FTPTargetDirectory, FTPSchedule, FTPFilePattern, FTPTargetSubfolder,
 		FTPTarget, FTPTargetContainer, FTPTLS, FTPMaxConnections, FTPMinFileAge, FTPCACert, FTPTimeout,
 		SPSiteUrl, SPListTitle, SPChangePollSchedule, SPCleanupQueue, SPStateContainer, SPCleanupTargets, SPCleanupMode,
 		SPTenantId, SPClientId, SPClientCertificate, SPManagedIdentityClientId,
 		EntraDeltaSchedule, EntraUserAttributes, EntraGroupAttributes, EntraExportTarget, EntraExportDirectory,
-		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint,
+		EntraExportContainer, EntraStateContainer, EntraExportRetentionDays, EntraGraphEndpoint, EntraAuthorityHost,
 		EntraTenantId, EntraClientId, EntraClientCertificate, EntraManagedIdentityClientId,
 	}
 }

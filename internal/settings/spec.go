@@ -34,7 +34,32 @@ type Spec struct {
 	// for a function (see WithCheck); its error says what is wrong and never
 	// quotes a secret.
 	Check func(value string) error
+
+	// Deploy says how infra/main.bicep sets the setting; the zero value is a
+	// template parameter of its own (make docs writes it).
+	Deploy Deploy
+	// Param names that parameter where lower-camel-casing Name does not give
+	// the name operators know it by (FTPTLS is ftpTLS, not ftptls).
+	Param string
+	// BackupAccount marks a container setting whose container lives in the
+	// backup storage account the template creates for it, not in the host's.
+	BackupAccount bool
 }
+
+// Deploy is how the deployment template sets a setting.
+type Deploy string
+
+// The ways the template sets a setting.
+const (
+	// DeployParam: a parameter named after the setting, with the catalog's
+	// default; a secret goes to Key Vault and the app setting references it.
+	DeployParam Deploy = ""
+	// DeployIdentity: the client id of the app's user-assigned identity.
+	DeployIdentity Deploy = "identity"
+	// DeployTemplate: set, or left out on purpose, by the template's own
+	// hand-written lines (identity-based host storage, platform settings).
+	DeployTemplate Deploy = "template"
+)
 
 // Condition holds when the setting named Setting has one of Values
 // (compared without regard to case, after its default is applied), or,

@@ -66,37 +66,36 @@ type Options struct {
 	Now          time.Time
 }
 
-// Collect builds the report.
+// Collect builds the report. A function whose records cannot be read (a
+// storage error, a blob too large to be a record) is reported with that as
+// its problem; the other functions are still reported.
 func Collect(ctx context.Context, opts Options) (Report, error) {
 	report := Report{Generated: opts.Now.UTC()}
 	for _, decl := range opts.Declarations {
-		f, err := collectOne(ctx, opts, decl)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return Report{}, err
 		}
-		report.Functions = append(report.Functions, f)
+		report.Functions = append(report.Functions, collectOne(ctx, opts, decl))
 	}
 	return report, nil
 }
 
-func collectOne(ctx context.Context, opts Options, decl function.Declaration) (Function, error) {
+// ClockSkewTolerance is how far in the future a run's start may lie before
+// the report calls it clock skew: the clocks of the app and of the machine
+// running the report are never quite the same.
+const ClockSkewTolerance = time.Minute
+
+func collectOne(ctx context.Context, opts Options, decl function.Declaration) Function {
 	f := Function{Name: decl.Name, Trigger: strings.TrimSuffix(decl.Trigger.Type, "Trigger")}
-	last, err := opts.Records.Latest(ctx, decl.Name)
-	switch {
-	case errors.Is(err, runrecord.ErrNoRecord):
-	case err != nil:
-		return f, err
-	default:
-		f.Last = &last
-	}
-	if f.History, err = opts.Records.History(ctx, decl.Name, opts.Now.AddDate(0, 0, -HistoryDays)); err != nil {
-		return f, err
-	}
+	latestRead := readRecords(ctx, &f, opts)
 	if f.Last != nil && !f.Last.OK() {
 		f.Failing = true
 		f.Problems = append(f.Problems, "last run failed: "+f.Last.Error)
 	}
-	if decl.Trigger.Type == "timerTrigger" {
+	if f.Last != nil && f.Last.Start.After(opts.Now.Add(ClockSkewTolerance)) {
+		f.Problems = append(f.Problems, fmt.Sprintf("clock skew: the last run's start (%s UTC) is %s ahead of this clock; "+
+			"its age and whether it is overdue cannot be judged", f.Last.Start.UTC().Format(time.RFC3339), Age(f.Last.Start.Sub(opts.Now))))
+	} else if decl.Trigger.Type == "timerTrigger" && latestRead {
 		judgeSchedule(&f, decl, opts)
 	}
 	if decl.Status != nil {
@@ -108,7 +107,26 @@ func collectOne(ctx context.Context, opts Options, decl function.Declaration) (F
 			}
 		}
 	}
-	return f, nil
+	return f
+}
+
+// readRecords fills in the last run and the history; a failed read is the
+// function's problem. It reports whether the last run's record was read
+// (or there is none).
+func readRecords(ctx context.Context, f *Function, opts Options) (latestRead bool) {
+	last, err := opts.Records.Latest(ctx, f.Name)
+	switch {
+	case errors.Is(err, runrecord.ErrNoRecord):
+	case err != nil:
+		f.Problems = append(f.Problems, "the last run's record could not be read: "+err.Error())
+	default:
+		f.Last = &last
+	}
+	latestRead = err == nil || errors.Is(err, runrecord.ErrNoRecord)
+	if f.History, err = opts.Records.History(ctx, f.Name, opts.Now.AddDate(0, 0, -HistoryDays)); err != nil {
+		f.Problems = append(f.Problems, "the run history could not be read: "+err.Error())
+	}
+	return latestRead
 }
 
 // judgeSchedule holds a timer function's last run against its schedule: it

@@ -13,13 +13,14 @@ import (
 )
 
 // WriteText writes the report as a table, one row per function, with its
-// state below it and the problems at the end.
+// state below it and the problems at the end. Every text that comes from a
+// record or a function's state goes through Printable.
 func WriteText(w io.Writer, r Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FUNCTION\tLAST RUN (UTC)\tOUTCOME\tAGE\tSCHEDULE\tFIGURES")
 	for _, f := range r.Functions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, lastRun(f), outcome(f), age(f, r.Generated),
-			scheduleText(f), FormatFigures(figures(f)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", Printable(f.Name), lastRun(f), Printable(outcome(f)), age(f, r.Generated),
+			Printable(scheduleText(f)), Printable(FormatFigures(figures(f))))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -35,7 +36,7 @@ func WriteText(w io.Writer, r Report) error {
 	fmt.Fprintf(w, "\n%d function(s) need attention:\n", bad)
 	for _, f := range r.Functions {
 		for _, p := range f.Problems {
-			fmt.Fprintf(w, "  %s: %s\n", f.Name, p)
+			fmt.Fprintf(w, "  %s: %s\n", Printable(f.Name), Printable(p))
 		}
 	}
 	return nil
@@ -51,7 +52,7 @@ func writeState(w io.Writer, r Report) error {
 				fmt.Fprintln(tw, "\nSTATE\t\t\t")
 				header = true
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, item.Name, stateValue(item), item.Note)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", Printable(f.Name), Printable(item.Name), Printable(stateValue(item)), Printable(item.Note))
 		}
 	}
 	return tw.Flush()
@@ -82,8 +83,11 @@ func outcome(f Function) string {
 }
 
 func age(f Function, now time.Time) string {
-	if f.Last == nil {
+	switch {
+	case f.Last == nil:
 		return "-"
+	case f.Last.Start.After(now):
+		return "FUTURE"
 	}
 	return Age(now.Sub(f.Last.Start))
 }

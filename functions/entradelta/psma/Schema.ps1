@@ -1,6 +1,10 @@
 # Schema.ps1: the Granfeldt PowerShell MA's schema script for EntraDeltaExport's change files. Two object
 # classes, user and group, each anchored on the Entra object id; a group's members are a multi-valued
 # reference attribute whose values are the member objects' ids (the DN of every imported object is its id).
+# The other references are declared the same way, always: a user's manager (manager|Reference, the
+# "references":{"manager":"<id>"} of a user line) and a group's owners (owners|Reference[], the users among
+# them, "references":{"owners":["<id>",...]}); they stay empty unless EntraUserAttributes selects manager
+# and EntraGroupAttributes selects owners.
 #
 # Attributes are "name|Type" with Type String, Integer, Boolean or Reference, and "[]" after the type for a
 # multi-valued one. The names are Graph property names, as EntraUserAttributes and EntraGroupAttributes select
@@ -32,7 +36,7 @@ function New-ObjectClass([string]$Class, [string[]]$Attributes, [string]$Configu
     $definition | Add-Member -MemberType NoteProperty -Name 'objectClass|String' -Value $Class
     $definition | Add-Member -MemberType NoteProperty -Name 'Anchor-id|String' -Value ''
     foreach ($attribute in $Attributes) {
-        if (-not ($attribute -match '^[A-Za-z][A-Za-z0-9_]*\|(String|Integer|Boolean|Reference)(\[\])?$') -or $attribute -match '^(id|members|objectClass)\|') {
+        if (-not ($attribute -match '^[A-Za-z][A-Za-z0-9_]*\|(String|Integer|Boolean|Reference)(\[\])?$') -or $attribute -match '^(id|members|manager|owners|objectClass)\|') {
             throw ('Schema: "{0}" is not an attribute definition like displayName|String or proxyAddresses|String[].' -f $attribute)
         }
         $definition | Add-Member -MemberType NoteProperty -Name $attribute -Value ''
@@ -46,7 +50,10 @@ if ($null -ne $ConfigurationParameter) {
         if ($ConfigurationParameter.ContainsKey($key)) { $configured[$key] = [string]$ConfigurationParameter[$key] }
     }
 }
-New-ObjectClass 'user' $userAttributes $configured.UserAttributes
+$user = New-ObjectClass 'user' $userAttributes $configured.UserAttributes
+$user | Add-Member -MemberType NoteProperty -Name 'manager|Reference' -Value ''
+$user
 $group = New-ObjectClass 'group' $groupAttributes $configured.GroupAttributes
 $group | Add-Member -MemberType NoteProperty -Name 'members|Reference[]' -Value ''
+$group | Add-Member -MemberType NoteProperty -Name 'owners|Reference[]' -Value ''
 $group

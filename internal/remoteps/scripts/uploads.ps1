@@ -3,10 +3,24 @@
 # "end:<sha256>:<size>", or "abort:" when the sender could not read it whole. Each file is written to a temporary name next
 # to its target, checked against the end line and the announced size, and only then moved into place; any failure removes
 # the temporary file and fails that file alone. The answer is "result:" and {path, size, sha256, error} as JSON, error
-# empty on success. The script ends when stdin ends.
+# empty on success. The script ends when stdin ends. The first time it writes to a folder, it removes temporary files
+# of earlier uploads there that are a day old or more.
 param([string]$ParamsJson, $Lines)
 $ErrorActionPreference = 'Stop'
 $utf8 = New-Object System.Text.UTF8Encoding $false
+$cleaned = @{}
+
+# Uploads cut off by a killed process leave their temporary files behind. Remove this script's own (exactly its
+# temporary name shape) that were last written a day ago or more; a file in use stays for a later run.
+function Remove-StalePartial([string]$Folder) {
+    $cutoff = [DateTime]::UtcNow.AddDays(-1)
+    foreach ($path in [System.IO.Directory]::GetFiles($Folder, '.*.partial')) {
+        $name = [System.IO.Path]::GetFileName($path)
+        if ($name -cmatch '^\.[0-9a-f]{16}\.partial$' -and [System.IO.File]::GetLastWriteTimeUtc($path) -lt $cutoff) {
+            try { [System.IO.File]::Delete($path) } catch { Write-Verbose ('kept {0}: {1}' -f $name, $_.Exception.Message) }
+        }
+    }
+}
 
 function Test-EndLine([string]$Line) {
     return $Line.StartsWith('end:') -or $Line.StartsWith('abort:')
@@ -23,6 +37,7 @@ function Receive-File([string]$HeaderLine) {
         $target = [System.IO.Path]::GetFullPath([string]$header.path)
         $folder = [System.IO.Path]::GetDirectoryName($target)
         [void][System.IO.Directory]::CreateDirectory($folder)
+        if (-not $cleaned.ContainsKey($folder)) { Remove-StalePartial $folder; $cleaned[$folder] = $true }
         # The temporary name has a fixed, short length, so a target name near the 255-character limit still has room.
         $temp = Join-Path $folder ('.' + [guid]::NewGuid().ToString('N').Substring(0, 16) + '.partial')
         $file = [System.IO.File]::Open($temp, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)

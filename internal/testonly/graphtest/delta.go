@@ -36,6 +36,9 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, resource str
 	st, latest, qerr := s.roundFor(resource, r.URL.Query())
 	if qerr != nil {
 		s.mu.Unlock()
+		if qerr.status == http.StatusGone {
+			w.Header().Set("Location", s.url+"/v1.0/"+resource+"/delta")
+		}
 		writeError(w, qerr.status, qerr.code, qerr.message)
 		return
 	}
@@ -135,6 +138,8 @@ func (s *Server) qualify(i uint32, st roundState) mode {
 	case o.created > st.From || o.stateAt > st.From:
 		return whole
 	case st.Members && o.kind == KindGroup && o.memberAt > st.From:
+		return changed
+	case o.refs != nil && o.refs.changedAfter(st):
 		return changed
 	}
 	for name, v := range o.props {
@@ -255,6 +260,9 @@ func (s *Server) renderEntry(b *bytes.Buffer, st roundState, e entry, minimal bo
 	}
 	b.WriteString(`"id":`)
 	writeJSON(b, s.tenant.idOf(e.obj))
+	if e.lo == 0 || e.mode != whole {
+		s.renderReferences(b, o, st, e.mode)
+	}
 	s.renderMembers(b, o, st, e)
 	b.WriteByte('}')
 }

@@ -15,7 +15,14 @@ type Fault struct {
 	Code       string // error code in the body; a default per status when empty
 	Message    string // error message in the body; a default when empty
 	Times      int    // how many matching requests fail; 0 means 1
+	// After lets this many matching requests pass before the fault starts
+	// (a storm after half a round: After = half the round's requests).
+	After int
 }
+
+// defaultExpired is Graph's answer to an expired delta token.
+var defaultExpired = queryError{http.StatusBadRequest, "syncStateNotFound",
+	"The sync state generation is not found. The delta token is expired and data must be synchronized again."}
 
 // InjectFault queues a fault; faults are consumed in the order injected.
 func (s *Server) InjectFault(f Fault) {
@@ -30,10 +37,22 @@ func (s *Server) InjectFault(f Fault) {
 // ExpireTokens makes every skip and delta token issued so far invalid:
 // following one answers 400 with error code syncStateNotFound, as Graph
 // does for an expired delta token.
-func (s *Server) ExpireTokens() {
+func (s *Server) ExpireTokens() { s.ExpireTokensAs(http.StatusBadRequest, "", "") }
+
+// ExpireTokensAs is ExpireTokens with another answer for the old tokens:
+// the "40X-series error codes such as syncStateNotFound" of the delta
+// query docs (e.g. 400 syncStateInvalid, or a message such as "DeltaLink
+// older than 30 days is not supported"), or 410 Gone with a Location
+// header. Empty code and message keep the defaults.
+func (s *Server) ExpireTokensAs(status int, code, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.epoch++
+	s.expiredAs = queryError{status, orDefault(code, defaultExpired.code), orDefault(message, defaultExpired.message)}
+	if status == http.StatusGone {
+		s.expiredAs.code = orDefault(code, "syncStateInvalid")
+		s.expiredAs.message = orDefault(message, "The delta state is no longer valid; start a new round.")
+	}
 }
 
 func (s *Server) takeFault(resource string) *Fault {
@@ -41,6 +60,10 @@ func (s *Server) takeFault(resource string) *Fault {
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
 		if f.Times == 0 || (f.Resource != "" && f.Resource != resource) {
+			continue
+		}
+		if f.After > 0 {
+			f.After--
 			continue
 		}
 		f.Times--
@@ -60,6 +83,10 @@ func (s *Server) writeFault(w http.ResponseWriter, resource string, f *Fault) {
 		code, message = orDefault(code, "serviceNotAvailable"), orDefault(message, "The service is temporarily unavailable.")
 	case http.StatusGatewayTimeout:
 		code, message = orDefault(code, "gatewayTimeout"), orDefault(message, "The gateway timed out.")
+	case http.StatusInternalServerError:
+		code, message = orDefault(code, "InternalServerError"), orDefault(message, "An internal server error occurred.")
+	case http.StatusBadGateway:
+		code, message = orDefault(code, "badGateway"), orDefault(message, "The gateway received an invalid response.")
 	case http.StatusGone:
 		code, message = orDefault(code, "syncStateInvalid"), orDefault(message, "The delta state is no longer valid; start a new round.")
 		w.Header().Set("Location", s.url+"/v1.0/"+resource+"/delta")
@@ -116,4 +143,11 @@ func newGUID() string {
 		out = append(out, hex[c>>4], hex[c&0xf])
 	}
 	return string(out)
+}
+
+// ClearFaults drops every fault still queued: the end of a storm.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }

@@ -8,10 +8,13 @@
 // $deltatoken links, pages capped at 200 objects and 500 member links,
 // large groups split into member slices that come back on later pages,
 // optional repeats of users within a round, @removed with reason changed
-// or deleted, members@delta with @removed, $deltatoken=latest,
-// Prefer: return=minimal, token expiry (400 syncStateNotFound), and
-// injected faults (410 Gone with Location, 429 with Retry-After, 503, any
-// other status). Bearer tokens are checked with a caller's verifier
+// or deleted, members@delta with @removed, manager@delta (with
+// $select=manager) and owners@delta (with $select=owners), $deltatoken=latest,
+// Prefer: return=minimal, token expiry (400 syncStateNotFound, or another
+// sync-state answer: ExpireTokensAs), 501 for a user property kept outside
+// the directory (skills, aboutMe, ...), and injected faults (410 Gone with
+// Location, 429 with Retry-After, 500/502/503/504 storms that start after a
+// number of requests, any other status). Bearer tokens are checked with a caller's verifier
 // (identitytest.Server.Verify); requests are counted, and a fixed latency
 // can be added to each one. Bulk tenants (Populate) are generated compactly
 // so a 100,000-user tenant costs tens of megabytes.
@@ -67,12 +70,13 @@ type Server struct {
 	url  string
 	aead cipher.AEAD
 
-	mu       sync.Mutex
-	tenant   tenant
-	epoch    int
-	faults   []*Fault
-	requests []string
-	perPath  map[string]int
+	mu        sync.Mutex
+	tenant    tenant
+	epoch     int
+	expiredAs queryError // the answer to a token of an older epoch or past its lifetime
+	faults    []*Fault
+	requests  []string
+	perPath   map[string]int
 }
 
 // New starts a stand-in on a loopback port; Close stops it.
@@ -86,7 +90,8 @@ func New(opts Options) *Server {
 	if opts.MemberSlice <= 0 {
 		opts.MemberSlice = 100
 	}
-	s := &Server{opts: opts, aead: newAEAD(randomBytes(32)), tenant: newTenant(), perPath: map[string]int{}}
+	s := &Server{opts: opts, aead: newAEAD(randomBytes(32)), tenant: newTenant(), perPath: map[string]int{},
+		expiredAs: defaultExpired}
 	if opts.TLS {
 		s.http = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
 	} else {

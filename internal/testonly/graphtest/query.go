@@ -10,6 +10,13 @@ import (
 var defaultUserProperties = []string{"businessPhones", "displayName", "givenName", "jobTitle", "mail",
 	"mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
 
+// unselectableUserProperties are the user properties kept outside the
+// directory (in SharePoint Online): delta cannot track them and answers
+// 501 when one is selected.
+var unselectableUserProperties = map[string]bool{"aboutme": true, "birthday": true, "hiredate": true,
+	"interests": true, "mysite": true, "pastprojects": true, "preferredname": true, "responsibilities": true,
+	"schools": true, "skills": true}
+
 // queryError is a 400-class answer to a delta request.
 type queryError struct {
 	status        int
@@ -72,6 +79,13 @@ func (s *Server) firstRequest(resource string, q url.Values) (roundState, *query
 			return roundState{}, &queryError{http.StatusBadRequest, "Request_BadRequest", "Syntax error in $select."}
 		case lower == "members" && resource == "groups":
 			st.Members = true
+		case lower == "manager" && resource == "users":
+			st.Manager = true
+		case lower == "owners" && resource == "groups":
+			st.Owners = true
+		case resource == "users" && unselectableUserProperties[lower]:
+			return roundState{}, &queryError{http.StatusNotImplemented, "NotImplemented",
+				"Invalid request for delta query: for this entity set, $expand/$select is not supported for the following properties: " + name}
 		case lower == "id" || seen[lower]:
 		default:
 			seen[lower] = true
@@ -91,8 +105,8 @@ func (s *Server) checkToken(resource, token, kind string) (roundState, *queryErr
 	}
 	age := s.opts.Clock().Sub(unixTime(st.Issued))
 	if st.Epoch != s.epoch || age > s.opts.TokenLifetime {
-		return roundState{}, &queryError{http.StatusBadRequest, "syncStateNotFound",
-			"The sync state generation is not found. The delta token has expired; start a new sync without a token."}
+		expired := s.expiredAs
+		return roundState{}, &expired
 	}
 	return st, nil
 }

@@ -50,6 +50,7 @@ type object struct {
 	members   []uint32
 	memberLog []memberEvent // membership changes after creation (groups)
 	savedIn   []uint32      // groups a soft-deleted object was removed from
+	refs      *references   // manager (users) and owners (groups); nil for none
 }
 
 type memberEvent struct {

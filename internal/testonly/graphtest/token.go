@@ -18,6 +18,8 @@ type roundState struct {
 	All      bool     `json:"a,omitempty"` // no $select on groups: every property tracked
 	Default  bool     `json:"d,omitempty"` // no $select: the resource's default properties
 	Members  bool     `json:"m,omitempty"` // members tracked (groups)
+	Manager  bool     `json:"g,omitempty"` // manager tracked (users)
+	Owners   bool     `json:"w,omitempty"` // owners tracked (groups)
 	Full     bool     `json:"u,omitempty"` // a round without a previous delta token
 	From     uint64   `json:"f"`           // changes after this version
 	To       uint64   `json:"t,omitempty"` // skip tokens: the version the round started at

@@ -5,6 +5,8 @@
 // output with the w:TimedOut fault, and an unknown shell with the fault
 // Windows sends. A Machine supplied by the test stands in for the Windows
 // host and runs each command; Host emulates the PowerShell side of remoteps.
+// SetFault makes it a broken peer: one that sends headers and then stalls,
+// sends a body that never ends, or never answers.
 package winrmtest
 
 import (
@@ -74,11 +76,15 @@ type Server struct {
 	CACertPEM []byte // the TLS certificate, PEM; nil for HTTP
 	Disk      *Disk  // the default machine's file system; nil with a custom Machine
 
-	opts   Options
-	http   *httptest.Server
-	mu     sync.Mutex
-	shells map[string]*shell
-	stats  Stats
+	opts    Options
+	http    *httptest.Server
+	mu      sync.Mutex
+	shells  map[string]*shell
+	stats   Stats
+	fault   Fault         // the armed fault, if any
+	faulted int           // requests a fault answered
+	closed  chan struct{} // closed by Close: faulted answers end
+	once    sync.Once
 }
 
 // Stats counts what a server has received.
@@ -102,7 +108,7 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxTimeout == 0 {
 		opts.MaxTimeout = 60 * time.Second
 	}
-	s := &Server{opts: opts, shells: map[string]*shell{}, HTTPS: opts.HTTPS}
+	s := &Server{opts: opts, shells: map[string]*shell{}, HTTPS: opts.HTTPS, closed: make(chan struct{})}
 	if s.opts.Machine == nil {
 		d, err := NewDisk("")
 		if err != nil {
@@ -153,6 +159,7 @@ func Start(tb testing.TB, opts Options) *Server {
 // Close stops the server, terminates every process, and removes the
 // default machine's disk.
 func (s *Server) Close() {
+	s.once.Do(func() { close(s.closed) })
 	s.Restart()
 	s.http.Close()
 	if s.Disk != nil {
@@ -257,6 +264,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	r, err := parseRequest(body)
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if s.answerFault(w, hr, r) {
 		return
 	}
 	s.dispatch(w, r)

@@ -18,9 +18,10 @@ import (
 
 // UploadScript emulates remoteps' upload.ps1 on a Disk: parameters
 // {"path": "C:\\..."}; stdin lines of base64 data, then "end:<sha256>:<size>".
-// It writes a temporary file next to the target, checks size and SHA-256,
-// renames it into place, and prints {"path","size","sha256"}. Input that ends
-// without the end line, or that does not match it, leaves no file behind.
+// It removes the folder's temporary files a day old or more, writes a
+// temporary file next to the target, checks size and SHA-256, renames it
+// into place, and prints {"path","size","sha256"}. Input that ends without
+// the end line, or that does not match it, leaves no file behind.
 func UploadScript(d *Disk) ScriptFunc {
 	return func(ctx context.Context, c *Call) int {
 		res, err := receiveUpload(d, c)
@@ -54,6 +55,7 @@ func receiveUpload(d *Disk, c *Call) (*uploadResult, error) {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return nil, err
 	}
+	removeStalePartials(filepath.Dir(target))
 	var suffix [8]byte
 	_, _ = rand.Read(suffix[:])
 	temp := filepath.Join(filepath.Dir(target), "."+hex.EncodeToString(suffix[:])+".partial")

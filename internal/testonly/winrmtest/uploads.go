@@ -23,9 +23,11 @@ import (
 // name, is checked against the end line and the announced size (-1: any),
 // and is renamed into place; the answer is one line "result:" + JSON
 // {path, size, sha256, error}. A failed file is skipped to its end line and
-// the next one is read; the script ends at the end of stdin.
+// the next one is read; the script ends at the end of stdin. The first file
+// into a folder removes the folder's temporary files a day old or more.
 func UploadsScript(d *Disk) ScriptFunc {
 	return func(ctx context.Context, c *Call) int {
+		cleaned := map[string]bool{}
 		for {
 			line, err := ReadLine(c.Input)
 			if errors.Is(err, io.EOF) {
@@ -43,7 +45,7 @@ func UploadsScript(d *Disk) ScriptFunc {
 				fmt.Fprintf(c.Stderr, "uploads: expected a file header, got a line of %d characters\r\n", len(line))
 				return 1
 			}
-			res := receiveOne(d, header, c.Input)
+			res := receiveOne(d, header, c.Input, cleaned)
 			out, _ := json.Marshal(res)
 			if _, err := fmt.Fprintf(c.Stdout, "result:%s\r\n", out); err != nil {
 				return 1
@@ -60,7 +62,7 @@ type uploadsResult struct {
 }
 
 // receiveOne takes one file and always leaves the input after its end line.
-func receiveOne(d *Disk, header string, in *bufio.Reader) uploadsResult {
+func receiveOne(d *Disk, header string, in *bufio.Reader, cleaned map[string]bool) uploadsResult {
 	var res uploadsResult
 	var end string
 	err := func() error {
@@ -80,7 +82,7 @@ func receiveOne(d *Disk, header string, in *bufio.Reader) uploadsResult {
 		if err != nil {
 			return err
 		}
-		temp, sum, err := writeTemp(target, in, &res, &end)
+		temp, sum, err := writeTemp(target, in, &res, &end, cleaned)
 		if err != nil {
 			return err
 		}
@@ -109,9 +111,13 @@ func receiveOne(d *Disk, header string, in *bufio.Reader) uploadsResult {
 
 // writeTemp writes the file's lines to a temporary file next to target;
 // end receives the line that closed it ("" when the input ended first).
-func writeTemp(target string, in *bufio.Reader, res *uploadsResult, end *string) (string, hash.Hash, error) {
+func writeTemp(target string, in *bufio.Reader, res *uploadsResult, end *string, cleaned map[string]bool) (string, hash.Hash, error) {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return "", nil, err
+	}
+	if folder := filepath.Dir(target); !cleaned[folder] {
+		removeStalePartials(folder)
+		cleaned[folder] = true
 	}
 	var suffix [8]byte
 	_, _ = rand.Read(suffix[:])
