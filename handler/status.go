@@ -26,7 +26,7 @@ func statusCommand(args []string) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	htmlFile := fs.String("html", "", "also write a one-page HTML report with charts to `FILE`")
-	file := fs.String("settings", "", "a local.settings.json whose Values are the app settings (the environment wins, as in Core Tools)")
+	file := settingsFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}

@@ -1,14 +1,9 @@
 package infra
 
 import (
-	"go/parser"
-	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -117,74 +112,6 @@ func TestExampleParametersDeployNoNetwork(t *testing.T) {
 	for _, want := range []string{"// param vnetName", "// param integrationSubnetId"} {
 		if !strings.Contains(example, want) {
 			t.Errorf("main.bicepparam lacks the commented-out %q that shows how to opt in", want)
-		}
-	}
-}
-
-// registeredFunctionPackages returns the function packages functions.All
-// lists (the imports of functions/functions.go under functions/), which the
-// code map covers with its one `functions/<name>` row.
-func registeredFunctionPackages(t *testing.T) map[string]bool {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "../functions/functions.go", nil, parser.ImportsOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]bool{}
-	for _, imp := range f.Imports {
-		path, _ := strconv.Unquote(imp.Path.Value)
-		if rel, ok := strings.CutPrefix(path, "github.com/tenantops/tenantops/"); ok && strings.HasPrefix(rel, "functions/") {
-			out[rel] = true
-		}
-	}
-	return out
-}
-
-// TestCodeMapNamesEveryPackage: docs/development.md's code map names every Go
-// package of the module (nested modules aside), by its path or its last
-// element in backquotes, so a new package cannot go unmapped. A function's
-// own package is mapped by its registration in functions.All.
-func TestCodeMapNamesEveryPackage(t *testing.T) {
-	guide := readFile(t, "../docs/development.md")
-	registered := registeredFunctionPackages(t)
-	if len(registered) == 0 || !strings.Contains(guide, "`functions/<name>`") {
-		t.Fatalf("the code map needs its `functions/<name>` row, and functions.go its imports (found %d)", len(registered))
-	}
-	var missing []string
-	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if name := d.Name(); path != ".." && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata" || name == "dist") {
-				return filepath.SkipDir
-			}
-			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil && path != ".." {
-				return filepath.SkipDir // another module: not part of the product
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		rel, err := filepath.Rel("..", filepath.Dir(path))
-		if err != nil || rel == "." {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		base := filepath.Base(rel)
-		if !registered[rel] && !strings.Contains(guide, "`"+rel+"`") && !strings.Contains(guide, "`"+base+"`") && !strings.Contains(guide, "/"+base+"`") {
-			missing = append(missing, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(missing)
-	for i, rel := range missing {
-		if i == 0 || missing[i-1] != rel {
-			t.Errorf("docs/development.md's code map does not name the package %s", rel)
 		}
 	}
 }

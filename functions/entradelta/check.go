@@ -8,6 +8,7 @@ import (
 	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/graph"
+	"github.com/tenantops/tenantops/internal/sink"
 	"github.com/tenantops/tenantops/internal/storage"
 )
 
@@ -24,7 +25,7 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 		settingsRow.Why = err.Error()
 		return []function.CheckResult{settingsRow}
 	}
-	settingsRow.OK, settingsRow.Why = true, fmt.Sprintf("target %s, %d user and %d group attributes", c.target, len(c.userAttrs), len(c.groupAttrs))
+	settingsRow.OK, settingsRow.Why = true, fmt.Sprintf("target %s, %d user and %d group attributes", c.target.Kind, len(c.userAttrs), len(c.groupAttrs))
 	rows := []function.CheckResult{settingsRow, graphRow(ctx, inv, c)}
 
 	account, err := clients.Storage(inv.Env)
@@ -71,18 +72,14 @@ func graphRow(ctx context.Context, inv *function.Invocation, c *config) function
 
 // targetRow checks that the export target can be listed.
 func targetRow(ctx context.Context, inv *function.Invocation, c *config, account *storage.Account) function.CheckResult {
-	where := c.directory
-	if c.target == targetBlob {
-		where = c.container
-	}
-	r := function.CheckResult{Dependency: fmt.Sprintf("EntraDeltaExport export target (%s %s)", c.target, where)}
-	_, lister, closeSink, err := openSink(ctx, c, inv.Env, account, inv.Log)
+	r := function.CheckResult{Dependency: fmt.Sprintf("EntraDeltaExport export target (%s %s)", c.target.Kind, c.target.Where())}
+	target, err := clients.OpenSink(ctx, c.target, account, inv.Log)
 	if err != nil {
 		r.Why = err.Error()
 		return r
 	}
-	defer closeSink()
-	files, err := lister.List(ctx)
+	defer closeSink(target, inv.Log)
+	files, err := target.Lister.List(ctx)
 	if err != nil {
 		r.Why = err.Error()
 		return r
@@ -94,7 +91,7 @@ func targetRow(ctx context.Context, inv *function.Invocation, c *config, account
 		}
 	}
 	r.OK, r.Why = true, fmt.Sprintf("reachable; %d change file(s) there", n)
-	if n == 0 && c.target != targetBlob {
+	if n == 0 && c.target.Kind != sink.KindBlob {
 		r.Why += " (a missing folder is created by the first delivery)"
 	}
 	return r

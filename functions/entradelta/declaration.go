@@ -6,6 +6,8 @@
 package entradelta
 
 import (
+	"slices"
+
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -14,16 +16,11 @@ import (
 var Declaration = function.Declaration{
 	Name:    "EntraDeltaExport",
 	Trigger: function.Timer("timer", settings.EntraDeltaSchedule),
-	Settings: []settings.Spec{
+	Settings: slices.Concat([]settings.Spec{
 		settings.Storage, settings.EntraDeltaSchedule, userAttributesSetting, groupAttributesSetting,
-		settings.EntraExportTarget, settings.EntraExportDirectory, settings.EntraExportContainer,
 		settings.EntraStateContainer, settings.EntraExportRetentionDays, settings.EntraFullFileDays, settings.EntraGraphEndpoint, settings.EntraAuthorityHost,
 		settings.EntraTenantId, settings.EntraClientId, clientCertificateSetting, settings.EntraManagedIdentityClientId,
-		mimServerSetting, mimUserSetting, mimPasswordSetting,
-		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
-		settings.MIMSyncWinRMInsecureSkipVerify,
-		settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
-	},
+	}, targetSettings.Specs()),
 	Run:    run,
 	Check:  check,
 	Status: status,

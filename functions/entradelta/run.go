@@ -11,10 +11,7 @@ import (
 	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/graph"
-	"github.com/tenantops/tenantops/internal/remoteps"
 	"github.com/tenantops/tenantops/internal/settings"
-	"github.com/tenantops/tenantops/internal/sink"
-	"github.com/tenantops/tenantops/internal/storage"
 )
 
 // The run budget: host.json's functionTimeout is 30 minutes. Reading stops
@@ -25,19 +22,14 @@ const (
 	readBudget = 18 * time.Minute
 )
 
-// Targets of EntraExportTarget.
-const (
-	targetWinRM = "winrm"
-	targetBlob  = "blob"
-	targetLocal = "local"
-)
+// targetSettings are the settings of the export target.
+var targetSettings = clients.SinkSettings{Target: settings.EntraExportTarget,
+	Directory: settings.EntraExportDirectory, Container: settings.EntraExportContainer}
 
 // config is EntraDeltaExport's settings.
 type config struct {
 	userAttrs, groupAttrs []string
-	target                string
-	directory             string // winrm or local
-	container             string // blob
+	target                clients.SinkTarget
 	stateContainer        string
 	retentionDays         int
 	fullFileDays          int
@@ -50,25 +42,11 @@ func loadConfig(env settings.Env) (*config, error) {
 	c := &config{
 		userAttrs:      attributeList(p, settings.EntraUserAttributes, "users"),
 		groupAttrs:     attributeList(p, settings.EntraGroupAttributes, "groups"),
-		target:         p.OneOf(settings.EntraExportTarget, targetWinRM, targetBlob, targetLocal),
+		target:         clients.ReadSinkTarget(p, targetSettings),
 		stateContainer: p.String(settings.EntraStateContainer),
 		retentionDays:  p.Int(settings.EntraExportRetentionDays),
 		fullFileDays:   p.Int(settings.EntraFullFileDays),
 		graph:          clients.GraphConfigFrom(p),
-	}
-	if c.retentionDays < 0 {
-		p.Fail(settings.EntraExportRetentionDays, "want 0 (keep all) or more days")
-	}
-	switch c.target {
-	case targetWinRM:
-		c.directory = p.Require(settings.EntraExportDirectory, "EntraExportTarget=winrm")
-		for _, s := range []settings.Spec{settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword} {
-			p.String(s)
-		}
-	case targetLocal:
-		c.directory = p.Require(settings.EntraExportDirectory, "EntraExportTarget=local")
-	case targetBlob:
-		c.container = p.Require(settings.EntraExportContainer, "EntraExportTarget=blob")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -147,13 +125,13 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	if err := account.EnsureContainer(ctx, c.stateContainer); err != nil {
 		return err
 	}
-	target, lister, closeSink, err := openSink(ctx, c, inv.Env, account, inv.Log)
+	target, err := clients.OpenSink(ctx, c.target, account, inv.Log)
 	if err != nil {
 		return err
 	}
-	defer closeSink()
-	_, err = Export(ctx, Options{Graph: client, Storage: account, Container: c.stateContainer, Sink: target,
-		Lister: lister, UserAttributes: c.userAttrs, GroupAttributes: c.groupAttrs, RetentionDays: c.retentionDays,
+	defer closeSink(target, inv.Log)
+	_, err = Export(ctx, Options{Graph: client, Storage: account, Container: c.stateContainer, Sink: target.Sink,
+		Lister: target.Lister, UserAttributes: c.userAttrs, GroupAttributes: c.groupAttrs, RetentionDays: c.retentionDays,
 		FullFileDays: c.fullFileDays, Full: runFull(inv), ReadBudget: readBudget, Now: inv.Now, Log: inv.Log, Figure: inv.Figure})
 	return err
 }
@@ -167,35 +145,10 @@ func openGraph(c *config, log *slog.Logger) (*graph.Client, error) {
 	return client, nil
 }
 
-// openSink builds the sink EntraExportTarget names, with its lister.
-func openSink(ctx context.Context, c *config, env settings.Env, account *storage.Account, log *slog.Logger) (sink.Sink, sink.Lister, func(), error) {
-	switch c.target {
-	case targetLocal:
-		l, err := sink.NewLocal(c.directory, "")
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		return l, l, func() { l.Close() }, nil
-	case targetBlob:
-		if err := account.EnsureContainer(ctx, c.container); err != nil {
-			return nil, nil, nil, err
-		}
-		b, err := sink.NewBlob(account.Blob, c.container, "")
-		return b, b, func() {}, err
-	default:
-		p := settings.NewParser(env)
-		cfg := clients.WinRM(p)
-		if err := p.Err(); err != nil {
-			return nil, nil, nil, err
-		}
-		client, err := remoteps.New(cfg, log)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		w, err := sink.NewWinRM(clients.WinRMClient{Client: client}, c.directory, "")
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		return w, sink.NewWinRMLister(w, clients.WinRMClient{Client: client}), func() {}, nil
+// closeSink releases the export target; a failure there loses nothing
+// already committed, so it is only logged.
+func closeSink(target *clients.Delivery, log *slog.Logger) {
+	if err := target.Close(); err != nil {
+		log.Warn("entradelta: closing the export target", "err", err.Error())
 	}
 }

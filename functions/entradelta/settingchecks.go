@@ -1,18 +1,15 @@
 package entradelta
 
 import (
-	"github.com/tenantops/tenantops/internal/azcred"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
 // The settings EntraDeltaExport declares with rules of its own: the
-// certificate, read by the parser a run uses, and the MIM server's
-// settings, which only the winrm target needs.
+// certificate, read by the parser a run uses. The export target's settings,
+// the MIM server's among them, come from targetSettings.
 var (
-	clientCertificateSetting = settings.EntraClientCertificate.WithCheck(func(value string) error {
-		_, _, err := azcred.ParseCertificate(value, settings.EntraClientCertificate.Name) // never quotes the value
-		return err
-	})
+	clientCertificateSetting = clients.CertificateSetting(settings.EntraClientCertificate)
 
 	// The attribute lists: property names delta can export (no other
 	// navigation property than manager and owners, nothing it cannot
@@ -23,9 +20,4 @@ var (
 	groupAttributesSetting = settings.EntraGroupAttributes.WithCheck(func(value string) error {
 		return checkAttributes("groups", value)
 	})
-
-	winrmTarget        = settings.Condition{Setting: settings.EntraExportTarget.Name, Values: []string{"winrm"}}
-	mimServerSetting   = settings.MIMSyncServer.RequiredOnlyWhen(winrmTarget)
-	mimUserSetting     = settings.MIMSyncCredUser.RequiredOnlyWhen(winrmTarget)
-	mimPasswordSetting = settings.MIMSyncCredPassword.RequiredOnlyWhen(winrmTarget)
 )

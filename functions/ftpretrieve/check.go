@@ -20,7 +20,7 @@ func check(ctx context.Context, inv *function.Invocation) []function.CheckResult
 		settingsRow.Why = err.Error()
 		return []function.CheckResult{settingsRow}
 	}
-	settingsRow.OK, settingsRow.Why = true, fmt.Sprintf("target %s, pattern today %q", c.target, c.pattern.String())
+	settingsRow.OK, settingsRow.Why = true, fmt.Sprintf("target %s, pattern today %q", c.target.Kind, c.pattern.String())
 	rows := []function.CheckResult{settingsRow}
 
 	login := row(fmt.Sprintf("FTP login %s (TLS %s)", c.server, c.tlsMode))

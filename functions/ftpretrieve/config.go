@@ -3,22 +3,18 @@ package ftpretrieve
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/ftpsource"
-	"github.com/tenantops/tenantops/internal/remotename"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
-// Targets of FTPTarget.
-const (
-	targetWinRM = "winrm"
-	targetBlob  = "blob"
-	targetLocal = "local"
-)
+// targetSettings are the settings of the delivery target.
+var targetSettings = clients.SinkSettings{Target: settings.FTPTarget,
+	Directory: settings.FTPTargetDirectory, Container: settings.FTPTargetContainer}
 
 // config is FtpRetrieve's settings for one run, with the date tokens of
 // the pattern and the subfolder resolved for that run's day.
@@ -33,10 +29,7 @@ type config struct {
 	sourceDir  string
 	pattern    *glob
 	minAge     time.Duration
-	target     string
-	targetDir  string // winrm or local
-	container  string // blob
-	subfolder  string // resolved, "" for none
+	target     clients.SinkTarget // its Subfolder resolved for the run's day
 	zone       *time.Location
 	now        time.Time // the run's clock reading, in zone
 	rawPattern string
@@ -58,15 +51,12 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		maxConns:  p.Int(settings.FTPMaxConnections),
 		sourceDir: p.String(settings.FTPSourceDirectory),
 		minAge:    p.Duration(settings.FTPMinFileAge),
-		target:    p.OneOf(settings.FTPTarget),
+		target:    clients.ReadSinkTarget(p, targetSettings),
 		zone:      p.Zone(),
 
 		unparsedRunsLimit: p.Int(settings.FTPUnparsedRunsLimit),
 	}
 	c.now = now.In(c.zone)
-	if c.maxConns == 0 && p.Set(settings.FTPMaxConnections) {
-		p.Fail(settings.FTPMaxConnections, "want at least 1")
-	}
 	if c.timeout == 0 {
 		p.Fail(settings.FTPTimeout, "want a positive duration")
 	}
@@ -75,29 +65,15 @@ func loadConfig(env settings.Env, now time.Time) (*config, error) {
 		c.caCert.AppendCertsFromPEM(pem)
 	}
 	c.rawPattern = p.String(settings.FTPFilePattern)
-	if expanded, err := expandDates(c.rawPattern, c.now); err != nil {
-		p.Fail(settings.FTPFilePattern, err.Error())
-	} else if c.pattern, err = compileGlob(expanded); err != nil {
+	var err error
+	if c.pattern, err = parsePattern(c.rawPattern, c.now); err != nil {
 		p.Fail(settings.FTPFilePattern, err.Error())
 	}
-	if sub, err := expandDates(subfolderSetting(env, p), c.now); err != nil {
+	if c.target.Subfolder, err = parseSubfolder(subfolderSetting(env, p), c.now); err != nil {
 		p.Fail(settings.FTPTargetSubfolder, err.Error())
-	} else if err := remotename.CheckPath(sub); err != nil {
-		p.Fail(settings.FTPTargetSubfolder, fmt.Sprintf("%q is not a safe folder name", sub))
-	} else {
-		c.subfolder = sub
 	}
-	switch c.target {
-	case targetWinRM:
-		c.targetDir = p.Require(settings.FTPTargetDirectory, "FTPTarget=winrm")
-		for _, s := range []settings.Spec{settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword} {
-			p.String(s)
-		}
-	case targetLocal:
-		c.targetDir = p.Require(settings.FTPTargetDirectory, "FTPTarget=local")
-	case targetBlob:
-		c.container = p.Require(settings.FTPTargetContainer, "FTPTarget=blob")
-	}
+	// One upload process per transfer worker receives all of its files.
+	c.target.Workers = c.maxConns
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -128,9 +104,5 @@ func (c *config) sourceOptions(log *slog.Logger) ftpsource.Options {
 // stateKey identifies a source and a target: what was delivered from this
 // folder of this server to this place.
 func (c *config) stateKey() string {
-	to := c.targetDir
-	if c.target == targetBlob {
-		to = c.container
-	}
-	return strings.Join([]string{strings.ToLower(c.server), c.sourceDir, c.target, to}, "\n")
+	return strings.Join([]string{strings.ToLower(c.server), c.sourceDir, c.target.Kind, c.target.Where()}, "\n")
 }

@@ -3,6 +3,8 @@
 package ftpretrieve
 
 import (
+	"slices"
+
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -11,18 +13,14 @@ import (
 var Declaration = function.Declaration{
 	Name:    "FtpRetrieve",
 	Trigger: function.Timer("timer", settings.FTPSchedule),
-	Settings: []settings.Spec{
+	Settings: slices.Concat([]settings.Spec{
 		settings.Storage, settings.OpsTimeZone, settings.WebsiteTimeZone,
 		settings.FTPServer, settings.FTPUsername, settings.FTPPassword,
-		settings.FTPSourceDirectory, settings.FTPTargetDirectory, settings.FTPSchedule,
-		filePatternSetting, targetSubfolderSetting, settings.FTPTarget,
-		settings.FTPTargetContainer, settings.FTPTLS, settings.FTPMaxConnections, settings.FTPMinFileAge,
+		settings.FTPSourceDirectory, settings.FTPSchedule,
+		filePatternSetting, targetSubfolderSetting,
+		settings.FTPTLS, settings.FTPMaxConnections, settings.FTPMinFileAge,
 		settings.FTPCACert, settings.FTPTimeout, settings.FTPUnparsedRunsLimit,
-		mimServerSetting, mimUserSetting, mimPasswordSetting,
-		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
-		settings.MIMSyncWinRMInsecureSkipVerify,
-		settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
-	},
+	}, targetSettings.Specs()),
 	Run:    run,
 	Check:  check,
 	Status: status,

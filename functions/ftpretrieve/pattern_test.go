@@ -121,8 +121,8 @@ func TestConfigResolvesTokensInTheOpsTimeZone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.pattern.String() != tt.wantPattern || c.subfolder != tt.wantSubfolder {
-				t.Errorf("pattern %q, subfolder %q; want %q, %q", c.pattern, c.subfolder, tt.wantPattern, tt.wantSubfolder)
+			if c.pattern.String() != tt.wantPattern || c.target.Subfolder != tt.wantSubfolder {
+				t.Errorf("pattern %q, subfolder %q; want %q, %q", c.pattern, c.target.Subfolder, tt.wantPattern, tt.wantSubfolder)
 			}
 		})
 	}

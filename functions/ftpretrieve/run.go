@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/ftpsource"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/sink"
@@ -40,18 +41,18 @@ func run(ctx context.Context, inv *function.Invocation) (err error) {
 	if err != nil {
 		return err
 	}
-	dst, closeSink, err := openSink(runCtx, c, inv.Env, account, inv.Log)
+	dst, err := clients.OpenSink(runCtx, c.target, account, inv.Log)
 	if err != nil {
 		return err
 	}
-	defer closeSink()
+	defer closeSink(dst, inv.Log)
 	src, err := ftpsource.Open(runCtx, c.sourceOptions(inv.Log))
 	if err != nil {
 		return err
 	}
 	defer src.Close()
 
-	sum, err = retrieve(runCtx, inv, c, src, dst, st)
+	sum, err = retrieve(runCtx, inv, c, src, dst.Sink, st)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func quoteLines(lines []string, n int) []string {
 func logSummary(log *slog.Logger, c *config, sum summary, took time.Duration, err error) {
 	attrs := []any{"fetched", sum.fetched, "skipped", sum.skipped, "rejected", sum.rejected,
 		"failed", sum.failed, "notAttempted", sum.notAttempted, "unparsed", sum.unparsed,
-		"bytes", sum.bytes, "seconds", seconds(took), "sink", c.target}
+		"bytes", sum.bytes, "seconds", seconds(took), "sink", c.target.Kind}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 	}

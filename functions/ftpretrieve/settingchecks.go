@@ -9,36 +9,44 @@ import (
 )
 
 // The settings FtpRetrieve declares with rules of its own: the formats whose
-// parsers live in this package, and the MIM server's settings, which only
-// the winrm target needs.
+// parsers live in this package. The target's settings, the MIM server's
+// among them, come from targetSettings.
 var (
 	filePatternSetting     = settings.FTPFilePattern.WithCheck(checkFilePattern)
 	targetSubfolderSetting = settings.FTPTargetSubfolder.WithCheck(checkSubfolder)
-
-	winrmTarget        = settings.Condition{Setting: settings.FTPTarget.Name, Values: []string{targetWinRM}}
-	mimServerSetting   = settings.MIMSyncServer.RequiredOnlyWhen(winrmTarget)
-	mimUserSetting     = settings.MIMSyncCredUser.RequiredOnlyWhen(winrmTarget)
-	mimPasswordSetting = settings.MIMSyncCredPassword.RequiredOnlyWhen(winrmTarget)
 )
 
-// checkFilePattern parses FTPFilePattern as a run does: date tokens, then the glob.
+// checkFilePattern parses FTPFilePattern as a run does.
 func checkFilePattern(value string) error {
-	expanded, err := expandDates(value, time.Now())
-	if err != nil {
-		return err
-	}
-	_, err = compileGlob(expanded)
+	_, err := parsePattern(value, time.Now())
 	return err
 }
 
 // checkSubfolder parses FTPTargetSubfolder as a run does.
 func checkSubfolder(value string) error {
-	sub, err := expandDates(value, time.Now())
+	_, err := parseSubfolder(value, time.Now())
+	return err
+}
+
+// parsePattern reads FTPFilePattern for the day of now: its date tokens
+// resolved, then the glob compiled.
+func parsePattern(value string, now time.Time) (*glob, error) {
+	expanded, err := expandDates(value, now)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	return compileGlob(expanded)
+}
+
+// parseSubfolder reads FTPTargetSubfolder for the day of now: its date
+// tokens resolved, then checked to be a safe relative folder.
+func parseSubfolder(value string, now time.Time) (string, error) {
+	sub, err := expandDates(value, now)
+	if err != nil {
+		return "", err
 	}
 	if err := remotename.CheckPath(sub); err != nil {
-		return fmt.Errorf("%q is not a safe folder name", sub)
+		return "", fmt.Errorf("%q is not a safe folder name", sub)
 	}
-	return nil
+	return sub, nil
 }

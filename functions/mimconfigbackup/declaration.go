@@ -3,6 +3,9 @@
 package mimconfigbackup
 
 import (
+	"slices"
+
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/function"
 	"github.com/tenantops/tenantops/internal/settings"
 )
@@ -11,16 +14,13 @@ import (
 var Declaration = function.Declaration{
 	Name:    "MimConfigBackup",
 	Trigger: function.Timer("timer", settings.MIMBackupSchedule),
-	Settings: []settings.Spec{
+	Settings: slices.Concat([]settings.Spec{
 		settings.Storage, settings.OpsTimeZone, settings.WebsiteTimeZone,
-		settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword,
-		settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
-		settings.MIMSyncWinRMInsecureSkipVerify,
-		settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
-		settings.MIMBackupSchedule, settings.MIMBackupRoot, settings.MIMBackupFolderFormat,
-		settings.MIMServiceUri, settings.MIMExtensionsPath, settings.MIMBackupRetentionDays,
+	}, clients.WinRMSettings, []settings.Spec{
+		settings.MIMBackupSchedule, rootSetting, settings.MIMBackupFolderFormat,
+		settings.MIMServiceUri, extensionsSetting, settings.MIMBackupRetentionDays,
 		settings.MIMBackupContainer, settings.MIMBackupKeepMin, settings.MIMBackupBlobServiceURI,
-	},
+	}),
 	Run:   run,
 	Check: check,
 }

@@ -1,7 +1,7 @@
 package spcleanup
 
 import (
-	"github.com/tenantops/tenantops/internal/azcred"
+	"github.com/tenantops/tenantops/internal/clients"
 	"github.com/tenantops/tenantops/internal/settings"
 )
 
@@ -11,8 +11,5 @@ var (
 		_, err := ParseTargets(value)
 		return err
 	})
-	clientCertificateSetting = settings.SPClientCertificate.WithCheck(func(value string) error {
-		_, _, err := azcred.ParseCertificate(value, settings.SPClientCertificate.Name) // its errors never quote the value
-		return err
-	})
+	clientCertificateSetting = clients.CertificateSetting(settings.SPClientCertificate)
 )

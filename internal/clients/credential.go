@@ -16,6 +16,17 @@ func credential(o azcred.Options) (azcore.TokenCredential, error) {
 	return credentials.get(o, azcred.New)
 }
 
+// CertificateSetting returns s, a certificate-and-key setting of Entra
+// auth, with the check of the parser the credential uses, for a function's
+// declaration: handler check and every run then refuse a bad certificate up
+// front. The check's errors never quote the value.
+func CertificateSetting(s settings.Spec) settings.Spec {
+	return s.WithCheck(func(value string) error {
+		_, _, err := azcred.ParseCertificate(value, s.Name)
+		return err
+	})
+}
+
 // credentialSettings are the app settings of one client's Entra auth.
 type credentialSettings struct {
 	tenantID, clientID, certificate, managedIdentityClientID settings.Spec

@@ -28,11 +28,8 @@ var entraCredential = credentialSettings{settings.EntraTenantId, settings.EntraC
 // identity on App Service and the developer's Azure CLI login elsewhere.
 // Problems are recorded on the parser; call p.Err afterwards.
 func GraphConfigFrom(p *settings.Parser) GraphConfig {
-	cfg := GraphConfig{Endpoint: strings.TrimRight(p.String(settings.EntraGraphEndpoint), "/"),
+	cfg := GraphConfig{Endpoint: strings.TrimRight(p.Validate(settings.EntraGraphEndpoint), "/"),
 		Credential: credentialOptions(p, entraCredential)}
-	if !strings.HasPrefix(cfg.Endpoint, "https://") && !strings.HasPrefix(cfg.Endpoint, "http://") {
-		p.Fail(settings.EntraGraphEndpoint, fmt.Sprintf("want an https URL such as %s, got %q", graph.DefaultEndpoint, cfg.Endpoint))
-	}
 	cfg.Credential.AuthorityHost = strings.TrimRight(p.Validate(settings.EntraAuthorityHost), "/")
 	if want, known := cloudAuthorities[strings.ToLower(cfg.Endpoint)]; known && strings.HasPrefix(cfg.Credential.AuthorityHost, "https://") &&
 		!slicesContainsFold(want, cfg.Credential.AuthorityHost) {

@@ -3,7 +3,6 @@ package clients
 import (
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/tenantops/tenantops/internal/azcred"
 	"github.com/tenantops/tenantops/internal/settings"
@@ -107,13 +106,9 @@ func serviceURI(p *settings.Parser, s settings.Spec) string {
 func storageCredential(p *settings.Parser) azcred.Options {
 	o := azcred.Options{Source: azcred.DefaultChain,
 		Settings: azcred.Settings{ManagedIdentityClientID: settings.StorageClientID.Name}}
-	switch kind := strings.ToLower(p.String(settings.StorageCredential)); kind {
-	case "managedidentity":
+	if p.OneOf(settings.StorageCredential) == "managedidentity" {
 		o.Source = azcred.ManagedIdentity
 		o.ManagedIdentityClientID = p.String(settings.StorageClientID)
-	case "":
-	default:
-		p.Fail(settings.StorageCredential, fmt.Sprintf("want managedidentity or empty, got %q", kind))
 	}
 	return o
 }

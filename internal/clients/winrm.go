@@ -9,6 +9,14 @@ import (
 	"github.com/tenantops/tenantops/internal/sink"
 )
 
+// WinRMSettings are the MIM server's settings WinRM reads, for the
+// declarations of the functions that use the MIM server.
+var WinRMSettings = []settings.Spec{
+	settings.MIMSyncServer, settings.MIMSyncCredUser, settings.MIMSyncCredPassword,
+	settings.MIMSyncWinRMPort, settings.MIMSyncWinRMUseHTTPS, settings.MIMSyncWinRMCACert,
+	settings.MIMSyncWinRMInsecureSkipVerify, settings.MIMSyncWinRMCertThumbprint, settings.MIMSyncWinRMTLSServerName,
+}
+
 // WinRM reads the MIMSync* settings into the remote PowerShell client's
 // configuration. Problems are recorded on the parser; call p.Err afterwards.
 func WinRM(p *settings.Parser) remoteps.Config {
@@ -23,9 +31,6 @@ func WinRM(p *settings.Parser) remoteps.Config {
 	cfg.Port = p.Int(settings.MIMSyncWinRMPort)
 	if !cfg.HTTPS && !p.Set(settings.MIMSyncWinRMPort) {
 		cfg.Port = 5985 // the HTTP listener's port, when HTTPS is switched off without a port
-	}
-	if cfg.Port < 1 || cfg.Port > 65535 {
-		p.Fail(settings.MIMSyncWinRMPort, "want a TCP port between 1 and 65535")
 	}
 	cfg.CACertPEM = p.Certificates(settings.MIMSyncWinRMCACert)
 	cfg.TLSServerName = p.String(settings.MIMSyncWinRMTLSServerName)

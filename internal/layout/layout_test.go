@@ -23,11 +23,18 @@ var repoRoot = filepath.Join("..", "..")
 // shipped lists the module's packages the handler binary links, by import path.
 func shipped(t *testing.T) []string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./handler")
+	return goList(t, "-deps", "./handler")
+}
+
+// goList runs go list with args in the module's root and returns the
+// import paths it prints that belong to the module.
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}"}, args...)...)
 	cmd.Dir = repoRoot
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go list -deps ./handler: %v", err)
+		t.Fatalf("go list %s: %v", strings.Join(args, " "), err)
 	}
 	var pkgs []string
 	for _, p := range strings.Fields(string(out)) {

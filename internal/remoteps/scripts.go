@@ -1,28 +1,22 @@
 package remoteps
 
 import (
-	"embed"
+	_ "embed" // the scripts the client runs on the server
 	"encoding/base64"
 	"strings"
 	"unicode/utf16"
 )
 
-//go:embed scripts/*.ps1
-var scriptFiles embed.FS
-
-func mustScript(name string) string {
-	b, err := scriptFiles.ReadFile("scripts/" + name)
-	if err != nil {
-		panic("remoteps: missing embedded script " + name)
-	}
-	return string(b)
-}
-
+// The scripts the client runs on the server.
 var (
-	bootstrapScript = mustScript("bootstrap.ps1")
-	uploadScript    = mustScript("upload.ps1")
-	downloadScript  = mustScript("download.ps1")
-	uploadsScript   = mustScript("uploads.ps1")
+	//go:embed scripts/bootstrap.ps1
+	bootstrapScript string
+	//go:embed scripts/upload.ps1
+	uploadScript string
+	//go:embed scripts/download.ps1
+	downloadScript string
+	//go:embed scripts/uploads.ps1
+	uploadsScript string
 )
 
 // bootstrapCommand is the command line of every Run: the bootstrap, its

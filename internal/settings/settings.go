@@ -156,7 +156,9 @@ func (p *Parser) Require(s Spec, because string) string {
 // String returns the setting's value.
 func (p *Parser) String(s Spec) string { return p.Raw(s) }
 
-// Int returns the setting as a non-negative integer.
+// Int returns the setting as a non-negative integer within the spec's
+// bounds: Min and Max, or 1 to 65535 for a Port. A value out of them is a
+// problem, so no reader repeats the catalog's bounds.
 func (p *Parser) Int(s Spec) int {
 	v := p.Raw(s)
 	if v == "" {
@@ -167,7 +169,29 @@ func (p *Parser) Int(s Spec) int {
 		p.Fail(s, fmt.Sprintf("want a non-negative whole number, got %q", p.shown(s, v)))
 		return 0
 	}
+	if why := boundsProblem(s, n); why != "" {
+		p.Fail(s, why)
+		return 0
+	}
 	return n
+}
+
+// boundsProblem says why n is outside s's bounds, or "".
+func boundsProblem(s Spec, n int) string {
+	lo, hi := s.Min, s.Max
+	if s.Kind == Port {
+		lo, hi = 1, 65535
+	}
+	switch {
+	case hi > 0 && (n < lo || n > hi):
+		if s.Kind == Port {
+			return fmt.Sprintf("want a TCP port from 1 to 65535, got %d", n)
+		}
+		return fmt.Sprintf("want a whole number from %d to %d, got %d", lo, hi, n)
+	case n < lo:
+		return fmt.Sprintf("want at least %d, got %d", lo, n)
+	}
+	return ""
 }
 
 // Bool returns the setting as a boolean: true or false, in any case, as

@@ -279,3 +279,32 @@ func TestParseTimeSpan(t *testing.T) {
 		}
 	}
 }
+
+// Int applies the catalog's bounds itself, so a function reading a setting
+// never repeats them.
+func TestIntAppliesTheSpecBounds(t *testing.T) {
+	bounded := Spec{Name: "Bounded", Kind: Int, Min: 1, Max: 10}
+	tests := []struct {
+		spec  Spec
+		value string
+		want  int
+		bad   bool
+	}{
+		{bounded, "1", 1, false},
+		{bounded, "10", 10, false},
+		{bounded, "0", 0, true},
+		{bounded, "11", 0, true},
+		{Spec{Name: "AtLeastOne", Kind: Int, Min: 1}, "0", 0, true},
+		{Spec{Name: "AtLeastOne", Kind: Int, Min: 1}, "900", 900, false},
+		{Spec{Name: "Free", Kind: Int}, "0", 0, false},
+		{Spec{Name: "Port", Kind: Port}, "65536", 0, true},
+		{Spec{Name: "Port", Kind: Port}, "0", 0, true},
+		{Spec{Name: "Port", Kind: Port}, "5986", 5986, false},
+	}
+	for _, tt := range tests {
+		p := NewParser(MapEnv{tt.spec.Name: tt.value})
+		if got := p.Int(tt.spec); got != tt.want || (p.Err() != nil) != tt.bad {
+			t.Errorf("%s=%s: got %d, %v; want %d, bad %v", tt.spec.Name, tt.value, got, p.Err(), tt.want, tt.bad)
+		}
+	}
+}

@@ -82,7 +82,7 @@ func (p *Parser) kindProblem(s Spec, v string) string {
 	case Bool:
 		p.Bool(s)
 	case Int, Port:
-		return intProblem(p, s)
+		p.Int(s)
 	case Duration:
 		p.Duration(s)
 	case Enum:
@@ -122,27 +122,6 @@ func (p *Parser) kindProblem(s Spec, v string) string {
 
 // storageName is Azure Storage's rule for container and queue names.
 var storageName = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`)
-
-func intProblem(p *Parser, s Spec) string {
-	n := p.Int(s)
-	if _, bad := p.problems[s.Name]; bad {
-		return ""
-	}
-	lo, hi := s.Min, s.Max
-	if s.Kind == Port {
-		lo, hi = 1, 65535
-	}
-	switch {
-	case hi > 0 && (n < lo || n > hi):
-		if s.Kind == Port {
-			return fmt.Sprintf("want a TCP port from 1 to 65535, got %d", n)
-		}
-		return fmt.Sprintf("want a whole number from %d to %d, got %d", lo, hi, n)
-	case n < lo:
-		return fmt.Sprintf("want at least %d, got %d", lo, n)
-	}
-	return ""
-}
 
 func urlProblem(s Spec, v string) string {
 	u, err := url.Parse(v)

@@ -51,7 +51,7 @@ func NewBlob(client *azblob.Client, container, subfolder string) (*Blob, error) 
 }
 
 // Kind implements Sink.
-func (b *Blob) Kind() string { return "blob" }
+func (b *Blob) Kind() string { return KindBlob }
 
 // Where implements Sink.
 func (b *Blob) Where(name string) string { return b.container + "/" + b.prefix + name }

@@ -63,7 +63,7 @@ func (l *Local) Close() error {
 }
 
 // Kind implements Sink.
-func (l *Local) Kind() string { return "local" }
+func (l *Local) Kind() string { return KindLocal }
 
 // Where implements Sink.
 func (l *Local) Where(name string) string {

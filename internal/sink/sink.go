@@ -23,6 +23,13 @@ type File struct {
 	ModTime time.Time // kept where the target can keep it
 }
 
+// The kinds of sink, as Kind reports them and the target settings name them.
+const (
+	KindWinRM = "winrm" // a folder on the MIM server, over WinRM
+	KindBlob  = "blob"  // a blob container
+	KindLocal = "local" // a folder on the machine running the binary
+)
+
 // Sink delivers files. Implementations are safe for concurrent use.
 type Sink interface {
 	// Put reads r to its end and makes the result visible as f.Name. Put

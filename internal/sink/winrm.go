@@ -49,7 +49,7 @@ type WinRM struct {
 func NewWinRM(up Uploader, dir, subfolder string) (*WinRM, error) {
 	dir = strings.TrimRight(dir, `\/`)
 	if dir == "" {
-		return nil, fmt.Errorf("sink: winrm: no target folder (FTPTargetDirectory)")
+		return nil, fmt.Errorf("sink: winrm: no target folder")
 	}
 	if !isAbsWindows(dir) {
 		return nil, fmt.Errorf("sink: winrm: target folder %q is not an absolute Windows path", dir)
@@ -73,7 +73,7 @@ func isAbsWindows(p string) bool {
 }
 
 // Kind implements Sink.
-func (w *WinRM) Kind() string { return "winrm" }
+func (w *WinRM) Kind() string { return KindWinRM }
 
 // Where implements Sink.
 func (w *WinRM) Where(name string) string { return w.folder + `\` + name }

@@ -3,7 +3,7 @@ package sink
 import (
 	"bufio"
 	"context"
-	"embed"
+	_ "embed" // the list and delete scripts
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,20 +12,12 @@ import (
 	"github.com/tenantops/tenantops/internal/remotename"
 )
 
-//go:embed scripts/*.ps1
-var scriptFiles embed.FS
-
-func mustScript(name string) string {
-	b, err := scriptFiles.ReadFile("scripts/" + name)
-	if err != nil {
-		panic("sink: missing embedded script " + name)
-	}
-	return string(b)
-}
-
+// The scripts the WinRM lister runs on the MIM server.
 var (
-	listScript   = mustScript("listfiles.ps1")
-	deleteScript = mustScript("deletefile.ps1")
+	//go:embed scripts/listfiles.ps1
+	listScript string
+	//go:embed scripts/deletefile.ps1
+	deleteScript string
 )
 
 // ScriptRunner runs a PowerShell script on the MIM server with params as
@@ -46,7 +38,8 @@ func NewWinRMLister(w *WinRM, run ScriptRunner) *WinRMLister {
 	return &WinRMLister{run: run, folder: w.folder}
 }
 
-// List implements Lister.
+// List implements Lister: the files of the folder, temporary files of
+// unfinished uploads left out.
 func (l *WinRMLister) List(ctx context.Context) ([]Listed, error) {
 	out, err := l.run.RunScript(ctx, listScript, map[string]string{"folder": l.folder})
 	if err != nil {
@@ -71,9 +64,19 @@ func (l *WinRMLister) List(ctx context.Context) ([]Listed, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sink: winrm: list %s: bad time %q", l.folder, f.Modified)
 		}
+		if isUploadTemp(f.Name) {
+			continue
+		}
 		files = append(files, Listed{Name: f.Name, Size: f.Size, ModTime: mod})
 	}
 	return files, sc.Err()
+}
+
+// isUploadTemp reports whether name is the temporary file of an upload in
+// progress (".<random>.partial", see remoteps' upload scripts), which List
+// leaves out: a file is listed once it is complete.
+func isUploadTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".partial")
 }
 
 // Delete implements Lister.

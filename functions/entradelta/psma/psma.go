@@ -7,20 +7,16 @@
 // and handed out with the binary.
 package psma
 
-import "embed"
+import _ "embed" // the management agent's scripts
 
-//go:embed Schema.ps1 Import.ps1
-var scriptFiles embed.FS
+var (
+	//go:embed Schema.ps1
+	schemaSource string
+	//go:embed Import.ps1
+	importSource string
+)
 
 // Scripts returns the management agent's scripts by file name.
 func Scripts() map[string]string {
-	out := map[string]string{}
-	for _, name := range []string{"Schema.ps1", "Import.ps1"} {
-		b, err := scriptFiles.ReadFile(name)
-		if err != nil {
-			panic("psma: missing embedded script " + name)
-		}
-		out[name] = string(b)
-	}
-	return out
+	return map[string]string{"Schema.ps1": schemaSource, "Import.ps1": importSource}
 }
