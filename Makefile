@@ -35,6 +35,7 @@ node_modules/.bin/azurite: package.json package-lock.json
 ## compiles the handler inside a few tests (go test's own default is 10m)
 test: deps
 	$(GO) test -count=1 -timeout 30m ./...
+	@command -v bicep >/dev/null 2>&1 || echo "make test: no Bicep CLI here, so infra/ was checked by bicepcheck (syntax and Azure's resource types), not compiled by bicep build"
 
 ## test-fresh: the newcomer's run on purpose: a clone of HEAD with empty Go and npm
 ## caches, then make test and make demo there (.ci/fresh)
