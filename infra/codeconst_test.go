@@ -30,7 +30,7 @@ func storageConstants(t *testing.T, roots ...string) []codeConstant {
 				return err
 			}
 			if d.IsDir() {
-				if strings.HasSuffix(d.Name(), "test") || d.Name() == "devhost" || d.Name() == "testdata" {
+				if strings.HasSuffix(d.Name(), "test") || d.Name() == "devonly" || d.Name() == "testdata" {
 					return filepath.SkipDir
 				}
 				return nil

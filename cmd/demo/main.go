@@ -21,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tenantops/tenantops/internal/devhost"
+	"github.com/tenantops/tenantops/internal/devonly/devhost"
 	"github.com/tenantops/tenantops/internal/testonly/azuritetest"
 )
 

@@ -48,7 +48,7 @@ func goList(t *testing.T, args ...string) []string {
 // isStandIn reports whether an import path is a test or dev-only package.
 func isStandIn(path string) bool {
 	return strings.Contains(path, "/internal/testonly/") || strings.HasSuffix(path, "test") ||
-		strings.Contains(path, "/internal/devhost") || strings.HasPrefix(path, module+"/cmd/")
+		strings.Contains(path, "/internal/devonly/") || strings.HasPrefix(path, module+"/cmd/")
 }
 
 func TestBinaryLinksNoStandIn(t *testing.T) {
