@@ -10,6 +10,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/tenantops/tenantops/internal/pause"
 	"github.com/tenantops/tenantops/internal/sharepoint"
 	"github.com/tenantops/tenantops/internal/storage"
 )
@@ -168,7 +169,7 @@ func (p *poller) awaitLease(ctx context.Context) (state, azcore.ETag, bool, erro
 		if err != nil || !found || !st.leased(p.opts.Now()) || p.covered(st) || !p.opts.Now().Before(deadline) {
 			return st, etag, found, err
 		}
-		if err := sleep(ctx, 200*time.Millisecond); err != nil {
+		if err := pause.For(ctx, 200*time.Millisecond); err != nil {
 			return st, etag, found, err
 		}
 	}
@@ -196,17 +197,6 @@ func (p *poller) release(ctx context.Context, token string, etag azcore.ETag) {
 	st := p.state(token)
 	st.Lease, st.LeaseUntil = "", time.Time{}
 	_, _ = p.store.write(context.WithoutCancel(ctx), st, etag)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // figure passes one key figure on, when the caller wants them.

@@ -7,6 +7,7 @@ import (
 	"github.com/tenantops/tenantops/functions/spchangepoll"
 	"github.com/tenantops/tenantops/functions/spwebhook"
 	"github.com/tenantops/tenantops/internal/function"
+	"github.com/tenantops/tenantops/internal/pause"
 )
 
 // Run limits: a run stays inside host.json's functionTimeout, and waits
@@ -35,7 +36,7 @@ func run(ctx context.Context, inv *function.Invocation) error {
 	}
 	opts.RequestedAt, opts.WaitForLease = req.Requested, waitForLease
 	inv.Figure("requestAgeSeconds", inv.Now().Sub(req.Requested).Round(time.Millisecond).Seconds())
-	if err := sleep(ctx, req.Requested.Add(settle).Sub(inv.Now())); err != nil {
+	if err := pause.For(ctx, req.Requested.Add(settle).Sub(inv.Now())); err != nil {
 		return err
 	}
 	res, err := spchangepoll.Poll(ctx, opts)
@@ -59,19 +60,4 @@ func boolFigure(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// sleep waits d (nothing when d is not positive) or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

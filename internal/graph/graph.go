@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/tenantops/tenantops/internal/pause"
 )
 
 // DefaultEndpoint is the global Graph service; national clouds differ.
@@ -103,7 +105,7 @@ func New(opts Options) (*Client, error) {
 	c := &Client{endpoint: endpoint, host: strings.ToLower(u.Host), scheme: u.Scheme,
 		scope: endpoint + "/.default", cred: opts.Credential, http: opts.HTTPClient, log: opts.Log,
 		retries: opts.MaxRetries, maxBytes: opts.MaxPageBytes,
-		now: time.Now, sleep: sleepContext, jitter: rand.Float64}
+		now: time.Now, sleep: pause.For, jitter: rand.Float64}
 	if c.http == nil {
 		c.http = defaultHTTPClient()
 	}

@@ -226,17 +226,6 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return time.Duration(float64(d) * (0.5 + c.jitter()/2))
 }
 
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // drain reads a little of what is left so the connection can be reused.
 func drain(body io.ReadCloser) {
 	_, _ = io.CopyN(io.Discard, body, 64<<10)

@@ -15,7 +15,7 @@ import (
 // the functions; the binary.
 var floors = map[string]int{
 	"internal/azcred": 1, "internal/certpin": 1, "internal/ftpsource": 1, "internal/invoke": 1,
-	"internal/logging": 1, "internal/opstime": 1, "internal/remotename": 1, "internal/runrecord": 1,
+	"internal/logging": 1, "internal/opstime": 1, "internal/pause": 1, "internal/remotename": 1, "internal/runrecord": 1,
 	"internal/schedule": 1, "internal/storage": 1, "internal/version": 1,
 
 	"internal/graph": 2, "internal/remoteps": 2, "internal/settings": 2, "internal/sharepoint": 2, "internal/sink": 2,

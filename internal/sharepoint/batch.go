@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/tenantops/tenantops/internal/pause"
 )
 
 // MaxBatchOperations is the most operations tenantops puts in one $batch.
@@ -102,7 +104,7 @@ func (c *Client) waitForRetry(ctx context.Context, n int, wait time.Duration) er
 		return fmt.Errorf("sharepoint: asked to wait %s before retrying %d operations, more than the run has left", wait.Round(time.Second), n)
 	}
 	c.log.Warn("sharepoint: retrying throttled batch operations", "count", n, "wait", wait.String())
-	return sleep(ctx, wait)
+	return pause.For(ctx, wait)
 }
 
 func (c *Client) operations(list List, ids []int, mode Mode) []operation {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/koltyakov/gosip"
+
+	"github.com/tenantops/tenantops/internal/pause"
 )
 
 // Request defaults: JSON light without metadata keeps responses small; write
@@ -69,7 +71,7 @@ func (c *Client) send(ctx context.Context, req call) (reply, error) {
 		}
 		c.log.Warn("sharepoint: retrying", "method", req.method, "path", pathOf(req.url),
 			"status", status, "attempt", attempt, "wait", wait.String())
-		if err := sleep(ctx, wait); err != nil {
+		if err := pause.For(ctx, wait); err != nil {
 			return reply{}, fmt.Errorf("sharepoint: %s %s: %w", req.method, pathOf(req.url), err)
 		}
 	}
@@ -155,15 +157,4 @@ func pathOf(raw string) string {
 		return raw
 	}
 	return u.EscapedPath()
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
