@@ -77,6 +77,8 @@ func triggerText(d function.Declaration) string {
 		return "timer `" + t.Schedule + "`"
 	case t.QueueName != "":
 		return "queue `" + t.QueueName + "`"
+	case t.Route != "":
+		return "HTTP `" + strings.ToUpper(strings.Join(t.Methods, ",")) + " /api/" + t.Route + "` (key: " + t.AuthLevel + ")"
 	}
 	return strings.TrimSuffix(t.Type, "Trigger")
 }
