@@ -33,10 +33,10 @@ const childEnv = "TENANTOPS_ENTRADELTA_BENCH_CHILD"
 // memory), a delta round without changes, and a delta round of 7 added and
 // 157 changed groups with the share of the replica it rewrote.
 func BenchmarkEntraDeltaExport(b *testing.B) {
-	account := requireAzurite(b)
+	account, connection := benchAzurite(b)
 	srv, pop := graphtest.NewBench(graphtest.Options{})
 	b.Cleanup(srv.Close)
-	f := &fixture{graph: srv, account: account, dir: b.TempDir(), logs: &logbuf.Buffer{},
+	f := &fixture{graph: srv, account: account, connection: connection, dir: b.TempDir(), logs: &logbuf.Buffer{},
 		container: fmt.Sprintf("entra-bench-%d-%d", os.Getpid(), fixtureSeq.Add(1))}
 	var err error
 	if f.client, err = graph.New(graph.Options{Endpoint: srv.URL(), Credential: staticToken{}}); err != nil {
@@ -163,8 +163,12 @@ func runChild(b *testing.B, f *fixture, full bool) (entradelta.Result, int64) {
 
 // runChildReport runs TestExportChild and returns its whole report.
 func runChildReport(b *testing.B, f *fixture, full bool) childReport {
+	connection := f.connection
+	if connection == "" {
+		connection = azurite.ConnectionString
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestExportChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "AzureWebJobsStorage="+azurite.ConnectionString,
+	cmd.Env = append(os.Environ(), childEnv+"=1", "AzureWebJobsStorage="+connection,
 		"CHILD_GRAPH="+f.graph.URL(), "CHILD_CONTAINER="+f.container, "CHILD_DIR="+f.dir,
 		"CHILD_FULL="+fmt.Sprint(full))
 	cmd.Stderr = os.Stderr

@@ -64,6 +64,9 @@ type fixture struct {
 	dir       string
 	local     *sink.Local
 	logs      *logbuf.Buffer
+	// connection is the AzureWebJobsStorage of account, for a child
+	// process; empty means the package's shared Azurite.
+	connection string
 }
 
 var fixtureSeq atomic.Int64
@@ -77,6 +80,15 @@ func requireAzurite(t testing.TB) *storage.Account {
 		t.Skipf("azurite: %v", azuriteErr)
 	}
 	return azurite.Account
+}
+
+// benchAzurite starts an Azurite of the benchmark's own, stopped when it
+// ends: the large benchmarks, run one after another by make bench, would
+// fill the shared one's 256 MiB in-memory store.
+func benchAzurite(b *testing.B) (*storage.Account, string) {
+	b.Helper()
+	server := azuritetest.Start(b)
+	return server.Account, server.ConnectionString
 }
 
 func newFixture(t testing.TB, opts graphtest.Options) *fixture {

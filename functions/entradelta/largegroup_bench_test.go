@@ -23,12 +23,12 @@ const largeGroupMembers = 500_000
 // leave) and measures the delta round that exports it, in a child process
 // for its peak memory. Goals: peak RSS under 512 MB, under 5 s.
 func BenchmarkLargeGroup(b *testing.B) {
-	account := requireAzurite(b)
+	account, connection := benchAzurite(b)
 	srv := graphtest.New(graphtest.Options{})
 	b.Cleanup(srv.Close)
 	pop := srv.Populate(graphtest.Bulk{Users: largeGroupMembers + 1})
 	group := srv.PopulateGroup(pop, largeGroupMembers)
-	f := &fixture{graph: srv, account: account, dir: b.TempDir(), logs: &logbuf.Buffer{},
+	f := &fixture{graph: srv, account: account, connection: connection, dir: b.TempDir(), logs: &logbuf.Buffer{},
 		container: fmt.Sprintf("entra-large-%d-%d", os.Getpid(), fixtureSeq.Add(1))}
 	var err error
 	if f.client, err = graph.New(graph.Options{Endpoint: srv.URL(), Credential: staticToken{}, HTTPClient: srv.Client()}); err != nil {
