@@ -38,8 +38,15 @@ func startIdentity(t *testing.T) *identitytest.Server {
 // a client on it authenticated with the managed identity path.
 func newSite(t *testing.T) (*sptest.Server, *sharepoint.Client) {
 	t.Helper()
+	return newSiteWith(t, sptest.Options{})
+}
+
+// newSiteWith is newSite with the stand-in's options (VerifyToken is set here).
+func newSiteWith(t *testing.T, opts sptest.Options) (*sptest.Server, *sharepoint.Client) {
+	t.Helper()
 	id := startIdentity(t)
-	site, err := sptest.Start(sptest.Options{VerifyToken: id.Verify})
+	opts.VerifyToken = id.Verify
+	site, err := sptest.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

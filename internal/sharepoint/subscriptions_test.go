@@ -3,7 +3,6 @@ package sharepoint_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,32 +60,11 @@ func (e *endpoint) count() int {
 	return len(e.bodies)
 }
 
-func webhookSite(t *testing.T, opts sptest.Options) (*sptest.Server, *sharepoint.Client) {
-	t.Helper()
-	id := startIdentity(t)
-	opts.VerifyToken = id.Verify
-	site, err := sptest.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = site.Close() })
-	cred, err := azcred.New(azcred.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := sharepoint.New(sharepoint.Options{SiteURL: site.SiteURL(), Credential: cred,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Retry: sharepoint.RetryOptions{BaseDelay: 10 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return site, client
-}
-
 // TestGosipDrivesTheSubscriptionEndpoints runs gosip's own subscription
 // helpers against the stand-in: Add (with the validation handshake), Get
 // by id, SetExpiration (POST with X-HTTP-Method: MERGE) and Delete.
 func TestGosipDrivesTheSubscriptionEndpoints(t *testing.T) {
-	site, _ := webhookSite(t, sptest.Options{})
+	site, _ := newSiteWith(t, sptest.Options{})
 	cred, err := azcred.New(azcred.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +98,7 @@ func TestGosipDrivesTheSubscriptionEndpoints(t *testing.T) {
 }
 
 func TestSubscriptionRules(t *testing.T) {
-	site, client := webhookSite(t, sptest.Options{})
+	site, client := newSiteWith(t, sptest.Options{})
 	ctx := context.Background()
 	listID := site.AddList("Projects")
 	hook := newEndpoint(t, true, 0).srv.URL
@@ -154,7 +132,7 @@ func TestSubscriptionRules(t *testing.T) {
 }
 
 func TestSubscriptionGetRenewDeleteAndForeign(t *testing.T) {
-	site, client := webhookSite(t, sptest.Options{})
+	site, client := newSiteWith(t, sptest.Options{})
 	ctx := context.Background()
 	listID := site.AddList("Projects")
 	hook := newEndpoint(t, true, 0).srv.URL
@@ -192,7 +170,7 @@ func TestSubscriptionGetRenewDeleteAndForeign(t *testing.T) {
 // TestNotificationsAreBatchedAndRetried: changes within NotifyDelay go out
 // as one notification; a failing endpoint is tried 5 times, RetryInterval apart.
 func TestNotificationsAreBatchedAndRetried(t *testing.T) {
-	site, client := webhookSite(t, sptest.Options{NotifyDelay: 100 * time.Millisecond, RetryInterval: 20 * time.Millisecond})
+	site, client := newSiteWith(t, sptest.Options{NotifyDelay: 100 * time.Millisecond, RetryInterval: 20 * time.Millisecond})
 	ctx := context.Background()
 	listID := site.AddList("Projects")
 	failing := newEndpoint(t, true, 1000)
